@@ -1,0 +1,16 @@
+// missile: multi-tenant DNN inference with hardware-level isolation. One binary, one subcommand per job.
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"missile: run several DNN inference tenants on one GPU with near-hardware isolation"};
+  app.require_subcommand(1);
+  const std::vector<missile::cli::Command> commands = {
+      missile::cli::AddRunCommand(app),
+      missile::cli::AddInspectCommand(app),
+  };
+  CLI11_PARSE(app, argc, argv);
+  for (const auto& command : commands) {
+    if (command.subcommand->parsed()) return command.run();
+  }
+  return 1;
+}

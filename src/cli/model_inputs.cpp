@@ -1,0 +1,32 @@
+#include "cli/model_inputs.h"
+
+#include "core/npy.h"
+
+namespace missile::cli {
+
+Result<runtime::NamedTensors> ReadModelInputs(const graph::Graph& model, const std::vector<std::string>& arguments) {
+  runtime::NamedTensors inputs;
+  for (const std::string& argument : arguments) {
+    const size_t eq = argument.find('=');
+    std::string name;
+    std::string path;
+    if (eq == std::string::npos) {
+      if (model.inputs().size() != 1) {
+        return Error(ErrorCode::kInvalidArgument, "--input '{}': write NAME=FILE.npy (the model has {} inputs)",
+                     argument, model.inputs().size());
+      }
+      name = model.value(model.inputs()[0]).name;
+      path = argument;
+    } else {
+      name = argument.substr(0, eq);
+      path = argument.substr(eq + 1);
+    }
+    if (inputs.contains(name)) return Error(ErrorCode::kInvalidArgument, "input '{}' is given twice", name);
+    auto tensor = ReadNpy(path);
+    if (!tensor.ok()) return tensor.status().WithContext(fmt::format("input '{}'", name));
+    inputs.emplace(name, std::move(tensor).value());
+  }
+  return inputs;
+}
+
+}  // namespace missile::cli

@@ -1,0 +1,36 @@
+#include "ops/activation.h"
+
+namespace missile::ops {
+
+std::string ActivationName(Activation::Kind kind) {
+  switch (kind) {
+    case Activation::Kind::kNone: return "";
+    case Activation::Kind::kRelu: return "Relu";
+    case Activation::Kind::kClip: return "Clip";
+    case Activation::Kind::kSigmoid: return "Sigmoid";
+    case Activation::Kind::kHardSwish: return "HardSwish";
+  }
+  return "";
+}
+
+Activation ActivationFromAttributes(const graph::Attributes& attributes) {
+  Activation activation;
+  const std::string name = attributes.String(kFusedActivationAttr, "");
+  for (auto kind : {Activation::Kind::kRelu, Activation::Kind::kClip, Activation::Kind::kSigmoid,
+                    Activation::Kind::kHardSwish}) {
+    if (name == ActivationName(kind)) activation.kind = kind;
+  }
+  activation.min = attributes.Float(kFusedClipMinAttr, 0.0f);
+  activation.max = attributes.Float(kFusedClipMaxAttr, 0.0f);
+  return activation;
+}
+
+void SetActivationAttributes(const Activation& activation, graph::Attributes& attributes) {
+  attributes.Set(kFusedActivationAttr, ActivationName(activation.kind));
+  if (activation.kind == Activation::Kind::kClip) {
+    attributes.Set(kFusedClipMinAttr, activation.min);
+    attributes.Set(kFusedClipMaxAttr, activation.max);
+  }
+}
+
+}  // namespace missile::ops

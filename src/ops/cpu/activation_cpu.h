@@ -1,0 +1,28 @@
+// Fused activation epilogue for CPU kernels.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "ops/activation.h"
+
+namespace missile::ops::cpu {
+
+inline float ApplyActivation(const Activation& a, float x) {
+  switch (a.kind) {
+    case Activation::Kind::kNone: return x;
+    case Activation::Kind::kRelu: return x > 0.0f ? x : 0.0f;
+    case Activation::Kind::kClip: return std::min(std::max(x, a.min), a.max);
+    case Activation::Kind::kSigmoid: return 1.0f / (1.0f + std::exp(-x));
+    case Activation::Kind::kHardSwish: return x * std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
+  }
+  return x;
+}
+
+inline void ApplyActivation(const Activation& a, float* data, int64_t n) {
+  if (a.none()) return;
+  for (int64_t i = 0; i < n; ++i) data[i] = ApplyActivation(a, data[i]);
+}
+
+}  // namespace missile::ops::cpu

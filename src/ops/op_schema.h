@@ -1,0 +1,41 @@
+// Backend-independent knowledge of an operator: its arity and how its outputs' dtypes and shapes follow from its
+// inputs. Backends implement the computation (ops/cpu, ops/cuda); the schema is the one place that validates a node.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "ops/node_context.h"
+
+namespace missile::ops {
+
+struct OpSchema {
+  std::string_view op_type;
+  int min_inputs = 1;
+  int max_inputs = 1;
+  int min_outputs = 1;
+  int max_outputs = 1;
+  Result<std::vector<TensorSpec>> (*infer)(const NodeContext&) = nullptr;
+  // Output 0 holds exactly input 0's bytes under another shape (Reshape, Squeeze, Identity...): the planner
+  // aliases the two buffers and emits no kernel.
+  bool is_view = false;
+  // For operators whose result is known from shapes alone (Shape, Size): the value, folded at load time.
+  Result<Tensor> (*value_from_shapes)(const NodeContext&) = nullptr;
+};
+
+// The schema of a default-domain ONNX operator (or of a fused operator Missile's passes create), or nullptr.
+const OpSchema* FindSchema(std::string_view op_type);
+
+// Checks arity and runs the schema's inference; errors name the node.
+Result<std::vector<TensorSpec>> InferNode(const NodeContext& ctx);
+
+// Per-family tables, collected by FindSchema.
+std::span<const OpSchema> ElementwiseSchemas();
+std::span<const OpSchema> ConvSchemas();
+std::span<const OpSchema> MatMulSchemas();
+std::span<const OpSchema> NormalizationSchemas();
+std::span<const OpSchema> PoolSchemas();
+std::span<const OpSchema> ReduceSchemas();
+std::span<const OpSchema> TensorSchemas();
+
+}  // namespace missile::ops

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Bad input to `missile run` gives one line on stderr that names the problem, a non-zero exit, and no crash.
+
+Each test builds the faulty input itself (with onnx.helper and numpy), so the cases are explicit and independent.
+"""
+import argparse
+import pathlib
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+MISSILE = "missile"
+
+
+def conv_model(op_type="Conv", domain="", opset=17):
+    """x[1,3,8,8] -> <op_type> (node 'features.conv') -> y; the smallest realistic model."""
+    weight = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), "weight")
+    node = helper.make_node(op_type, ["x", "weight"], ["y"], name="features.conv", domain=domain)
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight])
+    imports = [helper.make_opsetid("", opset)] + ([helper.make_opsetid(domain, 1)] if domain else [])
+    return helper.make_model(graph, opset_imports=imports)
+
+
+class CliErrorTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = pathlib.Path(self.tmp.name)
+        self.model = self.save(conv_model(), "model.onnx")
+        self.x = self.npy("x.npy", np.zeros((1, 3, 8, 8), np.float32))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def save(self, model, name):
+        path = self.dir / name
+        onnx.save(model, str(path))
+        return path
+
+    def npy(self, name, array):
+        path = self.dir / name
+        np.save(path, array)
+        return path
+
+    def run_missile(self, *args):
+        return subprocess.run([MISSILE, "run", *map(str, args), "--backend", "cpu"], capture_output=True, text=True,
+                              timeout=120)
+
+    def assert_fails_with(self, result, *fragments):
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertLess(result.returncode, 128, "killed by a signal: " + result.stderr)
+        lines = result.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, f"expected one line, got: {result.stderr!r}")
+        self.assertTrue(lines[0].startswith("missile: error: "), lines[0])
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+
+    def test_valid_model_runs(self):
+        result = self.run_missile(self.model, "--input", f"x={self.x}", "--output-dir", self.dir / "out")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        y = np.load(self.dir / "out" / "y.npy")
+        self.assertEqual(y.shape, (1, 4, 6, 6))
+
+    def test_unsupported_operator_names_operator_and_node(self):
+        # Einsum is valid ONNX that Missile does not implement.
+        model = conv_model()
+        model.graph.node[0].op_type = "Einsum"
+        del model.graph.node[0].input[:]
+        model.graph.node[0].input.extend(["x", "weight"])
+        model.graph.node[0].attribute.extend([helper.make_attribute("equation", "nchw,ochw->no")])
+        result = self.run_missile(self.save(model, "einsum.onnx"), "--input", f"x={self.x}")
+        self.assert_fails_with(result, "unsupported operator 'Einsum'", "features.conv")
+
+    def test_custom_domain_operator_is_reported(self):
+        result = self.run_missile(self.save(conv_model("FusedConv", "com.example"), "custom.onnx"),
+                                  "--input", f"x={self.x}")
+        self.assert_fails_with(result, "FusedConv", "com.example", "features.conv")
+
+    def test_truncated_model(self):
+        data = self.model.read_bytes()
+        for cut in (len(data) // 2, len(data) - 7, 20):
+            path = self.dir / f"truncated{cut}.onnx"
+            path.write_bytes(data[:cut])
+            result = self.run_missile(path, "--input", f"x={self.x}")
+            self.assert_fails_with(result, str(path))
+
+    def test_garbage_file(self):
+        path = self.dir / "garbage.onnx"
+        path.write_bytes(b"this is not a protobuf \xff\xfe" * 10)
+        self.assert_fails_with(self.run_missile(path, "--input", f"x={self.x}"), "garbage.onnx")
+
+    def test_missing_model_file(self):
+        self.assert_fails_with(self.run_missile(self.dir / "nope.onnx", "--input", f"x={self.x}"), "cannot open",
+                               "nope.onnx")
+
+    def test_unsupported_opset(self):
+        result = self.run_missile(self.save(conv_model(opset=9), "old.onnx"), "--input", f"x={self.x}")
+        self.assert_fails_with(result, "opset 9")
+
+    def test_missing_input(self):
+        self.assert_fails_with(self.run_missile(self.model), "missing input 'x'", "float32", "[1,3,8,8]")
+
+    def test_wrong_shape(self):
+        bad = self.npy("bad.npy", np.zeros((1, 3, 9, 9), np.float32))
+        self.assert_fails_with(self.run_missile(self.model, "--input", f"x={bad}"), "input 'x'",
+                               "expected shape [1,3,8,8], got [1,3,9,9]")
+
+    def test_wrong_rank(self):
+        bad = self.npy("bad.npy", np.zeros((3, 8, 8), np.float32))
+        self.assert_fails_with(self.run_missile(self.model, "--input", f"x={bad}"), "input 'x'",
+                               "expected shape [1,3,8,8], got [3,8,8]")
+
+    def test_wrong_dtype(self):
+        bad = self.npy("bad.npy", np.zeros((1, 3, 8, 8), np.int64))
+        self.assert_fails_with(self.run_missile(self.model, "--input", f"x={bad}"), "input 'x'",
+                               "expected dtype float32, got int64")
+
+    def test_unknown_input_name(self):
+        self.assert_fails_with(self.run_missile(self.model, "--input", f"x={self.x}", "--input", f"z={self.x}"),
+                               "unknown input 'z'")
+
+    def test_unreadable_npy(self):
+        path = self.dir / "broken.npy"
+        path.write_bytes(b"\x93NUMPY\x01\x00garbage")
+        self.assert_fails_with(self.run_missile(self.model, "--input", f"x={path}"), "input 'x'", "broken.npy")
+
+    def test_fp16_on_cpu_is_refused_clearly(self):
+        result = self.run_missile(self.model, "--input", f"x={self.x}", "--precision", "fp16")
+        self.assert_fails_with(result, "fp16")
+
+    def test_shape_error_inside_the_model_names_the_node(self):
+        # Weight with 5 input channels against an input with 3: the model itself is inconsistent.
+        model = conv_model()
+        model.graph.initializer[0].CopyFrom(numpy_helper.from_array(np.ones((4, 5, 3, 3), np.float32), "weight"))
+        result = self.run_missile(self.save(model, "inconsistent.onnx"), "--input", f"x={self.x}")
+        self.assert_fails_with(result, "features.conv", "Conv")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--missile", required=True)
+    args, rest = parser.parse_known_args()
+    MISSILE = args.missile
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
