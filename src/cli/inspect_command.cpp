@@ -23,7 +23,8 @@ Result<runtime::NamedTensors> DeclaredInputs(const graph::Graph& model) {
     Shape shape;
     for (const auto& dim : signature.dims) {
       if (!dim.known()) {
-        return Error(ErrorCode::kInvalidArgument, "input '{}' has symbolic dims {}: give --input NAME=FILE.npy",
+        return Error(ErrorCode::kInvalidArgument,
+                     "input '{}' has symbolic dims {}: give --input NAME=FILE.npy",
                      model.value(model.inputs()[i]).name, signature.ShapeString());
       }
       shape.push_back(dim.value);
@@ -47,7 +48,8 @@ int Inspect(const InspectOptions& options) {
 
   for (size_t i = 0; i < model.inputs().size(); ++i) {
     std::cout << fmt::format("input  {} {} {}\n", model.value(model.inputs()[i]).name,
-                             DataTypeName(model.input_signatures()[i].dtype), model.input_signatures()[i].ShapeString());
+                             DataTypeName(model.input_signatures()[i].dtype),
+                             model.input_signatures()[i].ShapeString());
   }
   const graph::Graph& graph = (*executable)->graph();
   for (size_t i = 0; i < graph.outputs().size(); ++i) {
@@ -62,10 +64,10 @@ int Inspect(const InspectOptions& options) {
     const graph::Node& node = graph.nodes()[static_cast<size_t>(step.node)];
     const std::string activation = ops::ActivationName(ops::ActivationFromAttributes(node.attributes).kind);
     const auto& out = *graph.value(node.outputs[0]).spec;
-    std::cout << fmt::format("{:5} {:<20} {:<28} -> {} {}{}\n", s, node.op_type + (activation.empty() ? "" : "+" + activation),
-                             node.name.substr(0, 28), DataTypeName(out.dtype), ShapeToString(out.shape),
-                             step.workspace_bytes > 0 ? fmt::format("  (workspace {} KiB)", step.workspace_bytes / 1024)
-                                                      : "");
+    std::cout << fmt::format(
+        "{:5} {:<20} {:<28} -> {} {}{}\n", s, node.op_type + (activation.empty() ? "" : "+" + activation),
+        node.name.substr(0, 28), DataTypeName(out.dtype), ShapeToString(out.shape),
+        step.workspace_bytes > 0 ? fmt::format("  (workspace {} KiB)", step.workspace_bytes / 1024) : "");
   }
   return 0;
 }

@@ -4,7 +4,8 @@
 
 namespace missile::cli {
 
-Result<runtime::NamedTensors> ReadModelInputs(const graph::Graph& model, const std::vector<std::string>& arguments) {
+Result<runtime::NamedTensors> ReadModelInputs(const graph::Graph& model,
+                                              const std::vector<std::string>& arguments) {
   runtime::NamedTensors inputs;
   for (const std::string& argument : arguments) {
     const size_t eq = argument.find('=');
@@ -12,8 +13,9 @@ Result<runtime::NamedTensors> ReadModelInputs(const graph::Graph& model, const s
     std::string path;
     if (eq == std::string::npos) {
       if (model.inputs().size() != 1) {
-        return Error(ErrorCode::kInvalidArgument, "--input '{}': write NAME=FILE.npy (the model has {} inputs)",
-                     argument, model.inputs().size());
+        return Error(ErrorCode::kInvalidArgument,
+                     "--input '{}': write NAME=FILE.npy (the model has {} inputs)", argument,
+                     model.inputs().size());
       }
       name = model.value(model.inputs()[0]).name;
       path = argument;

@@ -9,6 +9,7 @@
 namespace missile::cli {
 
 // Each argument is NAME=FILE.npy; a bare FILE.npy is accepted when the model has exactly one input.
-Result<runtime::NamedTensors> ReadModelInputs(const graph::Graph& model, const std::vector<std::string>& arguments);
+Result<runtime::NamedTensors> ReadModelInputs(const graph::Graph& model,
+                                              const std::vector<std::string>& arguments);
 
 }  // namespace missile::cli

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -31,12 +30,14 @@ struct RunOptions {
 
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
-  const size_t index = std::min(values.size() - 1, static_cast<size_t>(p / 100.0 * (values.size() - 1) + 0.5));
+  const size_t index =
+      std::min(values.size() - 1, static_cast<size_t>(p / 100.0 * (values.size() - 1) + 0.5));
   return values[index];
 }
 
 // Prints the operators that took the most time, summed over all runs.
-void PrintProfile(const runtime::CpuExecutable& executable, const std::vector<runtime::StepTiming>& timings, int runs) {
+void PrintProfile(const runtime::CpuExecutable& executable, const std::vector<runtime::StepTiming>& timings,
+                  int runs) {
   std::map<std::string, std::pair<double, int>> by_op;
   double total = 0;
   for (const auto& t : timings) {
@@ -75,16 +76,18 @@ int Run(const RunOptions& options) {
 
   const auto& graph = (*executable)->graph();
   std::cout << fmt::format("model    {} (opset {})\n", options.model, graph.opset());
-  std::cout << fmt::format("backend  {} ({}), {}, {} threads\n", backend->backend, backend->reason, options.precision,
-                           ParallelThreadCount());
+  std::cout << fmt::format("backend  {} ({}), {}, {} threads\n", backend->backend, backend->reason,
+                           options.precision, ParallelThreadCount());
   for (const auto& [name, tensor] : *inputs) {
-    std::cout << fmt::format("input    {} {} {}\n", name, DataTypeName(tensor.dtype()), ShapeToString(tensor.shape()));
+    std::cout << fmt::format("input    {} {} {}\n", name, DataTypeName(tensor.dtype()),
+                             ShapeToString(tensor.shape()));
   }
-  std::cout << fmt::format("plan     {} kernels from {} imported nodes; arena {:.1f} MiB ({:.1f} MiB without reuse); "
-                           "loaded in {:.0f} ms\n",
-                           (*executable)->plan().steps().size(), (*session)->model().nodes().size(),
-                           (*executable)->plan().arena_bytes() / 1048576.0,
-                           (*executable)->plan().unshared_bytes() / 1048576.0, load_ms.count());
+  std::cout << fmt::format(
+      "plan     {} kernels from {} imported nodes; arena {:.1f} MiB ({:.1f} MiB without reuse); "
+      "loaded in {:.0f} ms\n",
+      (*executable)->plan().steps().size(), (*session)->model().nodes().size(),
+      (*executable)->plan().arena_bytes() / 1048576.0, (*executable)->plan().unshared_bytes() / 1048576.0,
+      load_ms.count());
 
   runtime::NamedTensors outputs;
   for (int i = 0; i < options.warmup; ++i) {
@@ -101,18 +104,19 @@ int Run(const RunOptions& options) {
     latencies.push_back(elapsed.count());
     outputs = std::move(result).value();
   }
-  std::cout << fmt::format("latency  p50 {:.3f} ms, mean {:.3f} ms, min {:.3f} ms, max {:.3f} ms over {} runs\n",
-                           Percentile(latencies, 50),
-                           std::accumulate(latencies.begin(), latencies.end(), 0.0) / latencies.size(),
-                           *std::min_element(latencies.begin(), latencies.end()),
-                           *std::max_element(latencies.begin(), latencies.end()), latencies.size());
+  std::cout << fmt::format(
+      "latency  p50 {:.3f} ms, mean {:.3f} ms, min {:.3f} ms, max {:.3f} ms over {} runs\n",
+      Percentile(latencies, 50), std::accumulate(latencies.begin(), latencies.end(), 0.0) / latencies.size(),
+      *std::min_element(latencies.begin(), latencies.end()),
+      *std::max_element(latencies.begin(), latencies.end()), latencies.size());
   if (options.profile) PrintProfile(**executable, timings, static_cast<int>(latencies.size()));
 
   if (!options.output_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.output_dir, ec);
-    if (ec) return ReportError(Error(ErrorCode::kInvalidArgument, "cannot create '{}': {}", options.output_dir,
-                                     ec.message()));
+    if (ec)
+      return ReportError(
+          Error(ErrorCode::kInvalidArgument, "cannot create '{}': {}", options.output_dir, ec.message()));
     for (const auto& [name, tensor] : outputs) {
       const std::string path = (std::filesystem::path(options.output_dir) / NpyFileName(name)).string();
       Status status = WriteNpy(path, tensor);
@@ -140,9 +144,11 @@ int Run(const RunOptions& options) {
 
 Command AddRunCommand(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* run = app.add_subcommand("run", "Run one model on .npy inputs and write its outputs as .npy files");
+  CLI::App* run =
+      app.add_subcommand("run", "Run one model on .npy inputs and write its outputs as .npy files");
   run->add_option("model", options->model, "ONNX model file")->required();
-  run->add_option("--backend", options->backend, "cpu, cuda or auto (cuda when built in and a GPU is present)")
+  run->add_option("--backend", options->backend,
+                  "cpu, cuda or auto (cuda when built in and a GPU is present)")
       ->capture_default_str();
   run->add_option("--precision", options->precision, "fp32 or fp16")->capture_default_str();
   run->add_option("--input,-i", options->inputs, "NAME=FILE.npy, once per model input");

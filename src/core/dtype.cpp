@@ -9,34 +9,46 @@ namespace missile {
 size_t DataTypeSize(DataType type) {
   switch (type) {
     case DataType::kFloat64:
-    case DataType::kInt64: return 8;
+    case DataType::kInt64:
+      return 8;
     case DataType::kFloat32:
-    case DataType::kInt32: return 4;
-    case DataType::kFloat16: return 2;
+    case DataType::kInt32:
+      return 4;
+    case DataType::kFloat16:
+      return 2;
     case DataType::kInt8:
     case DataType::kUInt8:
-    case DataType::kBool: return 1;
+    case DataType::kBool:
+      return 1;
   }
   return 0;
 }
 
 std::string_view DataTypeName(DataType type) {
   switch (type) {
-    case DataType::kFloat32: return "float32";
-    case DataType::kFloat16: return "float16";
-    case DataType::kFloat64: return "float64";
-    case DataType::kInt64: return "int64";
-    case DataType::kInt32: return "int32";
-    case DataType::kInt8: return "int8";
-    case DataType::kUInt8: return "uint8";
-    case DataType::kBool: return "bool";
+    case DataType::kFloat32:
+      return "float32";
+    case DataType::kFloat16:
+      return "float16";
+    case DataType::kFloat64:
+      return "float64";
+    case DataType::kInt64:
+      return "int64";
+    case DataType::kInt32:
+      return "int32";
+    case DataType::kInt8:
+      return "int8";
+    case DataType::kUInt8:
+      return "uint8";
+    case DataType::kBool:
+      return "bool";
   }
   return "?";
 }
 
 Result<DataType> ParseDataType(std::string_view name) {
-  for (DataType t : {DataType::kFloat32, DataType::kFloat16, DataType::kFloat64, DataType::kInt64, DataType::kInt32,
-                     DataType::kInt8, DataType::kUInt8, DataType::kBool}) {
+  for (DataType t : {DataType::kFloat32, DataType::kFloat16, DataType::kFloat64, DataType::kInt64,
+                     DataType::kInt32, DataType::kInt8, DataType::kUInt8, DataType::kBool}) {
     if (DataTypeName(t) == name) return t;
   }
   return Error(ErrorCode::kInvalidArgument, "unknown data type '{}'", name);

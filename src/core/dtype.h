@@ -21,7 +21,8 @@ enum class DataType : uint8_t {
 };
 
 size_t DataTypeSize(DataType type);
-std::string_view DataTypeName(DataType type);  // "float32", "int64", ...: numpy's spelling, used in every message
+std::string_view DataTypeName(
+    DataType type);  // "float32", "int64", ...: numpy's spelling, used in every message
 Result<DataType> ParseDataType(std::string_view name);
 bool IsFloatingPoint(DataType type);
 
@@ -38,27 +39,59 @@ void ConvertElements(DataType from, const void* src, DataType to, void* dst, int
 // The C++ type stored for each DataType, for typed dispatch.
 template <typename T>
 constexpr DataType DataTypeOf();
-template <> constexpr DataType DataTypeOf<float>() { return DataType::kFloat32; }
-template <> constexpr DataType DataTypeOf<Float16>() { return DataType::kFloat16; }
-template <> constexpr DataType DataTypeOf<double>() { return DataType::kFloat64; }
-template <> constexpr DataType DataTypeOf<int64_t>() { return DataType::kInt64; }
-template <> constexpr DataType DataTypeOf<int32_t>() { return DataType::kInt32; }
-template <> constexpr DataType DataTypeOf<int8_t>() { return DataType::kInt8; }
-template <> constexpr DataType DataTypeOf<uint8_t>() { return DataType::kUInt8; }
-template <> constexpr DataType DataTypeOf<bool>() { return DataType::kBool; }
+template <>
+constexpr DataType DataTypeOf<float>() {
+  return DataType::kFloat32;
+}
+template <>
+constexpr DataType DataTypeOf<Float16>() {
+  return DataType::kFloat16;
+}
+template <>
+constexpr DataType DataTypeOf<double>() {
+  return DataType::kFloat64;
+}
+template <>
+constexpr DataType DataTypeOf<int64_t>() {
+  return DataType::kInt64;
+}
+template <>
+constexpr DataType DataTypeOf<int32_t>() {
+  return DataType::kInt32;
+}
+template <>
+constexpr DataType DataTypeOf<int8_t>() {
+  return DataType::kInt8;
+}
+template <>
+constexpr DataType DataTypeOf<uint8_t>() {
+  return DataType::kUInt8;
+}
+template <>
+constexpr DataType DataTypeOf<bool>() {
+  return DataType::kBool;
+}
 
 // Calls fn(T{}) with T the C++ type of `type`; the common way to write one kernel for many dtypes.
 template <typename Fn>
 decltype(auto) VisitDataType(DataType type, Fn&& fn) {
   switch (type) {
-    case DataType::kFloat32: return fn(float{});
-    case DataType::kFloat16: return fn(Float16{});
-    case DataType::kFloat64: return fn(double{});
-    case DataType::kInt64: return fn(int64_t{});
-    case DataType::kInt32: return fn(int32_t{});
-    case DataType::kInt8: return fn(int8_t{});
-    case DataType::kUInt8: return fn(uint8_t{});
-    case DataType::kBool: return fn(bool{});
+    case DataType::kFloat32:
+      return fn(float{});
+    case DataType::kFloat16:
+      return fn(Float16{});
+    case DataType::kFloat64:
+      return fn(double{});
+    case DataType::kInt64:
+      return fn(int64_t{});
+    case DataType::kInt32:
+      return fn(int32_t{});
+    case DataType::kInt8:
+      return fn(int8_t{});
+    case DataType::kUInt8:
+      return fn(uint8_t{});
+    case DataType::kBool:
+      return fn(bool{});
   }
   return fn(float{});
 }

@@ -1,12 +1,12 @@
 #include "core/npy.h"
 
+#include <fmt/ranges.h>
+
 #include <cctype>
 #include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
-
-#include <fmt/ranges.h>
 
 namespace missile {
 namespace {
@@ -29,8 +29,10 @@ Result<DataType> DataTypeFromDescr(const std::string& descr, const std::string& 
   for (const auto& m : kDescrs) {
     if (m.descr == descr) return m.dtype;
   }
-  return Error(ErrorCode::kInvalidArgument, "{}: unsupported .npy dtype '{}' (supported: float32, float16, float64, "
-               "int64, int32, int8, uint8, bool, little-endian)", what, descr);
+  return Error(ErrorCode::kInvalidArgument,
+               "{}: unsupported .npy dtype '{}' (supported: float32, float16, float64, "
+               "int64, int32, int8, uint8, bool, little-endian)",
+               what, descr);
 }
 
 std::string_view DescrOf(DataType dtype) {
@@ -54,7 +56,8 @@ Result<Tensor> ParseNpy(std::string_view bytes, const std::string& what) {
     header_start = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) return Error(ErrorCode::kInvalidArgument, "{}: truncated .npy header", what);
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<uint8_t>(bytes[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      header_len |= static_cast<size_t>(static_cast<uint8_t>(bytes[8 + i])) << (8 * i);
     header_start = 12;
   } else {
     return Error(ErrorCode::kInvalidArgument, "{}: unsupported .npy format version {}", what, major);
@@ -68,7 +71,8 @@ Result<Tensor> ParseNpy(std::string_view bytes, const std::string& what) {
   static const std::regex kFortran(R"('fortran_order'\s*:\s*(True|False))");
   static const std::regex kShape(R"('shape'\s*:\s*\(([^)]*)\))");
   std::smatch descr_match, fortran_match, shape_match;
-  if (!std::regex_search(header, descr_match, kDescr) || !std::regex_search(header, fortran_match, kFortran) ||
+  if (!std::regex_search(header, descr_match, kDescr) ||
+      !std::regex_search(header, fortran_match, kFortran) ||
       !std::regex_search(header, shape_match, kShape)) {
     return Error(ErrorCode::kInvalidArgument, "{}: malformed .npy header '{}'", what, header);
   }
@@ -87,7 +91,8 @@ Result<Tensor> ParseNpy(std::string_view bytes, const std::string& what) {
     char* end = nullptr;
     const long long value = std::strtoll(dim.c_str() + first, &end, 10);
     if (value < 0 || end == dim.c_str() + first) {
-      return Error(ErrorCode::kInvalidArgument, "{}: malformed .npy shape '({})'", what, shape_match[1].str());
+      return Error(ErrorCode::kInvalidArgument, "{}: malformed .npy shape '({})'", what,
+                   shape_match[1].str());
     }
     shape.push_back(value);
   }
@@ -95,8 +100,8 @@ Result<Tensor> ParseNpy(std::string_view bytes, const std::string& what) {
   Tensor tensor(dtype, shape);
   const size_t data_start = header_start + header_len;
   if (bytes.size() - data_start != tensor.nbytes()) {
-    return Error(ErrorCode::kInvalidArgument, "{}: .npy holds {} data bytes, but shape {} of {} needs {}", what,
-                 bytes.size() - data_start, ShapeToString(shape), DataTypeName(dtype), tensor.nbytes());
+    return Error(ErrorCode::kInvalidArgument, "{}: .npy holds {} data bytes, but shape {} of {} needs {}",
+                 what, bytes.size() - data_start, ShapeToString(shape), DataTypeName(dtype), tensor.nbytes());
   }
   if (tensor.nbytes() > 0) std::memcpy(tensor.raw_data(), bytes.data() + data_start, tensor.nbytes());
   return tensor;
@@ -113,8 +118,8 @@ Result<Tensor> ReadNpy(const std::string& path) {
 std::string SerializeNpy(const Tensor& tensor) {
   std::string shape = fmt::format("{}", fmt::join(tensor.shape(), ", "));
   if (tensor.rank() == 1) shape += ",";  // a Python 1-tuple: "(5,)"
-  std::string header =
-      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", DescrOf(tensor.dtype()), shape);
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}",
+                                   DescrOf(tensor.dtype()), shape);
   // Pad with spaces so the data starts on a 64-byte boundary, newline-terminated, as numpy writes it.
   const size_t unpadded = kMagicSize + 4 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');

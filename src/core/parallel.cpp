@@ -86,7 +86,8 @@ class ThreadPool {
   bool stopping_ = false;
 };
 
-// Set while a thread runs a ParallelFor chunk, so nested loops run inline instead of waiting on the busy pool.
+// Set while a thread runs a ParallelFor chunk, so nested loops run inline instead of waiting on the busy
+// pool.
 thread_local bool in_parallel_region = false;
 
 ThreadPool& Pool() {
@@ -96,7 +97,9 @@ ThreadPool& Pool() {
 
 }  // namespace
 
-int ParallelThreadCount() { return Pool().size(); }
+int ParallelThreadCount() {
+  return Pool().size();
+}
 
 void ParallelFor(int64_t count, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& body) {
   if (count <= 0) return;

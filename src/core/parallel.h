@@ -1,7 +1,8 @@
 // A fixed pool of worker threads for data-parallel loops inside one kernel.
 //
-// The CPU backend runs one kernel at a time per executor, so a kernel may use every core; OpenBLAS brings its own
-// threads for GEMM and the pool sleeps meanwhile. Small loops run inline: waking threads costs microseconds.
+// The CPU backend runs one kernel at a time per executor, so a kernel may use every core; OpenBLAS brings its
+// own threads for GEMM and the pool sleeps meanwhile. Small loops run inline: waking threads costs
+// microseconds.
 #pragma once
 
 #include <cstdint>

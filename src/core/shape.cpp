@@ -1,12 +1,14 @@
 #include "core/shape.h"
 
-#include <algorithm>
-
 #include <fmt/ranges.h>
+
+#include <algorithm>
 
 namespace missile {
 
-int64_t NumElements(std::span<const int64_t> shape) { return DimProduct(shape, 0, shape.size()); }
+int64_t NumElements(std::span<const int64_t> shape) {
+  return DimProduct(shape, 0, shape.size());
+}
 
 int64_t DimProduct(std::span<const int64_t> shape, size_t begin, size_t end) {
   int64_t product = 1;
@@ -14,7 +16,9 @@ int64_t DimProduct(std::span<const int64_t> shape, size_t begin, size_t end) {
   return product;
 }
 
-std::string ShapeToString(std::span<const int64_t> shape) { return fmt::format("[{}]", fmt::join(shape, ",")); }
+std::string ShapeToString(std::span<const int64_t> shape) {
+  return fmt::format("[{}]", fmt::join(shape, ","));
+}
 
 std::vector<int64_t> ContiguousStrides(std::span<const int64_t> shape) {
   std::vector<int64_t> strides(shape.size(), 1);
@@ -37,8 +41,8 @@ Result<Shape> BroadcastShapes(std::span<const int64_t> a, std::span<const int64_
     const int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
     if (da != db && da != 1 && db != 1) {
-      return Error(ErrorCode::kInvalidArgument, "shapes {} and {} cannot be broadcast together", ShapeToString(a),
-                   ShapeToString(b));
+      return Error(ErrorCode::kInvalidArgument, "shapes {} and {} cannot be broadcast together",
+                   ShapeToString(a), ShapeToString(b));
     }
     out[i] = da == 1 ? db : da;
   }

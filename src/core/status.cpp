@@ -4,15 +4,24 @@ namespace missile {
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "ok";
-    case ErrorCode::kInvalidArgument: return "invalid argument";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kUnimplemented: return "unsupported";
-    case ErrorCode::kInvalidModel: return "invalid model";
-    case ErrorCode::kResourceExhausted: return "resource exhausted";
-    case ErrorCode::kFailedPrecondition: return "failed precondition";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kOk:
+      return "ok";
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kUnimplemented:
+      return "unsupported";
+    case ErrorCode::kInvalidModel:
+      return "invalid model";
+    case ErrorCode::kResourceExhausted:
+      return "resource exhausted";
+    case ErrorCode::kFailedPrecondition:
+      return "failed precondition";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kInternal:
+      return "internal error";
   }
   return "unknown";
 }

@@ -1,9 +1,11 @@
 // Status and Result<T>: how every module reports failure.
 //
-// Errors are values, not exceptions: a model that fails to load or a request with a wrong shape must never take the
-// process down, because the server keeps serving other tenants. Exceptions thrown by libraries (protobuf, ONNX's
-// checker, std::) are caught at the module that calls them and turned into a Status there.
+// Errors are values, not exceptions: a model that fails to load or a request with a wrong shape must never
+// take the process down, because the server keeps serving other tenants. Exceptions thrown by libraries
+// (protobuf, ONNX's checker, std::) are caught at the module that calls them and turned into a Status there.
 #pragma once
+
+#include <fmt/format.h>
 
 #include <cassert>
 #include <optional>
@@ -11,20 +13,18 @@
 #include <utility>
 #include <variant>
 
-#include <fmt/format.h>
-
 namespace missile {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,    // the caller's input is wrong (shape, dtype, name, value)
-  kNotFound,           // a named thing (file, model, tensor) does not exist
-  kUnimplemented,      // valid, but Missile does not support it (an operator, a dtype on a backend)
-  kInvalidModel,       // the model file is malformed, truncated or inconsistent
-  kResourceExhausted,  // a quota or a size limit was exceeded
-  kFailedPrecondition, // the system is not in a state that allows the call
-  kUnavailable,        // the hardware or a feature is not present here
-  kInternal,           // a bug in Missile
+  kInvalidArgument,     // the caller's input is wrong (shape, dtype, name, value)
+  kNotFound,            // a named thing (file, model, tensor) does not exist
+  kUnimplemented,       // valid, but Missile does not support it (an operator, a dtype on a backend)
+  kInvalidModel,        // the model file is malformed, truncated or inconsistent
+  kResourceExhausted,   // a quota or a size limit was exceeded
+  kFailedPrecondition,  // the system is not in a state that allows the call
+  kUnavailable,         // the hardware or a feature is not present here
+  kInternal,            // a bug in Missile
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -62,7 +62,7 @@ Status Error(ErrorCode code, fmt::format_string<Args...> format, Args&&... args)
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design, like std::expected
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design, like std::expected
   Result(Status status) : state_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(state_).ok() && "Result built from an OK status carries no value");
   }
@@ -90,9 +90,9 @@ class [[nodiscard]] Result {
 #define MISSILE_CONCAT_INNER(a, b) a##b
 #define MISSILE_CONCAT(a, b) MISSILE_CONCAT_INNER(a, b)
 
-#define MISSILE_RETURN_IF_ERROR(expr)               \
-  do {                                              \
-    ::missile::Status _missile_status = (expr);     \
+#define MISSILE_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::missile::Status _missile_status = (expr);        \
     if (!_missile_status.ok()) return _missile_status; \
   } while (0)
 

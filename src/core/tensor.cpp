@@ -37,7 +37,8 @@ Result<std::vector<int64_t>> Tensor::ToInt64Vector() const {
   } else if (dtype_ == DataType::kInt32) {
     std::copy_n(data<int32_t>(), values.size(), values.begin());
   } else {
-    return Error(ErrorCode::kInvalidArgument, "expected an int64 or int32 tensor, got {}", DataTypeName(dtype_));
+    return Error(ErrorCode::kInvalidArgument, "expected an int64 or int32 tensor, got {}",
+                 DataTypeName(dtype_));
   }
   return values;
 }

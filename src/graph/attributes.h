@@ -24,8 +24,12 @@ class Attributes {
   Result<int64_t> Int(const std::string& name) const { return Get<int64_t>(name, "int"); }
   Result<float> Float(const std::string& name) const { return Get<float>(name, "float"); }
   Result<std::string> String(const std::string& name) const { return Get<std::string>(name, "string"); }
-  Result<std::vector<int64_t>> Ints(const std::string& name) const { return Get<std::vector<int64_t>>(name, "ints"); }
-  Result<std::vector<float>> Floats(const std::string& name) const { return Get<std::vector<float>>(name, "floats"); }
+  Result<std::vector<int64_t>> Ints(const std::string& name) const {
+    return Get<std::vector<int64_t>>(name, "ints");
+  }
+  Result<std::vector<float>> Floats(const std::string& name) const {
+    return Get<std::vector<float>>(name, "floats");
+  }
   Result<Tensor> TensorValue(const std::string& name) const { return Get<Tensor>(name, "tensor"); }
 
   // Optional attributes with ONNX's defaults.

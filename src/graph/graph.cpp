@@ -13,7 +13,9 @@ std::string InputSignature::ShapeString() const {
   return out + "]";
 }
 
-std::string Node::Describe() const { return fmt::format("node '{}' ({})", name, op_type); }
+std::string Node::Describe() const {
+  return fmt::format("node '{}' ({})", name, op_type);
+}
 
 ValueId Graph::AddValue(std::string name) {
   values_.push_back(Value{.name = std::move(name)});
@@ -92,8 +94,10 @@ Status Graph::Finalize() {
   for (size_t n = 0; n < nodes_.size(); ++n) {
     for (ValueId in : nodes_[n].inputs) {
       if (in != kNoValue && !defined[static_cast<size_t>(in)]) {
-        return Error(ErrorCode::kInvalidModel, "{}: input '{}' is not produced by any earlier node, initializer "
-                     "or graph input", nodes_[n].Describe(), value(in).name);
+        return Error(ErrorCode::kInvalidModel,
+                     "{}: input '{}' is not produced by any earlier node, initializer "
+                     "or graph input",
+                     nodes_[n].Describe(), value(in).name);
       }
     }
     for (ValueId out : nodes_[n].outputs) {

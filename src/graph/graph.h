@@ -1,7 +1,7 @@
 // The model as Missile sees it: values (tensors) and nodes (operators) in topological order.
 //
-// The importer builds it from ONNX; passes (constant folding, fusion) rewrite it; the planner turns it into an
-// ordered list of kernels. Values are indexed, not named, so passes can rewire edges cheaply.
+// The importer builds it from ONNX; passes (constant folding, fusion) rewrite it; the planner turns it into
+// an ordered list of kernels. Values are indexed, not named, so passes can rewire edges cheaply.
 #pragma once
 
 #include <optional>
@@ -39,9 +39,9 @@ struct TensorSpec {
 
 struct Value {
   std::string name;
-  std::optional<TensorSpec> spec;   // set by shape inference
-  std::optional<Tensor> constant;   // initializers and folded results
-  NodeId producer = -1;             // -1 for graph inputs and constants
+  std::optional<TensorSpec> spec;  // set by shape inference
+  std::optional<Tensor> constant;  // initializers and folded results
+  NodeId producer = -1;            // -1 for graph inputs and constants
 };
 
 struct Node {
@@ -82,7 +82,8 @@ class Graph {
   int opset() const { return opset_; }
   void set_opset(int opset) { opset_ = opset; }
 
-  // Re-derives producers, drops nodes whose outputs nobody needs, and checks every input is defined before use.
+  // Re-derives producers, drops nodes whose outputs nobody needs, and checks every input is defined before
+  // use.
   Status Finalize();
   // Number of nodes reading each value (graph outputs count as one reader).
   std::vector<int> ConsumerCounts() const;

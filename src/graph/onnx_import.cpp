@@ -1,12 +1,12 @@
 #include "graph/onnx_import.h"
 
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
-
-#include <onnx/checker.h>
-#include <onnx/onnx_pb.h>
 
 namespace missile::graph {
 namespace {
@@ -17,14 +17,22 @@ constexpr int kMaxOpset = 17;
 
 Result<DataType> FromOnnxType(int32_t elem_type, const std::string& what) {
   switch (elem_type) {
-    case onnx::TensorProto::FLOAT: return DataType::kFloat32;
-    case onnx::TensorProto::FLOAT16: return DataType::kFloat16;
-    case onnx::TensorProto::DOUBLE: return DataType::kFloat64;
-    case onnx::TensorProto::INT64: return DataType::kInt64;
-    case onnx::TensorProto::INT32: return DataType::kInt32;
-    case onnx::TensorProto::INT8: return DataType::kInt8;
-    case onnx::TensorProto::UINT8: return DataType::kUInt8;
-    case onnx::TensorProto::BOOL: return DataType::kBool;
+    case onnx::TensorProto::FLOAT:
+      return DataType::kFloat32;
+    case onnx::TensorProto::FLOAT16:
+      return DataType::kFloat16;
+    case onnx::TensorProto::DOUBLE:
+      return DataType::kFloat64;
+    case onnx::TensorProto::INT64:
+      return DataType::kInt64;
+    case onnx::TensorProto::INT32:
+      return DataType::kInt32;
+    case onnx::TensorProto::INT8:
+      return DataType::kInt8;
+    case onnx::TensorProto::UINT8:
+      return DataType::kUInt8;
+    case onnx::TensorProto::BOOL:
+      return DataType::kBool;
     default: {
       const auto* descriptor = onnx::TensorProto::DataType_descriptor();
       const auto* value = descriptor->FindValueByNumber(elem_type);
@@ -51,8 +59,9 @@ Result<std::string> ReadExternalData(const onnx::TensorProto& proto, const std::
   }
   const std::filesystem::path path = std::filesystem::path(base_dir) / relative;
   std::ifstream file(path, std::ios::binary);
-  if (!file) return Error(ErrorCode::kNotFound, "tensor '{}': cannot open external data file '{}'", proto.name(),
-                          path.string());
+  if (!file)
+    return Error(ErrorCode::kNotFound, "tensor '{}': cannot open external data file '{}'", proto.name(),
+                 path.string());
   file.seekg(0, std::ios::end);
   const int64_t size = file.tellg();
   if (length < 0) length = size - offset;
@@ -77,7 +86,8 @@ Result<Tensor> FromOnnxTensor(const onnx::TensorProto& proto, const std::string&
   MISSILE_ASSIGN_OR_RETURN(DataType dtype, FromOnnxType(proto.data_type(), what));
   Shape shape(proto.dims().begin(), proto.dims().end());
   for (int64_t d : shape) {
-    if (d < 0) return Error(ErrorCode::kInvalidModel, "{}: negative dimension in {}", what, ShapeToString(shape));
+    if (d < 0)
+      return Error(ErrorCode::kInvalidModel, "{}: negative dimension in {}", what, ShapeToString(shape));
   }
   Tensor tensor(dtype, shape);
   const auto count = static_cast<size_t>(tensor.num_elements());
@@ -92,8 +102,8 @@ Result<Tensor> FromOnnxTensor(const onnx::TensorProto& proto, const std::string&
   }
   if (raw != nullptr) {
     if (raw->size() != tensor.nbytes()) {
-      return Error(ErrorCode::kInvalidModel, "{}: holds {} bytes but shape {} of {} needs {}", what, raw->size(),
-                   ShapeToString(shape), DataTypeName(dtype), tensor.nbytes());
+      return Error(ErrorCode::kInvalidModel, "{}: holds {} bytes but shape {} of {} needs {}", what,
+                   raw->size(), ShapeToString(shape), DataTypeName(dtype), tensor.nbytes());
     }
     if (!raw->empty()) std::memcpy(tensor.raw_data(), raw->data(), raw->size());
     return tensor;
@@ -102,23 +112,45 @@ Result<Tensor> FromOnnxTensor(const onnx::TensorProto& proto, const std::string&
   // Typed fields: ONNX stores float16/int8/uint8/bool/int32 in int32_data, float in float_data, etc.
   size_t stored = 0;
   switch (dtype) {
-    case DataType::kFloat32: stored = proto.float_data_size(); break;
-    case DataType::kFloat64: stored = proto.double_data_size(); break;
-    case DataType::kInt64: stored = proto.int64_data_size(); break;
-    default: stored = proto.int32_data_size(); break;
+    case DataType::kFloat32:
+      stored = proto.float_data_size();
+      break;
+    case DataType::kFloat64:
+      stored = proto.double_data_size();
+      break;
+    case DataType::kInt64:
+      stored = proto.int64_data_size();
+      break;
+    default:
+      stored = proto.int32_data_size();
+      break;
   }
   if (stored != count) {
     return Error(ErrorCode::kInvalidModel, "{}: holds {} values but shape {} needs {}", what, stored,
                  ShapeToString(shape), count);
   }
   switch (dtype) {
-    case DataType::kFloat32: CopyTypedField<float>(proto.float_data(), tensor); break;
-    case DataType::kFloat64: CopyTypedField<double>(proto.double_data(), tensor); break;
-    case DataType::kInt64: CopyTypedField<int64_t>(proto.int64_data(), tensor); break;
-    case DataType::kInt32: CopyTypedField<int32_t>(proto.int32_data(), tensor); break;
-    case DataType::kInt8: CopyTypedField<int8_t>(proto.int32_data(), tensor); break;
-    case DataType::kUInt8: CopyTypedField<uint8_t>(proto.int32_data(), tensor); break;
-    case DataType::kBool: CopyTypedField<bool>(proto.int32_data(), tensor); break;
+    case DataType::kFloat32:
+      CopyTypedField<float>(proto.float_data(), tensor);
+      break;
+    case DataType::kFloat64:
+      CopyTypedField<double>(proto.double_data(), tensor);
+      break;
+    case DataType::kInt64:
+      CopyTypedField<int64_t>(proto.int64_data(), tensor);
+      break;
+    case DataType::kInt32:
+      CopyTypedField<int32_t>(proto.int32_data(), tensor);
+      break;
+    case DataType::kInt8:
+      CopyTypedField<int8_t>(proto.int32_data(), tensor);
+      break;
+    case DataType::kUInt8:
+      CopyTypedField<uint8_t>(proto.int32_data(), tensor);
+      break;
+    case DataType::kBool:
+      CopyTypedField<bool>(proto.int32_data(), tensor);
+      break;
     case DataType::kFloat16: {
       auto* out = tensor.data<Float16>();
       for (size_t i = 0; i < count; ++i) out[i] = Float16{static_cast<uint16_t>(proto.int32_data(int(i)))};
@@ -130,9 +162,12 @@ Result<Tensor> FromOnnxTensor(const onnx::TensorProto& proto, const std::string&
 
 Result<AttributeValue> FromOnnxAttribute(const onnx::AttributeProto& attr, const std::string& base_dir) {
   switch (attr.type()) {
-    case onnx::AttributeProto::INT: return AttributeValue(attr.i());
-    case onnx::AttributeProto::FLOAT: return AttributeValue(attr.f());
-    case onnx::AttributeProto::STRING: return AttributeValue(attr.s());
+    case onnx::AttributeProto::INT:
+      return AttributeValue(attr.i());
+    case onnx::AttributeProto::FLOAT:
+      return AttributeValue(attr.f());
+    case onnx::AttributeProto::STRING:
+      return AttributeValue(attr.s());
     case onnx::AttributeProto::INTS:
       return AttributeValue(std::vector<int64_t>(attr.ints().begin(), attr.ints().end()));
     case onnx::AttributeProto::FLOATS:
@@ -144,8 +179,10 @@ Result<AttributeValue> FromOnnxAttribute(const onnx::AttributeProto& attr, const
       return AttributeValue(std::move(t));
     }
     default:
-      return Error(ErrorCode::kUnimplemented, "attribute '{}' has an unsupported kind (graphs, sparse tensors and "
-                   "type protos are not supported)", attr.name());
+      return Error(ErrorCode::kUnimplemented,
+                   "attribute '{}' has an unsupported kind (graphs, sparse tensors and "
+                   "type protos are not supported)",
+                   attr.name());
   }
 }
 
@@ -178,8 +215,9 @@ Status CheckOpsets(const onnx::ModelProto& model, Graph& graph) {
   }
   if (graph.opset() == 0) return Error(ErrorCode::kInvalidModel, "the model imports no default-domain opset");
   if (graph.opset() < kMinOpset || graph.opset() > kMaxOpset) {
-    return Error(ErrorCode::kUnimplemented, "opset {} is not supported (supported: {} to {}, as PyTorch exports)",
-                 graph.opset(), kMinOpset, kMaxOpset);
+    return Error(ErrorCode::kUnimplemented,
+                 "opset {} is not supported (supported: {} to {}, as PyTorch exports)", graph.opset(),
+                 kMinOpset, kMaxOpset);
   }
   return Status::Ok();
 }
@@ -214,7 +252,8 @@ Result<Graph> BuildGraph(const onnx::ModelProto& model, const std::string& base_
     node.op_type = node_proto.op_type();
     node.domain = node_proto.domain() == "ai.onnx" ? "" : node_proto.domain();
     for (const auto& in : node_proto.input()) node.inputs.push_back(in.empty() ? kNoValue : value_named(in));
-    for (const auto& out : node_proto.output()) node.outputs.push_back(out.empty() ? kNoValue : value_named(out));
+    for (const auto& out : node_proto.output())
+      node.outputs.push_back(out.empty() ? kNoValue : value_named(out));
     for (const auto& attr : node_proto.attribute()) {
       auto value = FromOnnxAttribute(attr, base_dir);
       if (!value.ok()) return value.status().WithContext(node.Describe());

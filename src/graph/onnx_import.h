@@ -7,7 +7,8 @@
 
 namespace missile::graph {
 
-// Loads and validates an ONNX file. Malformed, truncated or unsupported files give an error naming the problem.
+// Loads and validates an ONNX file. Malformed, truncated or unsupported files give an error naming the
+// problem.
 Result<Graph> ImportOnnxFile(const std::string& path);
 Result<Graph> ImportOnnxBytes(std::string_view bytes, const std::string& base_dir);
 

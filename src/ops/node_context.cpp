@@ -11,8 +11,10 @@ const Tensor* NodeContext::constant_input(size_t i) const {
 Result<std::vector<int64_t>> NodeContext::ConstantInts(size_t i) const {
   const Tensor* t = constant_input(i);
   if (t == nullptr) {
-    return Error(ErrorCode::kUnimplemented, "input {} ('{}') must be a constant (known when the model is loaded) for "
-                 "a static plan", i, has_input(i) ? input_name(i) : "");
+    return Error(ErrorCode::kUnimplemented,
+                 "input {} ('{}') must be a constant (known when the model is loaded) for "
+                 "a static plan",
+                 i, has_input(i) ? input_name(i) : "");
   }
   return t->ToInt64Vector();
 }

@@ -1,5 +1,6 @@
-// Backend-independent knowledge of an operator: its arity and how its outputs' dtypes and shapes follow from its
-// inputs. Backends implement the computation (ops/cpu, ops/cuda); the schema is the one place that validates a node.
+// Backend-independent knowledge of an operator: its arity and how its outputs' dtypes and shapes follow from
+// its inputs. Backends implement the computation (ops/cpu, ops/cuda); the schema is the one place that
+// validates a node.
 #pragma once
 
 #include <optional>
@@ -25,6 +26,9 @@ struct OpSchema {
 
 // The schema of a default-domain ONNX operator (or of a fused operator Missile's passes create), or nullptr.
 const OpSchema* FindSchema(std::string_view op_type);
+
+// Every operator Missile implements (default domain and its own fused forms).
+std::vector<const OpSchema*> AllSchemas();
 
 // Checks arity and runs the schema's inference; errors name the node.
 Result<std::vector<TensorSpec>> InferNode(const NodeContext& ctx);

@@ -16,7 +16,8 @@ bool Foldable(const graph::Graph& graph, const graph::Node& conv, const graph::N
   if (bn.op_type != "BatchNormalization" || bn.attributes.Int("training_mode", 0) != 0) return false;
   if (conv.inputs.size() > 3 || conv.attributes.Has(ops::kFusedActivationAttr)) return false;
   if (!IsFloat32Constant(graph, conv.inputs[1])) return false;
-  if (conv.inputs.size() == 3 && conv.inputs[2] != graph::kNoValue && !IsFloat32Constant(graph, conv.inputs[2])) {
+  if (conv.inputs.size() == 3 && conv.inputs[2] != graph::kNoValue &&
+      !IsFloat32Constant(graph, conv.inputs[2])) {
     return false;
   }
   for (size_t i = 1; i < 5; ++i) {

@@ -6,7 +6,9 @@
 namespace missile::passes {
 namespace {
 
-bool HasActivation(const graph::Node& node) { return node.attributes.Has(ops::kFusedActivationAttr); }
+bool HasActivation(const graph::Node& node) {
+  return node.attributes.Has(ops::kFusedActivationAttr);
+}
 
 // Index of each value's producing node, -1 for graph inputs and constants.
 std::vector<graph::NodeId> ProducerIndex(const graph::Graph& graph) {
@@ -62,7 +64,8 @@ Status FuseConvResidual(graph::Graph& graph) {
     // The residual must be computed before the conv runs, and must not be broadcast.
     if (other == conv.outputs[0] || IsConstant(graph, other)) continue;
     if (producer[static_cast<size_t>(other)] >= static_cast<graph::NodeId>(n)) continue;
-    if (!SameSpec(graph, other, conv.outputs[0]) || !SameSpec(graph, add.outputs[0], conv.outputs[0])) continue;
+    if (!SameSpec(graph, other, conv.outputs[0]) || !SameSpec(graph, add.outputs[0], conv.outputs[0]))
+      continue;
     conv.inputs.resize(3, graph::kNoValue);
     conv.inputs.push_back(other);
     AbsorbConsumer(conv, add, a, removed);
@@ -76,7 +79,8 @@ Status FuseMatMulBias(graph::Graph& graph) {
   std::vector<bool> removed(graph.nodes().size(), false);
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     graph::Node& matmul = graph.nodes()[n];
-    if (matmul.op_type != "MatMul" || matmul.inputs.size() != 2 || !IsConstant(graph, matmul.inputs[1])) continue;
+    if (matmul.op_type != "MatMul" || matmul.inputs.size() != 2 || !IsConstant(graph, matmul.inputs[1]))
+      continue;
     const Tensor& weight = *graph.value(matmul.inputs[1]).constant;
     if (weight.rank() != 2 || weight.dtype() != DataType::kFloat32) continue;
     const graph::NodeId a = consumers.Sole(matmul.outputs[0]);
@@ -106,7 +110,8 @@ Status FuseActivation(graph::Graph& graph) {
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     graph::Node& producer = graph.nodes()[n];
     if (producer.op_type != "Conv" && producer.op_type != "Gemm" && producer.op_type != "MatMul") continue;
-    if (HasActivation(producer) || graph.value(producer.outputs[0]).spec->dtype != DataType::kFloat32) continue;
+    if (HasActivation(producer) || graph.value(producer.outputs[0]).spec->dtype != DataType::kFloat32)
+      continue;
     const graph::NodeId c = consumers.Sole(producer.outputs[0]);
     if (c < 0) continue;
     const graph::Node& consumer = graph.nodes()[static_cast<size_t>(c)];

@@ -10,7 +10,8 @@ namespace missile::passes {
 Status EliminateIdentities(graph::Graph& graph);
 // Conv -> BatchNormalization with constant parameters: the BN is folded into the conv's weights and bias.
 Status FoldConvBatchNorm(graph::Graph& graph);
-// Conv -> Add(other) with `other` ready before the conv: the add becomes the conv's residual input (4th input).
+// Conv -> Add(other) with `other` ready before the conv: the add becomes the conv's residual input (4th
+// input).
 Status FuseConvResidual(graph::Graph& graph);
 // MatMul(x, W) -> Add(bias) with constant W and bias: PyTorch's Linear on 3-D input, as one kernel.
 Status FuseMatMulBias(graph::Graph& graph);

@@ -52,8 +52,8 @@ Status InferShapesAndFold(graph::Graph& graph, const std::vector<graph::TensorSp
     const ops::NodeContext ctx(graph, node);
     MISSILE_ASSIGN_OR_RETURN(auto specs, ops::InferNode(ctx));
     if (specs.size() < node.outputs.size()) {
-      return Error(ErrorCode::kInternal, "{}: inferred {} outputs, node has {}", node.Describe(), specs.size(),
-                   node.outputs.size());
+      return Error(ErrorCode::kInternal, "{}: inferred {} outputs, node has {}", node.Describe(),
+                   specs.size(), node.outputs.size());
     }
     for (size_t o = 0; o < node.outputs.size(); ++o) {
       if (node.outputs[o] != graph::kNoValue) graph.value(node.outputs[o]).spec = specs[o];

@@ -75,7 +75,8 @@ ExecutionPlan ExecutionPlan::Build(const graph::Graph& graph,
     if (request_value[r] == graph::kNoValue) {
       plan.steps_[request_step[r]].workspace_offset = memory.offsets[r];
     } else {
-      plan.locations_[static_cast<size_t>(request_value[r])] = {ValueLocation::Kind::kArena, memory.offsets[r]};
+      plan.locations_[static_cast<size_t>(request_value[r])] = {ValueLocation::Kind::kArena,
+                                                                memory.offsets[r]};
     }
   }
   for (size_t v = 0; v < value_count; ++v) {

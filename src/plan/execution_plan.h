@@ -1,8 +1,8 @@
 // The executable plan of a model: the ordered kernels a scheduler releases one by one, and where every
 // activation lives in the model's arena.
 //
-// Backend-independent: a backend builds one kernel per step, reports each kernel's workspace, and gets back the
-// arena layout. View operators (Reshape, Squeeze...) become aliases and run no kernel at all.
+// Backend-independent: a backend builds one kernel per step, reports each kernel's workspace, and gets back
+// the arena layout. View operators (Reshape, Squeeze...) become aliases and run no kernel at all.
 #pragma once
 
 #include <functional>
@@ -29,7 +29,8 @@ struct ValueLocation {
 class ExecutionPlan {
  public:
   // `workspace_of(node)` gives the scratch bytes the backend's kernel for that node needs.
-  static ExecutionPlan Build(const graph::Graph& graph, const std::function<size_t(graph::NodeId)>& workspace_of);
+  static ExecutionPlan Build(const graph::Graph& graph,
+                             const std::function<size_t(graph::NodeId)>& workspace_of);
 
   const std::vector<Step>& steps() const { return steps_; }
   const ValueLocation& location(graph::ValueId value) const { return locations_[static_cast<size_t>(value)]; }

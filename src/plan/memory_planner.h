@@ -21,7 +21,8 @@ struct MemoryPlan {
 // Every offset is a multiple of this: enough for any vector load and for GPU coalescing.
 inline constexpr size_t kBufferAlignment = 256;
 
-// Greedy by size: the largest buffers are placed first, each at the lowest offset free for its whole lifetime.
+// Greedy by size: the largest buffers are placed first, each at the lowest offset free for its whole
+// lifetime.
 MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests);
 
 }  // namespace missile::plan

@@ -12,9 +12,12 @@ void* CpuExecutable::ValuePointer(graph::ValueId value) {
   if (value == graph::kNoValue) return nullptr;
   const plan::ValueLocation& location = plan_.location(value);
   switch (location.kind) {
-    case plan::ValueLocation::Kind::kArena: return arena_.get() + location.offset;
-    case plan::ValueLocation::Kind::kConstant: return graph_.value(value).constant->raw_data();
-    case plan::ValueLocation::Kind::kNone: return nullptr;
+    case plan::ValueLocation::Kind::kArena:
+      return arena_.get() + location.offset;
+    case plan::ValueLocation::Kind::kConstant:
+      return graph_.value(value).constant->raw_data();
+    case plan::ValueLocation::Kind::kNone:
+      return nullptr;
   }
   return nullptr;
 }
@@ -58,7 +61,8 @@ Result<std::vector<Tensor>> CpuExecutable::Run(const std::vector<const Tensor*>&
     const BoundStep& step = steps_[s];
     const auto start = std::chrono::steady_clock::now();
     Status status = step.kernel->Run({step.inputs.data(), step.outputs.data(), step.workspace});
-    if (!status.ok()) return status.WithContext(graph_.nodes()[static_cast<size_t>(plan_.steps()[s].node)].Describe());
+    if (!status.ok())
+      return status.WithContext(graph_.nodes()[static_cast<size_t>(plan_.steps()[s].node)].Describe());
     if (timings != nullptr) {
       const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
       timings->push_back({plan_.steps()[s].node, elapsed.count()});

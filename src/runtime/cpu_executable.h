@@ -1,5 +1,5 @@
-// A model compiled for the CPU backend at fixed input shapes: kernels built, arena laid out, every pointer each
-// kernel receives resolved ahead, so running it is a loop of kernel calls.
+// A model compiled for the CPU backend at fixed input shapes: kernels built, arena laid out, every pointer
+// each kernel receives resolved ahead, so running it is a loop of kernel calls.
 #pragma once
 
 #include <memory>
@@ -23,7 +23,8 @@ class CpuExecutable {
   static Result<std::unique_ptr<CpuExecutable>> Build(graph::Graph graph);
 
   // Inputs in graph-input order, already validated; outputs in graph-output order. Not reentrant: one arena.
-  Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs, std::vector<StepTiming>* timings = nullptr);
+  Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs,
+                                  std::vector<StepTiming>* timings = nullptr);
 
   const graph::Graph& graph() const { return graph_; }
   const plan::ExecutionPlan& plan() const { return plan_; }

@@ -1,8 +1,8 @@
 #include "runtime/input_binding.h"
 
-#include <algorithm>
-
 #include <fmt/ranges.h>
+
+#include <algorithm>
 
 namespace missile::runtime {
 namespace {

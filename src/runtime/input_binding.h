@@ -12,7 +12,8 @@ namespace missile::runtime {
 using NamedTensors = std::map<std::string, Tensor>;
 
 // Returns the concrete input specs in the graph's input order, or an error naming the input and what was
-// expected versus given (unknown name, missing input, dtype, rank, dimension, inconsistent symbolic dimension).
+// expected versus given (unknown name, missing input, dtype, rank, dimension, inconsistent symbolic
+// dimension).
 Result<std::vector<graph::TensorSpec>> BindInputs(const graph::Graph& graph, const NamedTensors& inputs);
 
 }  // namespace missile::runtime

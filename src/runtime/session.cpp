@@ -23,7 +23,8 @@ Result<std::unique_ptr<Session>> Session::FromGraph(graph::Graph graph, SessionO
   MISSILE_ASSIGN_OR_RETURN(BackendChoice choice, ResolveBackend(options.backend));
   options.backend = choice.backend;
   if (options.backend == "cpu" && options.precision != Precision::kFp32) {
-    return Error(ErrorCode::kUnimplemented, "the cpu backend computes in fp32 only; fp16 needs --backend cuda");
+    return Error(ErrorCode::kUnimplemented,
+                 "the cpu backend computes in fp32 only; fp16 needs --backend cuda");
   }
   return std::unique_ptr<Session>(new Session(std::move(graph), std::move(options)));
 }
@@ -33,7 +34,8 @@ Result<std::unique_ptr<Session>> Session::Load(const std::string& model_path, Se
   return FromGraph(std::move(graph), std::move(options));
 }
 
-Result<CpuExecutable*> Session::PrepareLocked(const NamedTensors& inputs, std::vector<const Tensor*>* ordered) {
+Result<CpuExecutable*> Session::PrepareLocked(const NamedTensors& inputs,
+                                              std::vector<const Tensor*>* ordered) {
   MISSILE_ASSIGN_OR_RETURN(std::vector<graph::TensorSpec> specs, BindInputs(model_, inputs));
   if (ordered != nullptr) {
     for (graph::ValueId id : model_.inputs()) ordered->push_back(&inputs.at(model_.value(id).name));

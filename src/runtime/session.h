@@ -1,4 +1,5 @@
-// A loaded model ready to serve inference: the imported graph plus one compiled executable per input shape set.
+// A loaded model ready to serve inference: the imported graph plus one compiled executable per input shape
+// set.
 #pragma once
 
 #include <map>
@@ -42,7 +43,8 @@ class Session {
   const SessionOptions& options() const { return options_; }
 
  private:
-  Session(graph::Graph model, SessionOptions options) : model_(std::move(model)), options_(std::move(options)) {}
+  Session(graph::Graph model, SessionOptions options)
+      : model_(std::move(model)), options_(std::move(options)) {}
   Result<CpuExecutable*> PrepareLocked(const NamedTensors& inputs, std::vector<const Tensor*>* ordered);
 
   graph::Graph model_;

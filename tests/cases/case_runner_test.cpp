@@ -1,14 +1,16 @@
-// Runs every case folder (docs/test-cases.md) under $MISSILE_CASES_DIR through the engine and compares each output
-// with the reference that PyTorch or numpy computed. One gtest per case, so a failure names the case.
+// Runs every case folder (docs/test-cases.md) under $MISSILE_CASES_DIR through the engine and compares each
+// output with the reference that PyTorch or numpy computed. One gtest per case, so a failure names the case.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "core/npy.h"
+#include "ops/op_schema.h"
 #include "runtime/session.h"
 
 namespace missile {
@@ -75,8 +77,12 @@ void CheckCase(const fs::path& dir, bool fuse) {
 
 class CaseTest : public testing::TestWithParam<std::string> {};
 
-TEST_P(CaseTest, MatchesReference) { CheckCase(GetParam(), /*fuse=*/true); }
-TEST_P(CaseTest, MatchesReferenceUnfused) { CheckCase(GetParam(), /*fuse=*/false); }
+TEST_P(CaseTest, MatchesReference) {
+  CheckCase(GetParam(), /*fuse=*/true);
+}
+TEST_P(CaseTest, MatchesReferenceUnfused) {
+  CheckCase(GetParam(), /*fuse=*/false);
+}
 
 INSTANTIATE_TEST_SUITE_P(Cases, CaseTest, testing::ValuesIn(CaseDirectories()),
                          [](const testing::TestParamInfo<std::string>& info) {
@@ -91,6 +97,19 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CaseTest);
 TEST(CaseDirectoryTest, CasesWereGenerated) {
   // Guards against a silently empty run: the fixture that generates the cases must have produced some.
   EXPECT_GT(CaseDirectories().size(), 100u) << "no cases under $MISSILE_CASES_DIR";
+}
+
+TEST(CaseDirectoryTest, EveryOperatorHasAReferenceCase) {
+  std::set<std::string> covered;
+  for (const std::string& dir : CaseDirectories()) {
+    const std::string ops = nlohmann::json::parse(std::ifstream(fs::path(dir) / "case.json")).value("op", "");
+    std::stringstream parts(ops);  // multi-node cases list their operators joined by '+'
+    for (std::string op; std::getline(parts, op, '+');) covered.insert(op);
+  }
+  for (const ops::OpSchema* schema : ops::AllSchemas()) {
+    EXPECT_TRUE(covered.contains(std::string(schema->op_type)))
+        << "operator " << schema->op_type << " has no case in tests/cases/make_op_cases.py";
+  }
 }
 
 }  // namespace

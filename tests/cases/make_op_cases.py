@@ -22,9 +22,10 @@ for the few medium GEMM/Conv cases with long dot products). Integer and bool out
 
 As in exported models, shape-like operands that ONNX takes as inputs (Reshape's shape, Slice's starts/ends/axes/steps,
 Pad's pads, Clip's bounds, ...) and weights are initializers; activations are graph inputs, and a few integer or bool
-tensors are graph inputs too (Gather indices, Where condition, Cast source, Range limit). Every model passes
+tensors are graph inputs too (Gather indices, Where condition, Cast source). Every model passes
 `onnx.checker.check_model(full_check=True)`, whose strict shape inference also confirms the declared output types and
-shapes. Opset 17 unless a case says otherwise; opset 11 and 13 variants cover operators whose signature changed.
+shapes. Opset 17 unless a case says otherwise; opset 13 variants cover operators whose signature changed (Missile
+imports opsets 13 to 17, the range PyTorch exports).
 
 Each operator family is one function registered with @family; each gets its own random generator seeded from the
 family's name, so the output is deterministic and a case's data does not depend on --filter.
@@ -274,6 +275,18 @@ def batch_normalization(rng):
     yield case("BatchNormalization_5d", [1, 2, 3, 2, 2], "[N, C, D, H, W] input")
 
 
+@family
+def instance_normalization(rng):
+    x, scale, bias = randn(rng, 2, 3, 5, 4), randn(rng, 3), randn(rng, 3)
+    yield op_case("InstanceNormalization_4d", "InstanceNormalization",
+                  [In("x", x), Const("scale", scale), Const("B", bias)],
+                  f32(F.instance_norm(td(x), weight=td(scale), bias=td(bias), eps=1e-5)), "NCHW, default epsilon")
+    x = randn(rng, 1, 4, 9)
+    yield op_case("InstanceNormalization_3d_eps", "InstanceNormalization",
+                  [In("x", x), Const("scale", np.ones(4, np.float32)), Const("B", np.zeros(4, np.float32))],
+                  f32(F.instance_norm(td(x), eps=1e-3)), "NCW, epsilon 1e-3", {"epsilon": 1e-3})
+
+
 # ---- elementwise unary ----------------------------------------------------------------------------------------------
 
 @family
@@ -294,6 +307,11 @@ def unary(rng):
         ("Reciprocal", torch.reciprocal, lambda shape: away_from_zero(rng, *shape), [("2d", [3, 4]), ("1d", [13])]),
         ("HardSwish", F.hardswish, within(-5, 5), [("4d", [2, 4, 3, 3])]),
         ("Softplus", F.softplus, normal(3), [("2d", [3, 11])]),
+        ("Floor", torch.floor, within(-5, 5), [("2d", [3, 7])]),
+        ("Ceil", torch.ceil, within(-5, 5), [("3d", [2, 3, 5])]),
+        ("Sin", torch.sin, within(-7, 7), [("2d", [4, 5])]),
+        ("Cos", torch.cos, within(-7, 7), [("1d", [11])]),
+        ("Elu", F.elu, normal(2), [("4d", [1, 3, 2, 5])]),
     ]
     for op, fn, make, variants in table:
         for suffix, shape in variants:
@@ -456,6 +474,8 @@ def comparison_logic(rng):
                "bool [3,1] and [1,4]")
     yield case("Or_broadcast_row", "Or", np.logical_or, [In("a", randbool(rng, 2, 3, 4)), In("b", randbool(rng, 4))],
                "bool 3D or row")
+    yield case("Xor_broadcast_column", "Xor", np.logical_xor,
+               [In("a", randbool(rng, 3, 4)), In("b", randbool(rng, 3, 1))], "bool [3,4] xor [3,1]")
 
 
 @family
@@ -493,6 +513,23 @@ def min_max(rng):
     yield case("Max_single_input", "Max", [In("a", randn(rng, 5))], "one input: identity")
     a, b = randint(rng, -9, 9, 6), randint(rng, -9, 9, 6)
     yield op_case("Max_int64", "Max", [In("a", a), In("b", b)], np.maximum(a, b), "int64", reference="numpy")
+
+    a, b, c = randn(rng, 2, 3), randn(rng, 3), randn(rng, 2, 1)
+    yield op_case("Sum_three_broadcast", "Sum", [In("a", a), In("b", b), In("c", c)], f32(td(a) + td(b) + td(c)),
+                  "variadic sum of [2,3], [3], [2,1]")
+    yield op_case("Mean_three_broadcast", "Mean", [In("a", a), In("b", b), In("c", c)],
+                  f32((td(a) + td(b) + td(c)) / 3), "variadic mean of [2,3], [3], [2,1]")
+    yield op_case("Sum_two", "Sum", [In("a", a), In("b", b)], f32(td(a) + td(b)), "two inputs")
+
+
+@family
+def modulo(rng):
+    a, b = randint(rng, -20, 20, 3, 4), np.where(randint(rng, 0, 2, 4) == 0, -3, 5).astype(np.int64)
+    yield op_case("Mod_int64_python_sign", "Mod", [In("a", a), Const("b", b)], np.mod(a, b),
+                  "fmod 0 on int64: the result takes the divisor's sign", reference="numpy")
+    x, y = randn(rng, 2, 5, scale=4), away_from_zero(rng, 5)
+    yield op_case("Mod_float_fmod", "Mod", [In("a", x), In("b", y)], f32(np.fmod(x.astype(np.float64), y)),
+                  "fmod 1 on floats: C fmod, the dividend's sign", {"fmod": 1}, reference="numpy")
 
 
 # ---- pooling --------------------------------------------------------------------------------------------------------
@@ -760,11 +797,11 @@ def constants(rng):
                      [In("x", x)], {"y": np.full(x.shape, 1.5, np.float32)},
                      "Shape -> ConstantOfShape(value 1.5): a full_like", reference="numpy")
     shape = i64(2, 1, 3)
-    yield op_case("ConstantOfShape_int64_value", "ConstantOfShape", [In("shape", shape)], np.full(shape, 7, np.int64),
-                  "int64 value 7, shape given as a graph input",
+    yield op_case("ConstantOfShape_int64_value", "ConstantOfShape", [Const("shape", shape)],
+                  np.full(shape, 7, np.int64), "int64 value 7 (folded at load: the shape is a constant)",
                   {"value": numpy_helper.from_array(np.array([7], np.int64))}, reference="numpy")
     shape = i64(3, 4)
-    yield op_case("ConstantOfShape_default_zero", "ConstantOfShape", [In("shape", shape)], np.zeros(shape, np.float32),
+    yield op_case("ConstantOfShape_default_zero", "ConstantOfShape", [Const("shape", shape)], np.zeros(shape, np.float32),
                   "value absent: float zeros", reference="numpy")
 
     x = randn(rng, 3, 4)
@@ -792,14 +829,14 @@ def constants(rng):
 def range_(rng):
     limit = np.array(7, np.int64)
     yield op_case("Range_int64_limit_input", "Range",
-                  [Const("start", np.array(0, np.int64)), In("limit", limit), Const("delta", np.array(1, np.int64))],
-                  np.arange(0, 7, 1, dtype=np.int64), "arange(seq_len): limit is a graph input", reference="numpy")
+                  [Const("start", np.array(0, np.int64)), Const("limit", limit), Const("delta", np.array(1, np.int64))],
+                  np.arange(0, 7, 1, dtype=np.int64), "arange(seq_len), folded at load", reference="numpy")
     start = np.array(10, np.int64)
     yield op_case("Range_int64_negative_delta", "Range",
-                  [In("start", start), Const("limit", np.array(0, np.int64)), Const("delta", np.array(-3, np.int64))],
+                  [Const("start", start), Const("limit", np.array(0, np.int64)), Const("delta", np.array(-3, np.int64))],
                   i64(10, 7, 4, 1), "negative delta, count ceil((0-10)/-3) = 4", reference="numpy")
     start = f32s(0.5)
-    yield op_case("Range_float", "Range", [In("start", start), Const("limit", f32s(3.0)), Const("delta", f32s(0.25))],
+    yield op_case("Range_float", "Range", [Const("start", start), Const("limit", f32s(3.0)), Const("delta", f32s(0.25))],
                   np.asarray(0.5 + 0.25 * np.arange(10), np.float32), "float, 10 exactly representable values",
                   reference="numpy")
 
@@ -849,7 +886,14 @@ def reductions(rng):
         """axes None means absent; axes_input passes them as a constant input (ReduceSum 13+) else as attribute."""
         dims = tuple(range(x.ndim)) if axes is None else tuple(axes)
         keep = keepdims is None or bool(keepdims)
-        y = {"ReduceMean": torch.mean, "ReduceSum": torch.sum, "ReduceMax": torch.amax}[op](td(x), dims, keep)
+        reference = {
+            "ReduceMean": torch.mean, "ReduceSum": torch.sum, "ReduceMax": torch.amax, "ReduceMin": torch.amin,
+            "ReduceL1": lambda t, d, k: torch.sum(t.abs(), d, k),
+            "ReduceL2": lambda t, d, k: torch.sqrt(torch.sum(t * t, d, k)),
+            "ReduceSumSquare": lambda t, d, k: torch.sum(t * t, d, k),
+            "ReduceProd": lambda t, d, k: torch.from_numpy(np.prod(t.numpy(), axis=d, keepdims=k)),
+        }
+        y = reference[op](td(x), dims, keep)
         attrs = {}
         if keepdims is not None and keepdims != 1:
             attrs["keepdims"] = keepdims
@@ -880,14 +924,70 @@ def reductions(rng):
                   "axes absent and noop_with_empty_axes=1: identity", {"noop_with_empty_axes": 1},
                   reference="numpy")
     yield case("ReduceSum_opset13", "ReduceSum", randn(rng, 4, 9), [1], 0, "opset 13, axes input", True, opset=13)
-    yield case("ReduceSum_opset11_axes_attribute", "ReduceSum", randn(rng, 3, 2, 5), [0, 2], 1,
-               "opset 11: axes still an attribute", False, opset=11)
     yield case("ReduceMax_last_no_keepdims", "ReduceMax", randn(rng, 3, 4, 5), [-1], 0, "axes [-1], keepdims 0",
                False)
     yield case("ReduceMax_axes_0_2_keepdims", "ReduceMax", randn(rng, 3, 4, 5), [0, 2], 1, "axes [0, 2], keepdims 1",
                False)
     yield case("ReduceMax_all", "ReduceMax", randn(rng, 2, 7), None, None, "axes absent: reduce all, keepdims 1",
                False)
+    yield case("ReduceMin_middle_keepdims", "ReduceMin", randn(rng, 3, 4, 5), [1], 1, "axes [1], keepdims 1", False)
+    yield case("ReduceProd_last", "ReduceProd", uniform(rng, 0.5, 1.5, 3, 6), [-1], 0, "axes [-1], keepdims 0", False)
+    yield case("ReduceL1_spatial", "ReduceL1", randn(rng, 2, 3, 4, 4), [2, 3], 1, "axes [2, 3], keepdims 1", False)
+    yield case("ReduceL2_last", "ReduceL2", randn(rng, 4, 9), [-1], 0, "axes [-1], keepdims 0", False)
+    yield case("ReduceSumSquare_first", "ReduceSumSquare", randn(rng, 5, 3), [0], 1, "axes [0], keepdims 1", False)
+
+
+@family
+def arg_reductions(rng):
+    x = randn(rng, 3, 5, 4)
+    yield op_case("ArgMax_axis1_keepdims", "ArgMax", [In("x", x)], np.expand_dims(np.argmax(x, 1), 1),
+                  "axis 1, keepdims 1", {"axis": 1}, reference="numpy")
+    yield op_case("ArgMax_last_no_keepdims", "ArgMax", [In("x", x)], np.argmax(x, -1), "axis -1, keepdims 0",
+                  {"axis": -1, "keepdims": 0}, reference="numpy")
+    yield op_case("ArgMin_axis0", "ArgMin", [In("x", x)], np.expand_dims(np.argmin(x, 0), 0), "axis 0 (default)",
+                  reference="numpy")
+    ties = np.array([[1, 3, 3, 0], [2, 2, 1, 2]], np.float32)
+    yield op_case("ArgMax_ties_first_index", "ArgMax", [In("x", ties)], np.argmax(ties, 1), "ties: first index wins",
+                  {"axis": 1, "keepdims": 0}, reference="numpy")
+
+
+@family
+def cumsum_trilu_scatter(rng):
+    x = randn(rng, 3, 6)
+    yield op_case("CumSum_axis1", "CumSum", [In("x", x), Const("axis", np.array(1, np.int64))],
+                  f32(torch.cumsum(td(x), 1)), "axis 1")
+    reverse_exclusive = np.flip(np.cumsum(np.flip(x.astype(np.float64), 0), 0), 0) - x
+    yield op_case("CumSum_axis0_reverse_exclusive", "CumSum", [In("x", x), Const("axis", np.array(0, np.int64))],
+                  f32(reverse_exclusive), "axis 0, reverse and exclusive", {"reverse": 1, "exclusive": 1})
+    n = randint(rng, -5, 5, 7)
+    yield op_case("CumSum_int64", "CumSum", [In("n", n), Const("axis", np.array(-1, np.int64))], np.cumsum(n),
+                  "int64 along the last axis", reference="numpy")
+
+    x = randn(rng, 2, 4, 5)
+    yield op_case("Trilu_upper_default", "Trilu", [In("x", x)], np.triu(x), "upper triangle, k absent (0)",
+                  reference="numpy")
+    yield op_case("Trilu_lower_k_minus1", "Trilu", [In("x", x), Const("k", np.array(-1, np.int64))], np.tril(x, -1),
+                  "lower triangle below the diagonal", {"upper": 0}, reference="numpy")
+    mask = np.ones((6, 6), np.float32)
+    yield op_case("Trilu_causal_mask_k1", "Trilu", [In("m", mask), Const("k", np.array(1, np.int64))], np.triu(mask, 1),
+                  "GPT-style causal mask: strictly upper", reference="numpy")
+
+    data = randn(rng, 4, 3)
+    indices = i64(2, 0).reshape(2, 1)
+    updates = randn(rng, 2, 3)
+    expected = data.copy()
+    expected[[2, 0]] = updates
+    yield op_case("ScatterND_rows", "ScatterND", [In("data", data), Const("indices", indices), In("updates", updates)],
+                  expected, "replace rows 2 and 0", reference="numpy")
+    data = randn(rng, 2, 3, 4)
+    indices = i64(1, 2, 0, 0).reshape(2, 2)
+    updates = randn(rng, 2, 4)
+    expected = data.copy()
+    expected[1, 2] = updates[0]
+    expected[0, 0] = updates[1]
+    yield op_case("ScatterND_slices", "ScatterND",
+                  [In("data", data), Const("indices", indices), In("updates", updates)], expected,
+                  "index pairs select [4]-slices", reference="numpy")
 
 
 # ---- padding and resizing -------------------------------------------------------------------------------------------
@@ -941,9 +1041,9 @@ def resize(rng):
                   "nearest, scales 2, asymmetric + floor (torch Upsample(nearest) export); roi omitted", nearest)
     yield op_case("Resize_nearest_scales2_opset13", "Resize", [In("x", x), None, Const("scales", scales)], y,
                   "same at opset 13", nearest, opset=13)
-    yield op_case("Resize_nearest_scales2_opset11", "Resize",
+    yield op_case("Resize_nearest_scales2_empty_roi", "Resize",
                   [In("x", x), Const("roi", np.zeros(0, np.float32)), Const("scales", scales)], y,
-                  "opset 11: roi required (empty constant)", nearest, opset=11)
+                  "roi given as an empty constant, as older exporters write it", nearest)
 
     x = randn(rng, 1, 2, 5, 7)
     sizes = i64(1, 2, 10, 14)

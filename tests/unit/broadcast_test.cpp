@@ -25,7 +25,8 @@ void ExpectMatchesReference(const Shape& out, const std::vector<Shape>& inputs) 
     for (int64_t i = 0; i < layout.inner(); ++i) {
       const int64_t flat = row * layout.inner() + i;
       for (size_t k = 0; k < inputs.size(); ++k) {
-        ASSERT_EQ(layout.RowOffset(k, row) + i * layout.inner_stride(k), ReferenceOffset(out, inputs[k], flat))
+        ASSERT_EQ(layout.RowOffset(k, row) + i * layout.inner_stride(k),
+                  ReferenceOffset(out, inputs[k], flat))
             << "input " << k << " at " << flat;
       }
     }

@@ -34,7 +34,8 @@ TEST(ShapeTest, ContiguousStrides) {
 }
 
 TEST(DtypeTest, HalfConversionRoundTripsRepresentableValues) {
-  for (float v : {0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, 6.103515625e-05f, 5.960464477539063e-08f, 0.333251953125f}) {
+  for (float v :
+       {0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, 6.103515625e-05f, 5.960464477539063e-08f, 0.333251953125f}) {
     EXPECT_EQ(HalfToFloat(FloatToHalf(v)), v) << v;
   }
   EXPECT_TRUE(std::isinf(HalfToFloat(FloatToHalf(1e6f))));

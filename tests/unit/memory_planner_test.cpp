@@ -7,7 +7,9 @@
 namespace missile::plan {
 namespace {
 
-bool Overlap(size_t a, size_t a_bytes, size_t b, size_t b_bytes) { return a < b + b_bytes && b < a + a_bytes; }
+bool Overlap(size_t a, size_t a_bytes, size_t b, size_t b_bytes) {
+  return a < b + b_bytes && b < a + a_bytes;
+}
 
 TEST(MemoryPlannerTest, ReusesMemoryOfBuffersThatAreDead) {
   // A chain: each buffer lives for two steps, so two slots suffice.
@@ -36,8 +38,8 @@ TEST(MemoryPlannerTest, LiveBuffersNeverOverlapOnRandomPlans) {
       total += requests[i].bytes;
       EXPECT_LE(plan.offsets[i] + requests[i].bytes, plan.arena_bytes);
       for (size_t j = i + 1; j < requests.size(); ++j) {
-        const bool live_together =
-            requests[i].first_step <= requests[j].last_step && requests[j].first_step <= requests[i].last_step;
+        const bool live_together = requests[i].first_step <= requests[j].last_step &&
+                                   requests[j].first_step <= requests[i].last_step;
         if (live_together) {
           EXPECT_FALSE(Overlap(plan.offsets[i], requests[i].bytes, plan.offsets[j], requests[j].bytes))
               << "trial " << trial << " buffers " << i << " and " << j;

@@ -11,7 +11,8 @@ TEST(NpyTest, RoundTripsEveryDtypeAndRank) {
     for (const Shape& shape : {Shape{}, Shape{5}, Shape{2, 3}, Shape{1, 3, 4, 2}, Shape{0, 4}}) {
       Tensor t(dtype, shape);
       auto* bytes = static_cast<uint8_t*>(t.raw_data());
-      for (size_t i = 0; i < t.nbytes(); ++i) bytes[i] = dtype == DataType::kBool ? i % 2 : static_cast<uint8_t>(i * 7);
+      for (size_t i = 0; i < t.nbytes(); ++i)
+        bytes[i] = dtype == DataType::kBool ? i % 2 : static_cast<uint8_t>(i * 7);
       auto parsed = ParseNpy(SerializeNpy(t), "test");
       ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
       EXPECT_EQ(parsed->dtype(), dtype);

@@ -11,11 +11,16 @@ namespace missile::ops::cpu {
 
 inline float ApplyActivation(const Activation& a, float x) {
   switch (a.kind) {
-    case Activation::Kind::kNone: return x;
-    case Activation::Kind::kRelu: return x > 0.0f ? x : 0.0f;
-    case Activation::Kind::kClip: return std::min(std::max(x, a.min), a.max);
-    case Activation::Kind::kSigmoid: return 1.0f / (1.0f + std::exp(-x));
-    case Activation::Kind::kHardSwish: return x * std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
+    case Activation::Kind::kNone:
+      return x;
+    case Activation::Kind::kRelu:
+      return x > 0.0f ? x : 0.0f;
+    case Activation::Kind::kClip:
+      return std::min(std::max(x, a.min), a.max);
+    case Activation::Kind::kSigmoid:
+      return 1.0f / (1.0f + std::exp(-x));
+    case Activation::Kind::kHardSwish:
+      return x * std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
   }
   return x;
 }

@@ -21,6 +21,8 @@ class CopyKernel final : public Kernel {
   size_t bytes_;
 };
 
-inline std::unique_ptr<Kernel> MakeCopyKernel(size_t bytes) { return std::make_unique<CopyKernel>(bytes); }
+inline std::unique_ptr<Kernel> MakeCopyKernel(size_t bytes) {
+  return std::make_unique<CopyKernel>(bytes);
+}
 
 }  // namespace missile::ops::cpu

@@ -7,8 +7,8 @@ namespace missile::ops::cpu {
 Result<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& ctx) {
   static const auto* table = [] {
     auto* map = new std::unordered_map<std::string_view, KernelFactory>();
-    for (auto family : {ElementwiseKernels(), ConvKernels(), MatMulKernels(), NormalizationKernels(), PoolKernels(),
-                        ReduceKernels(), TensorKernels()}) {
+    for (auto family : {ElementwiseKernels(), ConvKernels(), MatMulKernels(), NormalizationKernels(),
+                        PoolKernels(), ReduceKernels(), TensorKernels()}) {
       for (const KernelEntry& entry : family) map->emplace(entry.op_type, entry.create);
     }
     return map;

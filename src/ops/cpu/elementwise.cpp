@@ -14,7 +14,8 @@ namespace {
 
 constexpr int64_t kMinParallelElements = 1 << 15;
 
-// ---- Unary -------------------------------------------------------------------------------------------------------
+// ---- Unary
+// -------------------------------------------------------------------------------------------------------
 
 template <typename T, typename Fn>
 class UnaryKernel final : public Kernel {
@@ -40,8 +41,8 @@ std::unique_ptr<Kernel> MakeUnary(const NodeContext& ctx, Fn fn) {
 }
 
 Result<std::unique_ptr<Kernel>> RequireFloat32(const NodeContext& ctx) {
-  return Error(ErrorCode::kUnimplemented, "the CPU backend computes {} in float32 only, got {}", ctx.op_type(),
-               DataTypeName(ctx.input_dtype(0)));
+  return Error(ErrorCode::kUnimplemented, "the CPU backend computes {} in float32 only, got {}",
+               ctx.op_type(), DataTypeName(ctx.input_dtype(0)));
 }
 
 // A float32 map: f(x) -> y.
@@ -55,25 +56,32 @@ Result<std::unique_ptr<Kernel>> FloatMap(const NodeContext& ctx, Fn fn) {
 template <template <typename> class Op>
 Result<std::unique_ptr<Kernel>> NumericMap(const NodeContext& ctx) {
   switch (ctx.input_dtype(0)) {
-    case DataType::kFloat32: return MakeUnary<float>(ctx, Op<float>{});
-    case DataType::kFloat64: return MakeUnary<double>(ctx, Op<double>{});
-    case DataType::kInt64: return MakeUnary<int64_t>(ctx, Op<int64_t>{});
-    case DataType::kInt32: return MakeUnary<int32_t>(ctx, Op<int32_t>{});
+    case DataType::kFloat32:
+      return MakeUnary<float>(ctx, Op<float>{});
+    case DataType::kFloat64:
+      return MakeUnary<double>(ctx, Op<double>{});
+    case DataType::kInt64:
+      return MakeUnary<int64_t>(ctx, Op<int64_t>{});
+    case DataType::kInt32:
+      return MakeUnary<int32_t>(ctx, Op<int32_t>{});
     default:
       return Error(ErrorCode::kUnimplemented, "{} on {} is not supported", ctx.op_type(),
                    DataTypeName(ctx.input_dtype(0)));
   }
 }
 
-template <typename T> struct ReluOp { T operator()(T x) const { return x > T(0) ? x : T(0); } };
-template <typename T> struct NegOp { T operator()(T x) const { return -x; } };
-template <typename T> struct AbsOp { T operator()(T x) const { return x < T(0) ? -x : x; } };
-
-float GeluErf(float x) { return 0.5f * x * (1.0f + std::erf(x * static_cast<float>(M_SQRT1_2))); }
-float GeluTanh(float x) {
-  const float inner = 0.7978845608028654f * (x + 0.044715f * x * x * x);
-  return 0.5f * x * (1.0f + std::tanh(inner));
-}
+template <typename T>
+struct ReluOp {
+  T operator()(T x) const { return x > T(0) ? x : T(0); }
+};
+template <typename T>
+struct NegOp {
+  T operator()(T x) const { return -x; }
+};
+template <typename T>
+struct AbsOp {
+  T operator()(T x) const { return x < T(0) ? -x : x; }
+};
 
 Result<std::unique_ptr<Kernel>> CreateActivationMap(const NodeContext& ctx, Activation activation) {
   return FloatMap(ctx, [activation](float x) { return ApplyActivation(activation, x); });
@@ -95,7 +103,8 @@ Result<std::unique_ptr<Kernel>> CreateClip(const NodeContext& ctx) {
         return std::min<int64_t>(std::max<int64_t>(x, static_cast<int64_t>(std::max(lo, -9.2e18f))),
                                  static_cast<int64_t>(std::min(hi, 9.2e18f)));
       });
-    default: return RequireFloat32(ctx);
+    default:
+      return RequireFloat32(ctx);
   }
 }
 
@@ -116,7 +125,8 @@ Result<std::unique_ptr<Kernel>> CreateCast(const NodeContext& ctx) {
       new CastKernel(ctx.input_dtype(0), ctx.output(0).dtype, NumElements(ctx.output_shape(0))));
 }
 
-// ---- Broadcasting n-ary --------------------------------------------------------------------------------------------
+// ---- Broadcasting n-ary
+// --------------------------------------------------------------------------------------------
 
 // out = fn(in0, in1, ...) elementwise with broadcasting; In is the operands' type, Out the result's.
 template <typename In, typename Out, size_t N, typename Fn>
@@ -170,10 +180,14 @@ Result<std::unique_ptr<Kernel>> NumericBinary(const NodeContext& ctx) {
     return MakeBroadcast<T, Out, 2>(ctx, Op<T>{});
   };
   switch (ctx.input_dtype(0)) {
-    case DataType::kFloat32: return make(float{});
-    case DataType::kFloat64: return make(double{});
-    case DataType::kInt64: return make(int64_t{});
-    case DataType::kInt32: return make(int32_t{});
+    case DataType::kFloat32:
+      return make(float{});
+    case DataType::kFloat64:
+      return make(double{});
+    case DataType::kInt64:
+      return make(int64_t{});
+    case DataType::kInt32:
+      return make(int32_t{});
     default:
       if constexpr (kComparison) {
         if (ctx.input_dtype(0) == DataType::kBool) return make(bool{});
@@ -183,35 +197,80 @@ Result<std::unique_ptr<Kernel>> NumericBinary(const NodeContext& ctx) {
   }
 }
 
-template <typename T> struct AddOp { T operator()(T a, T b) const { return a + b; } };
-template <typename T> struct SubOp { T operator()(T a, T b) const { return a - b; } };
-template <typename T> struct MulOp { T operator()(T a, T b) const { return a * b; } };
-template <typename T> struct DivOp {
+template <typename T>
+struct AddOp {
+  T operator()(T a, T b) const { return a + b; }
+};
+template <typename T>
+struct SubOp {
+  T operator()(T a, T b) const { return a - b; }
+};
+template <typename T>
+struct MulOp {
+  T operator()(T a, T b) const { return a * b; }
+};
+template <typename T>
+struct DivOp {
   T operator()(T a, T b) const {
-    if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : a / b;  // no SIGFPE from a bad model
-    else return a / b;
+    if constexpr (std::is_integral_v<T>)
+      return b == 0 ? T(0) : a / b;  // no SIGFPE from a bad model
+    else
+      return a / b;
   }
 };
-template <typename T> struct ModOp {
-  // ONNX Mod with fmod=0: the result takes the divisor's sign, like Python's %.
+// fmod=1: C's fmod, the dividend's sign (the only form ONNX allows for floats).
+template <typename T>
+struct FmodOp {
   T operator()(T a, T b) const {
-    if constexpr (std::is_integral_v<T>) {
-      if (b == 0) return T(0);
-      T r = a % b;
-      return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
-    } else {
-      T r = std::fmod(a, b);
-      return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
-    }
+    if constexpr (std::is_integral_v<T>)
+      return b == 0 ? T(0) : a % b;
+    else
+      return std::fmod(a, b);
   }
 };
-template <typename T> struct MaxOp { T operator()(T a, T b) const { return a > b ? a : b; } };
-template <typename T> struct MinOp { T operator()(T a, T b) const { return a < b ? a : b; } };
-template <typename T> struct EqualOp { bool operator()(T a, T b) const { return a == b; } };
-template <typename T> struct LessOp { bool operator()(T a, T b) const { return a < b; } };
-template <typename T> struct LessEqualOp { bool operator()(T a, T b) const { return a <= b; } };
-template <typename T> struct GreaterOp { bool operator()(T a, T b) const { return a > b; } };
-template <typename T> struct GreaterEqualOp { bool operator()(T a, T b) const { return a >= b; } };
+// ONNX Mod with fmod=0: the result takes the divisor's sign, like Python's %.
+template <typename T>
+struct ModOp {
+  T operator()(T a, T b) const {
+    if (b == 0) return T(0);
+    const T r = FmodOp<T>{}(a, b);
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+  }
+};
+
+Result<std::unique_ptr<Kernel>> CreateMod(const NodeContext& ctx) {
+  if (ctx.attributes().Int("fmod", 0) == 1) return NumericBinary<FmodOp>(ctx);
+  if (IsFloatingPoint(ctx.input_dtype(0))) return InvalidNode("Mod on floating point needs fmod=1");
+  return NumericBinary<ModOp>(ctx);
+}
+template <typename T>
+struct MaxOp {
+  T operator()(T a, T b) const { return a > b ? a : b; }
+};
+template <typename T>
+struct MinOp {
+  T operator()(T a, T b) const { return a < b ? a : b; }
+};
+template <typename T>
+struct EqualOp {
+  bool operator()(T a, T b) const { return a == b; }
+};
+template <typename T>
+struct LessOp {
+  bool operator()(T a, T b) const { return a < b; }
+};
+template <typename T>
+struct LessEqualOp {
+  bool operator()(T a, T b) const { return a <= b; }
+};
+template <typename T>
+struct GreaterOp {
+  bool operator()(T a, T b) const { return a > b; }
+};
+template <typename T>
+struct GreaterEqualOp {
+  bool operator()(T a, T b) const { return a >= b; }
+};
 
 Result<std::unique_ptr<Kernel>> CreatePow(const NodeContext& ctx) {
   if (ctx.input_dtype(0) != DataType::kFloat32) return RequireFloat32(ctx);
@@ -237,7 +296,8 @@ Result<std::unique_ptr<Kernel>> BoolBinary(const NodeContext& ctx, Fn fn) {
   return MakeBroadcast<bool, bool, 2>(ctx, fn);
 }
 
-// Max/Min/Sum/Mean over n inputs: folded pairwise into the output, which is first filled by broadcasting input 0.
+// Max/Min/Sum/Mean over n inputs: folded pairwise into the output, which is first filled by broadcasting
+// input 0.
 template <template <typename> class Op>
 class VariadicKernel final : public Kernel {
  public:
@@ -275,21 +335,22 @@ Result<std::unique_ptr<Kernel>> CreateVariadic(const NodeContext& ctx, bool mean
   std::vector<std::unique_ptr<Kernel>> steps;
   Shape accumulated = ctx.input_shape(0);
   for (size_t k = 1; k < n; ++k) {
-    // Intermediate results are written into the output buffer, laid out as the final broadcast shape: read the
-    // running value at its own (possibly smaller) shape only in the first step.
+    // Intermediate results are written into the output buffer, laid out as the final broadcast shape: read
+    // the running value at its own (possibly smaller) shape only in the first step.
     std::vector<Shape> shapes = {k == 1 ? accumulated : out_shape, ctx.input_shape(k)};
-    steps.push_back(std::make_unique<BroadcastKernel<float, float, 2, Op<float>>>(BroadcastLayout(out_shape, shapes),
-                                                                                  Op<float>{}));
+    steps.push_back(std::make_unique<BroadcastKernel<float, float, 2, Op<float>>>(
+        BroadcastLayout(out_shape, shapes), Op<float>{}));
   }
-  return std::unique_ptr<Kernel>(
-      new VariadicKernel<Op>(std::move(steps), mean ? 1.0f / static_cast<float>(n) : 1.0f, NumElements(out_shape)));
+  return std::unique_ptr<Kernel>(new VariadicKernel<Op>(
+      std::move(steps), mean ? 1.0f / static_cast<float>(n) : 1.0f, NumElements(out_shape)));
 }
 
 Result<std::unique_ptr<Kernel>> CreateWhere(const NodeContext& ctx) {
   // Branches of any dtype are moved as bytes; the condition picks which.
   class WhereKernel final : public Kernel {
    public:
-    WhereKernel(BroadcastLayout layout, size_t element_size) : layout_(std::move(layout)), size_(element_size) {}
+    WhereKernel(BroadcastLayout layout, size_t element_size)
+        : layout_(std::move(layout)), size_(element_size) {}
     Status Run(const KernelArgs& args) const override {
       const auto* cond = static_cast<const bool*>(args.inputs[0]);
       const auto* a = static_cast<const std::byte*>(args.inputs[1]);
@@ -302,7 +363,8 @@ Result<std::unique_ptr<Kernel>> CreateWhere(const NodeContext& ctx) {
           const std::byte* x = a + layout_.RowOffset(1, row) * static_cast<int64_t>(size_);
           const std::byte* y = b + layout_.RowOffset(2, row) * static_cast<int64_t>(size_);
           std::byte* o = out + row * inner * static_cast<int64_t>(size_);
-          const int64_t sc = layout_.inner_stride(0), sx = layout_.inner_stride(1), sy = layout_.inner_stride(2);
+          const int64_t sc = layout_.inner_stride(0), sx = layout_.inner_stride(1),
+                        sy = layout_.inner_stride(2);
           for (int64_t i = 0; i < inner; ++i) {
             const std::byte* src = c[i * sc] ? x + i * sx * static_cast<int64_t>(size_)
                                              : y + i * sy * static_cast<int64_t>(size_);
@@ -322,14 +384,17 @@ Result<std::unique_ptr<Kernel>> CreateWhere(const NodeContext& ctx) {
       new WhereKernel(BroadcastLayout(ctx.output_shape(0), shapes), DataTypeSize(ctx.output(0).dtype)));
 }
 
-Result<std::unique_ptr<Kernel>> CreateView(const NodeContext& ctx) { return MakeCopyKernel(ctx.output(0).nbytes()); }
+Result<std::unique_ptr<Kernel>> CreateView(const NodeContext& ctx) {
+  return MakeCopyKernel(ctx.output(0).nbytes());
+}
 
 const KernelEntry kKernels[] = {
     {"Relu", [](const NodeContext& c) { return NumericMap<ReluOp>(c); }},
     {"Neg", [](const NodeContext& c) { return NumericMap<NegOp>(c); }},
     {"Abs", [](const NodeContext& c) { return NumericMap<AbsOp>(c); }},
     {"Sigmoid", [](const NodeContext& c) { return CreateActivationMap(c, {Activation::Kind::kSigmoid}); }},
-    {"HardSwish", [](const NodeContext& c) { return CreateActivationMap(c, {Activation::Kind::kHardSwish}); }},
+    {"HardSwish",
+     [](const NodeContext& c) { return CreateActivationMap(c, {Activation::Kind::kHardSwish}); }},
     {"Tanh", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::tanh(x); }); }},
     {"Erf", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::erf(x); }); }},
     {"Sqrt", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::sqrt(x); }); }},
@@ -340,11 +405,15 @@ const KernelEntry kKernels[] = {
     {"Ceil", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::ceil(x); }); }},
     {"Sin", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::sin(x); }); }},
     {"Cos", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::cos(x); }); }},
-    {"Softplus", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::log1p(std::exp(-std::abs(x))) + std::max(x, 0.0f); }); }},
+    {"Softplus",
+     [](const NodeContext& c) {
+       return FloatMap(c, [](float x) { return std::log1p(std::exp(-std::abs(x))) + std::max(x, 0.0f); });
+     }},
     {"HardSigmoid",
      [](const NodeContext& c) {
        const float alpha = c.attributes().Float("alpha", 0.2f), beta = c.attributes().Float("beta", 0.5f);
-       return FloatMap(c, [alpha, beta](float x) { return std::min(std::max(alpha * x + beta, 0.0f), 1.0f); });
+       return FloatMap(c,
+                       [alpha, beta](float x) { return std::min(std::max(alpha * x + beta, 0.0f), 1.0f); });
      }},
     {"LeakyRelu",
      [](const NodeContext& c) {
@@ -356,12 +425,10 @@ const KernelEntry kKernels[] = {
        const float alpha = c.attributes().Float("alpha", 1.0f);
        return FloatMap(c, [alpha](float x) { return x >= 0.0f ? x : alpha * (std::exp(x) - 1.0f); });
      }},
-    {"Gelu",
+    {"Not",
      [](const NodeContext& c) {
-       const bool tanh = c.attributes().String("approximate", "none") == "tanh";
-       return tanh ? FloatMap(c, GeluTanh) : FloatMap(c, GeluErf);
+       return Result<std::unique_ptr<Kernel>>(MakeUnary<bool>(c, [](bool x) { return !x; }));
      }},
-    {"Not", [](const NodeContext& c) { return Result<std::unique_ptr<Kernel>>(MakeUnary<bool>(c, [](bool x) { return !x; })); }},
     {"Cast", CreateCast},
     {"Clip", CreateClip},
     {"Identity", CreateView},
@@ -370,7 +437,7 @@ const KernelEntry kKernels[] = {
     {"Sub", [](const NodeContext& c) { return NumericBinary<SubOp>(c); }},
     {"Mul", [](const NodeContext& c) { return NumericBinary<MulOp>(c); }},
     {"Div", [](const NodeContext& c) { return NumericBinary<DivOp>(c); }},
-    {"Mod", [](const NodeContext& c) { return NumericBinary<ModOp>(c); }},
+    {"Mod", CreateMod},
     {"Pow", CreatePow},
     {"Equal", [](const NodeContext& c) { return NumericBinary<EqualOp, true>(c); }},
     {"Less", [](const NodeContext& c) { return NumericBinary<LessOp, true>(c); }},
@@ -389,6 +456,8 @@ const KernelEntry kKernels[] = {
 
 }  // namespace
 
-std::span<const KernelEntry> ElementwiseKernels() { return kKernels; }
+std::span<const KernelEntry> ElementwiseKernels() {
+  return kKernels;
+}
 
 }  // namespace missile::ops::cpu
