@@ -23,7 +23,7 @@ def conv_model(op_type="Conv", domain="", opset=17):
     node = helper.make_node(op_type, ["x", "weight"], ["y"], name="features.conv", domain=domain)
     graph = helper.make_graph(
         [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight])
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])], [weight])
     imports = [helper.make_opsetid("", opset)] + ([helper.make_opsetid(domain, 1)] if domain else [])
     return helper.make_model(graph, opset_imports=imports)
 
@@ -133,6 +133,20 @@ class CliErrorTest(unittest.TestCase):
     def test_fp16_on_cpu_is_refused_clearly(self):
         result = self.run_missile(self.model, "--input", f"x={self.x}", "--precision", "fp16")
         self.assert_fails_with(result, "fp16")
+
+    def test_shape_operand_given_at_run_time_is_refused(self):
+        # Reshape's target shape as a graph input: the output shape is unknown until run time, which a static
+        # plan cannot accept; the error says which operand must be constant.
+        node = helper.make_node("Reshape", ["x", "shape"], ["y"], name="flatten")
+        graph = helper.make_graph(
+            [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8]),
+                          helper.make_tensor_value_info("shape", TensorProto.INT64, [2])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 192])])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        shape = self.npy("shape.npy", np.array([1, -1], np.int64))
+        result = self.run_missile(self.save(model, "dynamic.onnx"), "--input", f"x={self.x}", "--input",
+                                  f"shape={shape}")
+        self.assert_fails_with(result, "flatten", "Reshape", "'shape'", "constant")
 
     def test_shape_error_inside_the_model_names_the_node(self):
         # Weight with 5 input channels against an input with 3: the model itself is inconsistent.
