@@ -50,8 +50,12 @@ Specs SoftmaxInfer(const NodeContext& ctx) {
     return InvalidNode("expected a floating-point input, got {}", DataTypeName(ctx.input_dtype(0)));
   }
   // Opset 13 semantics: along one axis (not the 2-D flattening of opsets <= 12).
-  auto axis = NormalizeAxis(ctx.attributes().Int("axis", -1), ctx.input_shape(0).size());
-  if (!axis.ok()) return InvalidNode("{}", axis.status().message());
+  const size_t rank = ctx.input_shape(0).size();
+  auto axis = NormalizeAxis(ctx.attributes().Int("axis", -1), rank);
+  if (!axis.ok() || rank == 0) {
+    return InvalidNode("expected an axis in [{}, {}), got {}", -static_cast<int64_t>(rank), rank,
+                       ctx.attributes().Int("axis", -1));
+  }
   return std::vector{ctx.input(0)};
 }
 

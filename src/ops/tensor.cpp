@@ -21,8 +21,10 @@ Specs One(DataType dtype, Shape shape) {
   return std::vector{TensorSpec{dtype, std::move(shape)}};
 }
 
-// NormalizeAxis, with the node's error code: a bad axis is a model error here.
+// NormalizeAxis, with the node's error code: a bad axis is a model error here. A scalar has no axis (which
+// NormalizeAxis accepts, as 0, for operators that treat a scalar as one element).
 Result<int> Axis(int64_t axis, size_t rank) {
+  if (rank == 0) return InvalidNode("axis {} is out of range for a scalar", axis);
   auto normalized = NormalizeAxis(axis, rank);
   if (!normalized.ok()) return InvalidNode("{}", normalized.status().message());
   return *normalized;
@@ -181,7 +183,6 @@ Specs TransposeInfer(const NodeContext& ctx) {
 
 Specs ConcatInfer(const NodeContext& ctx) {
   const Shape& first = ctx.input_shape(0);
-  if (first.empty()) return InvalidNode("cannot concatenate scalars");
   MISSILE_ASSIGN_OR_RETURN(int64_t attr, ctx.attributes().Int("axis"));
   MISSILE_ASSIGN_OR_RETURN(int axis, Axis(attr, first.size()));
   Shape out = first;
@@ -192,8 +193,9 @@ Specs ConcatInfer(const NodeContext& ctx) {
                          DataTypeName(ctx.input_dtype(0)), DataTypeName(ctx.input_dtype(i)));
     }
     bool compatible = shape.size() == first.size();
-    for (size_t d = 0; compatible && d < shape.size(); ++d)
+    for (size_t d = 0; compatible && d < shape.size(); ++d) {
       compatible = d == static_cast<size_t>(axis) || shape[d] == first[d];
+    }
     if (!compatible) {
       return InvalidNode("expected input {} to match {} except on axis {}, got {}", i, ShapeToString(first),
                          axis, ShapeToString(shape));
@@ -205,7 +207,6 @@ Specs ConcatInfer(const NodeContext& ctx) {
 
 Specs SplitInfer(const NodeContext& ctx) {
   const Shape& in = ctx.input_shape(0);
-  if (in.empty()) return InvalidNode("cannot split a scalar");
   MISSILE_ASSIGN_OR_RETURN(int axis, Axis(ctx.attributes().Int("axis", 0), in.size()));
   const int64_t parts = static_cast<int64_t>(ctx.output_count());
   MISSILE_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, OptionalInts(ctx, 1, {}));
@@ -272,7 +273,6 @@ Specs SliceInfer(const NodeContext& ctx) {
 
 Specs GatherInfer(const NodeContext& ctx) {
   const Shape& data = ctx.input_shape(0);
-  if (data.empty()) return InvalidNode("cannot gather from a scalar");
   MISSILE_RETURN_IF_ERROR(RequireIndexType(ctx, 1, "indices"));
   MISSILE_ASSIGN_OR_RETURN(int axis, Axis(ctx.attributes().Int("axis", 0), data.size()));
   // Constant indices are checked now, so a bad model fails at load rather than on its first request.
@@ -558,7 +558,6 @@ Specs CumSumInfer(const NodeContext& ctx) {
 
 Specs ArgReduceInfer(const NodeContext& ctx) {
   Shape shape = ctx.input_shape(0);
-  if (shape.empty()) return InvalidNode("expected a rank >= 1 input, got a scalar");
   MISSILE_ASSIGN_OR_RETURN(int axis, Axis(ctx.attributes().Int("axis", 0), shape.size()));
   if (shape[axis] == 0) return InvalidNode("cannot take {} over an empty axis {}", ctx.op_type(), axis);
   if (ctx.attributes().Int("keepdims", 1) != 0) {

@@ -78,8 +78,7 @@ struct MinOp {
 };
 
 // Folds n contiguous elements into acc. Eight independent partial accumulators let the compiler vectorize
-// without reassociating floating-point math itself, and keep long float sums accurate (pairwise-like error
-// growth).
+// without reassociating floating-point math itself, and shorten the chain of roundings in long float sums.
 template <typename Op, typename T>
 T FoldRun(T acc, const T* x, int64_t n) {
   T lanes[8];

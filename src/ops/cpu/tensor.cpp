@@ -518,13 +518,15 @@ struct AxisChunks {
   std::vector<int64_t> offset;  // per part: where its chunk starts in a row of the whole
 };
 
-AxisChunks MakeAxisChunks(const Shape& whole, int axis, std::span<const Shape> parts, size_t element_size) {
+// `part_dims` are the parts' sizes along the axis.
+AxisChunks MakeAxisChunks(const Shape& whole, int axis, std::span<const int64_t> part_dims,
+                          size_t element_size) {
   AxisChunks chunks;
   chunks.outer = DimProduct(whole, 0, static_cast<size_t>(axis));
   const int64_t inner_bytes = DimProduct(whole, axis + 1, whole.size()) * static_cast<int64_t>(element_size);
-  for (const Shape& part : parts) {
+  for (int64_t dim : part_dims) {
     chunks.offset.push_back(chunks.row_bytes);
-    chunks.bytes.push_back(part[axis] * inner_bytes);
+    chunks.bytes.push_back(dim * inner_bytes);
     chunks.row_bytes += chunks.bytes.back();
   }
   return chunks;
@@ -591,18 +593,20 @@ class SplitKernel final : public Kernel {
 KernelResult CreateConcat(const NodeContext& ctx) {
   MISSILE_ASSIGN_OR_RETURN(int64_t attr, ctx.attributes().Int("axis"));
   MISSILE_ASSIGN_OR_RETURN(int axis, NormalizeAxis(attr, ctx.output_shape(0).size()));
-  std::vector<Shape> parts;
-  for (size_t i = 0; i < ctx.input_count(); ++i) parts.push_back(ctx.input_shape(i));
+  std::vector<int64_t> parts;
+  for (size_t i = 0; i < ctx.input_count(); ++i) parts.push_back(ctx.input_shape(i)[axis]);
   return Make<ConcatKernel>(
       MakeAxisChunks(ctx.output_shape(0), axis, parts, DataTypeSize(ctx.input_dtype(0))));
 }
 
 KernelResult CreateSplit(const NodeContext& ctx) {
-  MISSILE_ASSIGN_OR_RETURN(int axis,
-                           NormalizeAxis(ctx.attributes().Int("axis", 0), ctx.input_shape(0).size()));
-  std::vector<Shape> parts;
-  for (size_t i = 0; i < ctx.output_count(); ++i) parts.push_back(ctx.output_shape(i));
-  return Make<SplitKernel>(MakeAxisChunks(ctx.input_shape(0), axis, parts, DataTypeSize(ctx.input_dtype(0))));
+  const Shape& in = ctx.input_shape(0);
+  MISSILE_ASSIGN_OR_RETURN(int axis, NormalizeAxis(ctx.attributes().Int("axis", 0), in.size()));
+  // The sizes come from the operands as the schema read them, not from the output shapes: an omitted output
+  // has none.
+  MISSILE_ASSIGN_OR_RETURN(std::vector<int64_t> parts, OptionalInts(ctx, 1, {}));
+  if (parts.empty()) parts.assign(ctx.output_count(), in[axis] / static_cast<int64_t>(ctx.output_count()));
+  return Make<SplitKernel>(MakeAxisChunks(in, axis, parts, DataTypeSize(ctx.input_dtype(0))));
 }
 
 // Reads indices of either integer type as int64.
