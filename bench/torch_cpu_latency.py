@@ -12,7 +12,7 @@ import sys
 import time
 
 import numpy as np
-import torch
+import torch  # before export_models, which pins its own math libraries to one thread for determinism
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts" / "zoo"))
 import export_models  # noqa: E402
@@ -30,8 +30,10 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     case = pathlib.Path(args.case)
     meta = json.loads((case / "case.json").read_text())
-    module = export_models.build_model(args.model, meta["size"], meta["seed"])
     inputs = [torch.from_numpy(np.load(case / "inputs" / f"{name}.npy")) for name in meta["inputs"]]
+    spec = export_models.MODELS[args.model]
+    size = spec.full_size if meta["size"] == "full" else spec.small_size
+    module = export_models.build_model(spec, size, tuple(inputs[0].shape), meta["seed"])
     latencies = []
     with torch.no_grad():
         for i in range(args.warmup + args.repeat):
