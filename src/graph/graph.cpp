@@ -18,7 +18,9 @@ std::string Node::Describe() const {
 }
 
 ValueId Graph::AddValue(std::string name) {
-  values_.push_back(Value{.name = std::move(name)});
+  Value value;
+  value.name = std::move(name);
+  values_.push_back(std::move(value));
   return static_cast<ValueId>(values_.size() - 1);
 }
 

@@ -24,6 +24,7 @@ def main() -> int:
     parser.add_argument("--missile", required=True, help="path to the missile binary")
     parser.add_argument("--case", required=True, help="case folder (model.onnx, inputs/, expected/, case.json)")
     parser.add_argument("--tolerance", type=float, help="override the case's tolerance")
+    parser.add_argument("--json", help="also write the per-output errors to this file")
     args = parser.parse_args()
 
     case = pathlib.Path(args.case)
@@ -39,6 +40,7 @@ def main() -> int:
             print(f"missile run failed ({run.returncode}): {run.stderr}", file=sys.stderr)
             return 1
         worst = 0.0
+        errors = {}
         for name in meta["outputs"]:
             got = np.load(pathlib.Path(out) / npy_name(name))
             want = np.load(case / "expected" / npy_name(name))
@@ -49,6 +51,11 @@ def main() -> int:
             print(f"{meta['name']}: output {name} {list(got.shape)} max relative error {error:.3e} "
                   f"(tolerance {tolerance:.0e})")
             worst = max(worst, error)
+            errors[name] = error
+        if args.json:
+            pathlib.Path(args.json).write_text(json.dumps(
+                {"model": meta["name"], "size": meta["size"], "opset": meta["opset"], "tolerance": tolerance,
+                 "inputs": meta["inputs"], "max_relative_error": errors, "passed": worst <= tolerance}, indent=2))
         return 0 if worst <= tolerance else 1
 
 
