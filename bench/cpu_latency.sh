@@ -21,15 +21,16 @@ threads=$(nproc)
 /usr/bin/python3 bench/torch_cpu_latency.py --model "$MODEL" --case "$ZOO/$MODEL" --threads "$threads" \
   --repeat "$REPEAT" > out/bench/torch-cpu-$MODEL.json
 /usr/bin/python3 - "$MODEL" "$threads" <<'PY'
-import json, platform, subprocess, sys, datetime
+import datetime, json, os, subprocess, sys
 model, threads = sys.argv[1], sys.argv[2]
 missile = json.load(open(f"out/bench/missile-cpu-{model}.json"))
 torch = json.load(open(f"out/bench/torch-cpu-{model}.json"))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 ratio = missile["p50_ms"] / torch["p50_ms"]
+load = os.getloadavg()[0]
 result = {"model": model, "date": datetime.date.today().isoformat(), "machine": f"{cpu}, {threads} threads",
-          "commit": commit, "command": f"bench/cpu_latency.sh {model}",
+          "commit": commit, "command": f"bench/cpu_latency.sh {model}", "load_average_1min": load,
           "missile_p50_ms": missile["p50_ms"], "torch_p50_ms": torch["p50_ms"], "torch_version": torch["torch"],
           "missile_over_torch": ratio, "missile_latency_ms": missile["latency_ms"], "torch_latency_ms": torch["latency_ms"]}
 json.dump(result, open(f"docs/results/cpu-latency-{model}.json", "w"), indent=2)
@@ -42,7 +43,7 @@ open(f"docs/results/cpu-latency-{model}.md", "w").write(f"""# CPU latency: {mode
 | missile / PyTorch | {ratio:.2f}x |
 
 - Command: `bench/cpu_latency.sh {model}` ({len(missile['latency_ms'])} timed runs after 3 warm-up runs, each side)
-- Machine: {cpu}, {threads} threads; commit {commit}; date {result['date']}
+- Machine: {cpu}, {threads} threads; 1-minute load average {load:.2f} at the end; commit {commit}; date {result['date']}
 - Same ONNX-exported weights (seeded) and the same input on both sides; PyTorch runs the torch module it was
   exported from.
 """)
