@@ -19,3 +19,13 @@ for name in json.load(open(case + "/case.json"))["inputs"]:
     print("--input"); print(f"{name}={case}/inputs/{name}.npy")' "$ZOO/$MODEL")
 "${BUILD_DIR:-build}/missile" run "$ZOO/$MODEL/model.onnx" --backend auto "${inputs[@]}" \
   --output-dir out/run --warmup 2 --repeat 10
+# The export also saved PyTorch's output for the same input: say how close Missile came.
+/usr/bin/python3 - "$ZOO/$MODEL" <<'PY'
+import json, pathlib, sys
+import numpy as np
+case = pathlib.Path(sys.argv[1])
+for name in json.loads((case / "case.json").read_text())["outputs"]:
+    got, want = np.load(f"out/run/{name}.npy"), np.load(case / "expected" / f"{name}.npy")
+    error = np.max(np.abs(got.astype(np.float64) - want)) / max(np.max(np.abs(want)), 1e-6)
+    print(f"check    {name}: max relative error vs PyTorch {error:.2e}")
+PY
