@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
   const std::vector<missile::cli::Command> commands = {
       missile::cli::AddRunCommand(app),
       missile::cli::AddInspectCommand(app),
+      missile::cli::AddDevicesCommand(app),
   };
   CLI11_PARSE(app, argc, argv);
   for (const auto& command : commands) {

@@ -199,7 +199,7 @@ Result<InputSignature> FromValueInfo(const onnx::ValueInfoProto& info) {
   }
   for (const auto& dim : tensor_type.shape().dim()) {
     if (dim.has_dim_value()) {
-      signature.dims.push_back(Dim{.value = dim.dim_value()});
+      signature.dims.push_back(Dim{.value = dim.dim_value(), .symbol = ""});
     } else {
       signature.dims.push_back(Dim{.value = -1, .symbol = dim.dim_param()});
     }

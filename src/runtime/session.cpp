@@ -1,5 +1,6 @@
 #include "runtime/session.h"
 
+#include "device/gpu_info.h"
 #include "graph/onnx_import.h"
 
 namespace missile::runtime {
@@ -15,7 +16,16 @@ Result<BackendChoice> ResolveBackend(const std::string& requested) {
   if (requested == "cuda") {
     return Error(ErrorCode::kUnavailable, "this build of missile has no CUDA backend yet; use --backend cpu");
   }
-  if (requested == "auto") return BackendChoice{"cpu", "this build has no CUDA backend"};
+  if (requested == "auto") {
+    // The CUDA backend is not part of this build yet: say what was found, so nobody mistakes CPU numbers for
+    // GPU ones.
+    auto gpus = device::QueryGpus();
+    if (gpus.ok() && !gpus->empty()) {
+      return BackendChoice{"cpu",
+                           fmt::format("{} found, but this build has no CUDA backend yet", (*gpus)[0].name)};
+    }
+    return BackendChoice{"cpu", gpus.ok() ? "no GPU found" : gpus.status().message()};
+  }
   return Error(ErrorCode::kInvalidArgument, "unknown backend '{}' (cpu, cuda or auto)", requested);
 }
 
