@@ -2,6 +2,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "graph/graph.h"
@@ -31,6 +32,10 @@ class NodeContext {
   const Tensor* constant_input(size_t i) const;
   // A shape-like input (Reshape's shape, Slice's starts, ...) that must be constant for a static plan.
   Result<std::vector<int64_t>> ConstantInts(size_t i) const;
+  // ConstantInts, or `fallback` when the optional input is omitted.
+  Result<std::vector<int64_t>> OptionalInts(size_t i, std::vector<int64_t> fallback) const;
+  // A constant input of any numeric dtype as doubles (Resize's scales, Range's bounds).
+  Result<std::vector<double>> ConstantDoubles(size_t i) const;
   Result<float> ConstantScalar(size_t i) const;
 
   size_t output_count() const { return node_.outputs.size(); }
@@ -39,6 +44,9 @@ class NodeContext {
   const Shape& output_shape(size_t i) const { return output(i).shape; }
 
  private:
+  // The input's constant value, or the error that says a static plan needs one.
+  Result<const Tensor*> RequireConstant(size_t i) const;
+
   const graph::Graph& graph_;
   const graph::Node& node_;
 };
@@ -48,5 +56,8 @@ template <typename... Args>
 Status InvalidNode(fmt::format_string<Args...> format, Args&&... args) {
   return Error(ErrorCode::kInvalidModel, format, std::forward<Args>(args)...);
 }
+
+// Fails unless input i is int64 or int32 (indices, an axis operand, Range's bounds); `what` names it.
+Status RequireIndexType(const NodeContext& ctx, size_t i, std::string_view what);
 
 }  // namespace missile::ops

@@ -58,8 +58,13 @@ Result<std::vector<TensorSpec>> InstanceNormInfer(const NodeContext& ctx) {
 Result<std::vector<TensorSpec>> LayerNormInfer(const NodeContext& ctx) {
   MISSILE_RETURN_IF_ERROR(CheckFloat(ctx, 0, "X"));
   const Shape& x = ctx.input_shape(0);
-  MISSILE_ASSIGN_OR_RETURN(const int axis, NormalizeAxis(ctx.attributes().Int("axis", -1), x.size()));
   if (x.empty()) return InvalidNode("X must have at least one dim");
+  const int64_t axis_attribute = ctx.attributes().Int("axis", -1);
+  auto normalized_axis = NormalizeAxis(axis_attribute, x.size());
+  if (!normalized_axis.ok()) {
+    return InvalidNode("axis {} is out of range for X {}", axis_attribute, ShapeToString(x));
+  }
+  const int axis = *normalized_axis;
   const std::span<const int64_t> normalized = std::span(x).subspan(static_cast<size_t>(axis));
   for (size_t i = 1; i < ctx.input_count(); ++i) {
     if (!ctx.has_input(i)) continue;

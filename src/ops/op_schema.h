@@ -33,6 +33,21 @@ std::vector<const OpSchema*> AllSchemas();
 // Checks arity and runs the schema's inference; errors name the node.
 Result<std::vector<TensorSpec>> InferNode(const NodeContext& ctx);
 
+// `infer` for an operator whose geometry struct (SliceGeometry, PadGeometry, ...) validates the node in its
+// From and holds the `output` shape: one output, of input 0's dtype.
+template <typename Geometry>
+Result<std::vector<TensorSpec>> InferFromGeometry(const NodeContext& ctx) {
+  MISSILE_ASSIGN_OR_RETURN(Geometry geometry, Geometry::From(ctx));
+  return std::vector{TensorSpec{ctx.input_dtype(0), std::move(geometry.output)}};
+}
+
+// `infer` for an operator whose output is like input 0 once its geometry struct has accepted the node.
+template <typename Geometry>
+Result<std::vector<TensorSpec>> InferLikeInput(const NodeContext& ctx) {
+  MISSILE_RETURN_IF_ERROR(Geometry::From(ctx).status());
+  return std::vector{ctx.input(0)};
+}
+
 // Per-family tables, collected by FindSchema.
 std::span<const OpSchema> ElementwiseSchemas();
 std::span<const OpSchema> ConvSchemas();

@@ -1,7 +1,7 @@
 // Sliding-window geometry shared by Conv and the pooling operators: kernel, strides, dilations, pads
-// (explicit or from auto_pad) and ceil_mode, resolved once against the input's spatial dims. Shape inference,
-// the CPU kernels and the CUDA kernels all read this one struct, so the output-size arithmetic lives in
-// exactly one place.
+// (explicit or from auto_pad) and ceil_mode, resolved once against the input's spatial dims. Shape inference
+// and the kernels of every backend read this one struct, so the output-size arithmetic lives in exactly one
+// place.
 #pragma once
 
 #include <algorithm>

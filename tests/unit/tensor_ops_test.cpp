@@ -7,6 +7,10 @@
 
 #include "ops/cpu/cpu_kernels.h"
 #include "ops/op_schema.h"
+#include "ops/pad_geometry.h"
+#include "ops/reduce_geometry.h"
+#include "ops/resize_geometry.h"
+#include "ops/slice_geometry.h"
 
 namespace missile {
 namespace {
@@ -59,6 +63,14 @@ class SingleNode {
     std::vector<std::byte> workspace(kernel->workspace_bytes());
     MISSILE_RETURN_IF_ERROR(kernel->Run({inputs.data(), outputs.data(), workspace.data()}));
     return results;
+  }
+
+  // The operator's geometry struct, resolved as its schema and kernels resolve it.
+  template <typename Geometry>
+  Geometry Resolve() {
+    auto geometry = Geometry::From(ops::NodeContext(graph_, node_));
+    EXPECT_TRUE(geometry.ok()) << geometry.status().ToString();
+    return geometry.ok() ? *geometry : Geometry{};
   }
 
   // The single output, or a failed test.
@@ -146,6 +158,20 @@ TEST(TensorOpsTest, SliceWithNegativeStepsAndClampedEnds) {
   EXPECT_EQ(slice({1}, {kMax}, {1}), (std::vector<int64_t>{1, 2, 3, 4}));
   EXPECT_EQ(slice({-2}, {1}, {3}), (std::vector<int64_t>{}));
   EXPECT_EQ(slice({0}, {kMax}, {kMax}), (std::vector<int64_t>{0}));
+}
+
+TEST(TensorOpsTest, SliceGeometryResolvesEveryInputDim) {
+  const ops::SliceGeometry g = SingleNode("Slice")
+                                   .Input(Iota({2, 5}))
+                                   .Constant(Ints({1}, {10}))
+                                   .Constant(Ints({1}, {-100}))
+                                   .Constant(Ints({1}, {-1}))
+                                   .Constant(Ints({1}, {-2}))
+                                   .Resolve<ops::SliceGeometry>();
+  // The start clamps to the last element going backward; the unsliced dim reads from 0 in steps of 1.
+  EXPECT_EQ(g.start, (Shape{0, 4}));
+  EXPECT_EQ(g.step, (Shape{1, -2}));
+  EXPECT_EQ(g.output, (Shape{2, 3}));
 }
 
 TEST(TensorOpsTest, SliceOnANegativeAxis) {
@@ -241,6 +267,46 @@ TEST(TensorOpsTest, ResizeNearestDoubles) {
   EXPECT_EQ(Values<float>(y), (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
 }
 
+TEST(TensorOpsTest, ResizeGeometryDerivesScalesFromSizes) {
+  const ops::ResizeGeometry g = SingleNode("Resize")
+                                    .Input(Floats({1, 1, 2, 2}, {1, 2, 3, 4}))
+                                    .Omitted()
+                                    .Omitted()
+                                    .Constant(Ints({4}, {1, 1, 4, 3}))
+                                    .Attr("coordinate_transformation_mode", std::string("asymmetric"))
+                                    .Attr("nearest_mode", std::string("floor"))
+                                    .Resolve<ops::ResizeGeometry>();
+  EXPECT_EQ(g.output, (Shape{1, 1, 4, 3}));
+  EXPECT_EQ(g.scales, (std::vector<float>{1, 1, 2, 1.5f}));
+  EXPECT_EQ(g.NearestIndex(2, 3), 1);  // floor(3 / 2)
+  EXPECT_EQ(g.NearestIndex(3, 2), 1);  // floor(2 / 1.5)
+}
+
+TEST(TensorOpsTest, ResizeNamesAnUnsupportedTransform) {
+  auto result = SingleNode("Resize")
+                    .Input(Floats({1, 1, 2, 2}, {1, 2, 3, 4}))
+                    .Omitted()
+                    .Constant(Floats({4}, {1, 1, 2, 2}))
+                    .Attr("coordinate_transformation_mode", std::string("tf_crop_and_resize"))
+                    .Run();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), ErrorCode::kUnimplemented);
+  EXPECT_NE(result.status().message().find("'tf_crop_and_resize'"), std::string::npos)
+      << result.status().message();
+}
+
+TEST(TensorOpsTest, PadGeometryMapsOutputIndicesToTheInput) {
+  const ops::PadGeometry g = SingleNode("Pad")
+                                 .Input(Ints({4}, {1, 2, 3, 4}))
+                                 .Constant(Ints({2}, {3, -1}))
+                                 .Attr("mode", std::string("reflect"))
+                                 .Resolve<ops::PadGeometry>();
+  EXPECT_EQ(g.output, (Shape{6}));
+  std::vector<int64_t> sources;
+  for (int64_t j = 0; j < g.output[0]; ++j) sources.push_back(g.SourceIndex(0, j));
+  EXPECT_EQ(sources, (std::vector<int64_t>{3, 2, 1, 0, 1, 2}));  // the trailing pad of -1 crops the 4
+}
+
 TEST(TensorOpsTest, ShapeValueIsKnownFromShapes) {
   graph::Graph graph;
   const graph::ValueId x = graph.AddValue("x");
@@ -272,6 +338,21 @@ TEST(TensorOpsTest, ReduceSumKeepdimsAndNoop) {
 
   Tensor same = SingleNode("ReduceSum").Input(Iota({2, 3})).Attr("noop_with_empty_axes", int64_t{1}).RunOne();
   EXPECT_EQ(Values<float>(same), Values<float>(Iota({2, 3})));
+}
+
+TEST(TensorOpsTest, ReduceGeometryCountsTheFoldedElements) {
+  const ops::ReduceGeometry g = SingleNode("ReduceSum")
+                                    .Input(Iota({2, 3, 4}))
+                                    .Constant(Ints({2}, {0, -1}))
+                                    .Attr("keepdims", int64_t{0})
+                                    .Resolve<ops::ReduceGeometry>();
+  EXPECT_FALSE(g.noop);
+  EXPECT_EQ(g.reduced, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(g.reduced_elements, 8);
+  EXPECT_EQ(g.output, (Shape{3}));
+
+  auto repeated = SingleNode("ReduceSum").Input(Iota({2, 3})).Constant(Ints({2}, {1, -1})).Run();
+  EXPECT_EQ(repeated.status().code(), ErrorCode::kInvalidModel);
 }
 
 TEST(TensorOpsTest, ReduceMeanOverAMiddleAxis) {

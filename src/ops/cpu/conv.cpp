@@ -2,19 +2,16 @@
 // epilogue.
 //
 // Three paths, picked when the kernel is built:
-//  * pointwise (1x1, stride 1, no pads): the input of each group already is the GEMM's right operand;
-//  * one input channel per group (depthwise, with any channel multiplier): a direct loop per output plane,
-//  since
-//    im2col would build a matrix with a handful of rows for a GEMM that does almost nothing;
+//  * pointwise (1x1, stride 1, no pads): each group's input already is the GEMM's right operand;
+//  * one input channel per group (depthwise, any channel multiplier): a direct loop per output plane, since
+//    im2col would build a matrix of a handful of rows for a GEMM with almost nothing to do;
 //  * otherwise im2col of each group into the workspace, then one GEMM per group.
-// The weight [M, C/group, kernel...] is already the row-major [M, C/group * kernel] matrix the GEMM reads, so
-// it is used in place; a non-constant weight costs nothing extra.
+// The weight [M, C/group, kernel...] already is the row-major [M, C/group * kernel] matrix the GEMM reads, so
+// it is used in place, and a weight computed at run time costs nothing extra.
 #include <cblas.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <type_traits>
 #include <vector>
 
@@ -28,15 +25,6 @@ namespace {
 
 // Elements below which a loop is not worth splitting across threads.
 constexpr int64_t kMinParallelElements = 1 << 14;
-}  // namespace
-bool g_kc_serial = false;
-namespace {
-static void PF(int64_t count, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& body) {
-  if (g_kc_serial)
-    body(0, count);
-  else
-    ParallelFor(count, min_chunk, body);
-}
 
 // Calls fn(std::integral_constant<Kind, kind>) so that ApplyActivation's switch is resolved at compile time
 // and the epilogue loops vectorise.
@@ -117,11 +105,9 @@ bool NeedsEpilogue(const ConvPlan& plan) {
   return plan.has_bias || plan.has_residual || !plan.activation.none();
 }
 
-// ---- im2col + GEMM
-// -------------------------------------------------------------------------------------------------
+// ---- im2col + GEMM ----------------------------------------------------------------------------------------
 
-// One row of im2col along the width: dst[ow] = src[ow * stride + offset] for ow inside `inside`, 0 elsewhere
-// (the padding).
+// One row of im2col along the width: dst[ow] = src[ow * stride + offset] for ow in `inside`, 0 elsewhere.
 void GatherRow(const float* src, const StepRange& inside, int64_t offset, int64_t stride, float* dst,
                int64_t out_width) {
   std::fill(dst, dst + inside.begin, 0.0f);
@@ -134,32 +120,34 @@ void GatherRow(const float* src, const StepRange& inside, int64_t offset, int64_
   std::fill(dst + inside.end, dst + out_width, 0.0f);
 }
 
-// Writes a group's column matrix: row (c, kd, kh, kw) holds, for every output position, the input pixel that
-// kernel tap sees there (0 in the padding). `x` points at the group's first input channel.
-void Im2Col(const ConvPlan& plan, const float* x, float* cols) {
+// Row r = (c, kd, kh, kw) of a group's column matrix: for every output position, the input pixel that kernel
+// tap sees there (0 in the padding). `x` points at the group's first input channel.
+void Im2ColRow(const ConvPlan& plan, const float* x, int64_t r, float* dst) {
   const Window3d& w = plan.window;
-  const int64_t out_size = w.output_size();
-  PF(plan.col_rows(), std::max<int64_t>(1, kMinParallelElements / out_size), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const int64_t kw = r % w.kernel[2];
-      const int64_t kh = (r / w.kernel[2]) % w.kernel[1];
-      const int64_t kd = (r / (w.kernel[2] * w.kernel[1])) % w.kernel[0];
-      const float* plane = x + (r / w.kernel_size()) * w.input_size();
-      float* dst = cols + r * out_size;
-      for (int64_t od = 0; od < w.output[0]; ++od) {
-        const int64_t id = od * w.strides[0] - w.pad_begin[0] + kd * w.dilations[0];
-        for (int64_t oh = 0; oh < w.output[1]; ++oh, dst += w.output[2]) {
-          const int64_t ih = oh * w.strides[1] - w.pad_begin[1] + kh * w.dilations[1];
-          if (id < 0 || id >= w.input[0] || ih < 0 || ih >= w.input[1]) {
-            std::fill(dst, dst + w.output[2], 0.0f);
-            continue;
-          }
-          GatherRow(plane + (id * w.input[1] + ih) * w.input[2], plan.width_taps[kw],
-                    kw * w.dilations[2] - w.pad_begin[2], w.strides[2], dst, w.output[2]);
-        }
+  const int64_t kw = r % w.kernel[2];
+  const int64_t kh = (r / w.kernel[2]) % w.kernel[1];
+  const int64_t kd = (r / (w.kernel[2] * w.kernel[1])) % w.kernel[0];
+  const float* plane = x + (r / w.kernel_size()) * w.input_size();
+  for (int64_t od = 0; od < w.output[0]; ++od) {
+    const int64_t id = od * w.strides[0] - w.pad_begin[0] + kd * w.dilations[0];
+    for (int64_t oh = 0; oh < w.output[1]; ++oh, dst += w.output[2]) {
+      const int64_t ih = oh * w.strides[1] - w.pad_begin[1] + kh * w.dilations[1];
+      if (id < 0 || id >= w.input[0] || ih < 0 || ih >= w.input[1]) {
+        std::fill(dst, dst + w.output[2], 0.0f);
+      } else {
+        GatherRow(plane + (id * w.input[1] + ih) * w.input[2], plan.width_taps[kw],
+                  kw * w.dilations[2] - w.pad_begin[2], w.strides[2], dst, w.output[2]);
       }
     }
-  });
+  }
+}
+
+void Im2Col(const ConvPlan& plan, const float* x, float* cols) {
+  const int64_t out_size = plan.window.output_size();
+  ParallelFor(plan.col_rows(), std::max<int64_t>(1, kMinParallelElements / out_size),
+              [&](int64_t begin, int64_t end) {
+                for (int64_t r = begin; r < end; ++r) Im2ColRow(plan, x, r, cols + r * out_size);
+              });
 }
 
 // Per image and group: Y_g [M/g, out] = W_g [M/g, C/g * k] x cols_g [C/g * k, out].
@@ -192,8 +180,9 @@ class GemmConvKernel final : public Kernel {
       if (NeedsEpilogue(plan_)) {
         const float* residual =
             b.residual != nullptr ? b.residual + n * plan_.out_channels * out_size : nullptr;
-        PF(plan_.out_channels, std::max<int64_t>(1, kMinParallelElements / out_size),
-           [&](int64_t begin, int64_t end) { EpilogueChannels(plan_, b.bias, residual, y, begin, end); });
+        ParallelFor(
+            plan_.out_channels, std::max<int64_t>(1, kMinParallelElements / out_size),
+            [&](int64_t begin, int64_t end) { EpilogueChannels(plan_, b.bias, residual, y, begin, end); });
       }
     }
     return Status::Ok();
@@ -204,11 +193,27 @@ class GemmConvKernel final : public Kernel {
   bool pointwise_;
 };
 
-// ---- One input channel per group (depthwise)
-// -----------------------------------------------------------------------
+// ---- One input channel per group (depthwise) --------------------------------------------------------------
 
-// One output plane: y = sum over taps of weight[tap] * (x shifted by that tap), accumulated row by row so the
-// innermost loop runs along contiguous output pixels.
+// dst (one output row) += the contribution of one input row `src` through one row of kernel taps, swept one
+// tap at a time along the contiguous outputs where that tap reads the input.
+void AccumulateRow(const ConvPlan& plan, const float* src, const float* taps, float* dst) {
+  const Window3d& w = plan.window;
+  for (int64_t kw = 0; kw < w.kernel[2]; ++kw) {
+    // tap_src[o * stride] is the input under output o.
+    const float* tap_src = src + kw * w.dilations[2] - w.pad_begin[2];
+    const StepRange& inside = plan.width_taps[kw];
+    const float tap = taps[kw];
+    if (w.strides[2] == 1) {
+      for (int64_t o = inside.begin; o < inside.end; ++o) dst[o] += tap * tap_src[o];
+    } else {
+      for (int64_t o = inside.begin; o < inside.end; ++o) dst[o] += tap * tap_src[o * w.strides[2]];
+    }
+  }
+}
+
+// One output plane of a single-input-channel convolution, built row by row: each valid (kd, kh) input row
+// adds its taps to the output row.
 void DirectConvPlane(const ConvPlan& plan, const float* x, const float* weight, float* y) {
   const Window3d& w = plan.window;
   for (int64_t od = 0; od < w.output[0]; ++od) {
@@ -221,19 +226,8 @@ void DirectConvPlane(const ConvPlan& plan, const float* x, const float* weight, 
         for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
           const int64_t ih = oh * w.strides[1] - w.pad_begin[1] + kh * w.dilations[1];
           if (ih < 0 || ih >= w.input[1]) continue;
-          const float* src = x + (id * w.input[1] + ih) * w.input[2];
-          const float* taps = weight + (kd * w.kernel[1] + kh) * w.kernel[2];
-          for (int64_t kw = 0; kw < w.kernel[2]; ++kw) {
-            const int64_t offset = kw * w.dilations[2] - w.pad_begin[2];
-            const StepRange& inside = plan.width_taps[kw];
-            const float tap = taps[kw];
-            if (w.strides[2] == 1) {
-              for (int64_t o = inside.begin; o < inside.end; ++o) dst[o] += tap * src[o + offset];
-            } else {
-              for (int64_t o = inside.begin; o < inside.end; ++o)
-                dst[o] += tap * src[o * w.strides[2] + offset];
-            }
-          }
+          AccumulateRow(plan, x + (id * w.input[1] + ih) * w.input[2],
+                        weight + (kd * w.kernel[1] + kh) * w.kernel[2], dst);
         }
       }
     }
@@ -247,27 +241,28 @@ class DepthwiseConvKernel final : public Kernel {
   Status Run(const KernelArgs& args) const override {
     const ConvBuffers b = BuffersOf(plan_, args);
     const Window3d& w = plan_.window;
-    const int64_t multiplier = plan_.out_per_group();
-    const int64_t planes = plan_.batch * plan_.out_channels;
     const int64_t plane_work = w.output_size() * w.kernel_size();
-    ParallelFor(
-        planes, std::max<int64_t>(1, kMinParallelElements / plane_work), [&](int64_t begin, int64_t end) {
-          for (int64_t p = begin; p < end; ++p) {
-            const int64_t n = p / plan_.out_channels;
-            const int64_t m = p % plan_.out_channels;
-            const float* in = b.x + (n * plan_.in_channels + m / multiplier) * w.input_size();
-            float* out = b.y + n * plan_.out_channels * w.output_size();
-            DirectConvPlane(plan_, in, b.w + m * w.kernel_size(), out + m * w.output_size());
-            // Finish the plane while it is still in cache.
-            const float* z =
-                b.residual != nullptr ? b.residual + n * plan_.out_channels * w.output_size() : nullptr;
-            EpilogueChannels(plan_, b.bias, z, out, m, m + 1);
-          }
-        });
+    ParallelFor(plan_.batch * plan_.out_channels, std::max<int64_t>(1, kMinParallelElements / plane_work),
+                [&](int64_t begin, int64_t end) {
+                  for (int64_t p = begin; p < end; ++p)
+                    ConvolvePlane(b, p / plan_.out_channels, p % plan_.out_channels);
+                });
     return Status::Ok();
   }
 
  private:
+  // Output channel m of image n, then its epilogue while the plane is still in cache.
+  void ConvolvePlane(const ConvBuffers& b, int64_t n, int64_t m) const {
+    const Window3d& w = plan_.window;
+    const int64_t in_channel = m / plan_.out_per_group();
+    float* y = b.y + n * plan_.out_channels * w.output_size();
+    DirectConvPlane(plan_, b.x + (n * plan_.in_channels + in_channel) * w.input_size(),
+                    b.w + m * w.kernel_size(), y + m * w.output_size());
+    const float* residual =
+        b.residual != nullptr ? b.residual + n * plan_.out_channels * w.output_size() : nullptr;
+    EpilogueChannels(plan_, b.bias, residual, y, m, m + 1);
+  }
+
   ConvPlan plan_;
 };
 
@@ -293,11 +288,7 @@ Result<std::unique_ptr<Kernel>> CreateConv(const NodeContext& ctx) {
   plan.has_bias = ctx.has_input(2);
   plan.has_residual = ctx.has_input(3);
   plan.activation = ActivationFromAttributes(ctx.attributes());
-  const Window3d& win = plan.window;
-  for (int64_t kw = 0; kw < win.kernel[2]; ++kw) {
-    plan.width_taps.push_back(
-        InsideSteps(kw * win.dilations[2] - win.pad_begin[2], win.strides[2], win.input[2], win.output[2]));
-  }
+  plan.width_taps = OutputsInsidePerTap(plan.window, 2);
   if (plan.in_per_group() == 1) return std::unique_ptr<Kernel>(new DepthwiseConvKernel(std::move(plan)));
   return std::unique_ptr<Kernel>(new GemmConvKernel(std::move(plan), geometry.IsPointwise()));
 }

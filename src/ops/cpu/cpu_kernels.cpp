@@ -8,7 +8,8 @@ Result<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& ctx) {
   static const auto* table = [] {
     auto* map = new std::unordered_map<std::string_view, KernelFactory>();
     for (auto family : {ElementwiseKernels(), ConvKernels(), MatMulKernels(), NormalizationKernels(),
-                        PoolKernels(), ReduceKernels(), TensorKernels()}) {
+                        PoolKernels(), ReduceKernels(), StridedCopyKernels(), ConcatSplitKernels(),
+                        GatherScatterKernels(), PadResizeKernels(), GeneratorKernels(), AxisScanKernels()}) {
       for (const KernelEntry& entry : family) map->emplace(entry.op_type, entry.create);
     }
     return map;

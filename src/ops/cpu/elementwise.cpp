@@ -55,19 +55,10 @@ Result<std::unique_ptr<Kernel>> FloatMap(const NodeContext& ctx, Fn fn) {
 // A map over any signed numeric type (Relu, Neg, Abs on shape math too).
 template <template <typename> class Op>
 Result<std::unique_ptr<Kernel>> NumericMap(const NodeContext& ctx) {
-  switch (ctx.input_dtype(0)) {
-    case DataType::kFloat32:
-      return MakeUnary<float>(ctx, Op<float>{});
-    case DataType::kFloat64:
-      return MakeUnary<double>(ctx, Op<double>{});
-    case DataType::kInt64:
-      return MakeUnary<int64_t>(ctx, Op<int64_t>{});
-    case DataType::kInt32:
-      return MakeUnary<int32_t>(ctx, Op<int32_t>{});
-    default:
-      return Error(ErrorCode::kUnimplemented, "{} on {} is not supported", ctx.op_type(),
-                   DataTypeName(ctx.input_dtype(0)));
-  }
+  return DispatchArithmetic(ctx.input_dtype(0), ctx.op_type(), [&](auto tag) -> KernelResult {
+    using T = decltype(tag);
+    return MakeUnary<T>(ctx, Op<T>{});
+  });
 }
 
 template <typename T>
@@ -179,22 +170,10 @@ Result<std::unique_ptr<Kernel>> NumericBinary(const NodeContext& ctx) {
     using Out = std::conditional_t<kComparison, bool, T>;
     return MakeBroadcast<T, Out, 2>(ctx, Op<T>{});
   };
-  switch (ctx.input_dtype(0)) {
-    case DataType::kFloat32:
-      return make(float{});
-    case DataType::kFloat64:
-      return make(double{});
-    case DataType::kInt64:
-      return make(int64_t{});
-    case DataType::kInt32:
-      return make(int32_t{});
-    default:
-      if constexpr (kComparison) {
-        if (ctx.input_dtype(0) == DataType::kBool) return make(bool{});
-      }
-      return Error(ErrorCode::kUnimplemented, "{} on {} is not supported", ctx.op_type(),
-                   DataTypeName(ctx.input_dtype(0)));
+  if constexpr (kComparison) {
+    if (ctx.input_dtype(0) == DataType::kBool) return make(bool{});
   }
+  return DispatchArithmetic(ctx.input_dtype(0), ctx.op_type(), make);
 }
 
 template <typename T>

@@ -1,9 +1,8 @@
-// CPU Gemm and MatMul on OpenBLAS, with the fused bias / C and activation applied in one pass after the
-// product.
+// CPU Gemm and MatMul on OpenBLAS; C (or MatMul's fused bias) and the fused activation are applied in one
+// pass after the product.
 #include <cblas.h>
 
 #include <algorithm>
-#include <optional>
 #include <type_traits>
 
 #include "core/parallel.h"
@@ -16,9 +15,11 @@ namespace {
 
 constexpr int64_t kMinParallelElements = 1 << 14;
 
-// OpenBLAS runs a product of at most this many multiply-adds (m * n * k) on the calling thread alone; batches
-// of such products are spread over the cores by Missile instead.
-constexpr int64_t kSingleThreadedGemmWork = 1 << 18;
+// Sizes up to which OpenBLAS 0.3 computes on the calling thread alone (GEMM_MULTITHREAD_THRESHOLD 4 times its
+// SMP thresholds): m * n * k for gemm, rows * columns for gemv. Batches of such products are spread over the
+// cores by Missile instead.
+constexpr int64_t kSingleThreadedGemmWork = 4 * 65536;
+constexpr int64_t kSingleThreadedGemvWork = 4 * 2304;
 
 // Calls fn(std::integral_constant<Kind, kind>) so that ApplyActivation's switch is resolved at compile time
 // and the epilogue loops vectorise.
@@ -39,14 +40,62 @@ void VisitActivationKind(Activation::Kind kind, Fn&& fn) {
   }
 }
 
-// c [m, n] = alpha * op(a) x op(b), row-major, op(a) [m, k] and op(b) [k, n].
+// c [m, n] = alpha * op(a) x op(b), row-major, op(a) [m, k] and op(b) [k, n]. A single row or column goes
+// through gemv: OpenBLAS's gemm would first pack the whole matrix, which makes it several times slower there
+// (the classifier of a batch-1 CNN, a decoder's per-token projections).
 void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
            const float* b, float* c) {
   // BLAS rejects a leading dimension of 0 even when the matrix is empty.
   auto ld = [](int64_t cols) { return static_cast<int>(std::max<int64_t>(cols, 1)); };
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
-              trans_a ? ld(m) : ld(k), b, trans_b ? ld(k) : ld(n), 0.0f, c, ld(n));
+  auto op = [](bool transpose) { return transpose ? CblasTrans : CblasNoTrans; };
+  if (m == 1 && k > 0) {  // c^T = op(b)^T a, with b stored [k, n] or, transposed, [n, k]
+    cblas_sgemv(CblasRowMajor, op(!trans_b), static_cast<int>(trans_b ? n : k),
+                static_cast<int>(trans_b ? k : n), alpha, b, trans_b ? ld(k) : ld(n), a, 1, 0.0f, c, 1);
+  } else if (n == 1 && k > 0) {  // c = op(a) b, with a stored [m, k] or, transposed, [k, m]
+    cblas_sgemv(CblasRowMajor, op(trans_a), static_cast<int>(trans_a ? k : m),
+                static_cast<int>(trans_a ? m : k), alpha, a, trans_a ? ld(m) : ld(k), b, 1, 0.0f, c, 1);
+  } else {
+    cblas_sgemm(CblasRowMajor, op(trans_a), op(trans_b), static_cast<int>(m), static_cast<int>(n),
+                static_cast<int>(k), alpha, a, trans_a ? ld(m) : ld(k), b, trans_b ? ld(k) : ld(n), 0.0f, c,
+                ld(n));
+  }
+}
+
+// Whether OpenBLAS computes Sgemm(m, n, k) without its own threads, so that several may run side by side.
+bool RunsSingleThreaded(int64_t m, int64_t n, int64_t k) {
+  if (m == 1) return k * n <= kSingleThreadedGemvWork;
+  if (n == 1) return m * k <= kSingleThreadedGemvWork;
+  return m * n * k <= kSingleThreadedGemmWork;
+}
+
+// A matrix added after the product, broadcast to its [rows, cols]: element (i, j) is
+// data[i * row_stride + j * col_stride], a stride being 0 along a broadcast dim. Gemm's C, MatMul's bias.
+struct Addend {
+  const float* data = nullptr;  // nullptr: nothing to add
+  int64_t row_stride = 0;
+  int64_t col_stride = 0;
+  float scale = 1.0f;
+};
+
+// y [rows, cols] = act(y + scale * c): the epilogue, one parallel pass.
+void AddAndActivate(float* y, int64_t rows, int64_t cols, const Addend& c, const Activation& activation) {
+  ParallelFor(rows, std::max<int64_t>(1, kMinParallelElements / std::max<int64_t>(cols, 1)),
+              [&](int64_t begin, int64_t end) {
+                VisitActivationKind(activation.kind, [&](auto kind) {
+                  const Activation act{kind(), activation.min, activation.max};
+                  for (int64_t i = begin; i < end; ++i) {
+                    float* y_row = y + i * cols;
+                    if (c.data != nullptr) {
+                      const float* c_row = c.data + i * c.row_stride;
+                      for (int64_t j = 0; j < cols; ++j) {
+                        y_row[j] = ApplyActivation(act, y_row[j] + c.scale * c_row[j * c.col_stride]);
+                      }
+                    } else {
+                      for (int64_t j = 0; j < cols; ++j) y_row[j] = ApplyActivation(act, y_row[j]);
+                    }
+                  }
+                });
+              });
 }
 
 Status RequireFloat32(const NodeContext& ctx) {
@@ -60,8 +109,7 @@ Status RequireFloat32(const NodeContext& ctx) {
   return Status::Ok();
 }
 
-// ---- Gemm
-// ----------------------------------------------------------------------------------------------------------
+// ---- Gemm -------------------------------------------------------------------------------------------------
 
 // Y = act(alpha * op(A) x op(B) + beta * C), C broadcast to [M, N].
 class GemmKernel final : public Kernel {
@@ -69,47 +117,26 @@ class GemmKernel final : public Kernel {
   struct Plan {
     int64_t m = 0, n = 0, k = 0;
     bool trans_a = false, trans_b = false;
-    float alpha = 1.0f, beta = 1.0f;
-    std::optional<BroadcastLayout> c_layout;  // C broadcast to [M, N]; absent without C or when beta is 0
+    float alpha = 1.0f;
+    bool has_c = false;  // and beta != 0
+    Addend c;            // strides and beta; the data pointer is set per Run
     Activation activation;
   };
-  explicit GemmKernel(Plan plan) : plan_(std::move(plan)) {}
+  explicit GemmKernel(Plan plan) : plan_(plan) {}
 
   Status Run(const KernelArgs& args) const override {
-    const auto* a = static_cast<const float*>(args.inputs[0]);
-    const auto* b = static_cast<const float*>(args.inputs[1]);
     auto* y = static_cast<float*>(args.outputs[0]);
-    Sgemm(plan_.trans_a, plan_.trans_b, plan_.m, plan_.n, plan_.k, plan_.alpha, a, b, y);
-    if (plan_.c_layout) {
-      AddC(static_cast<const float*>(args.inputs[2]), y);
-    } else if (!plan_.activation.none()) {
-      const int64_t count = plan_.m * plan_.n;
-      ParallelFor(count, kMinParallelElements, [&](int64_t begin, int64_t end) {
-        ApplyActivation(plan_.activation, y + begin, end - begin);
-      });
+    Sgemm(plan_.trans_a, plan_.trans_b, plan_.m, plan_.n, plan_.k, plan_.alpha,
+          static_cast<const float*>(args.inputs[0]), static_cast<const float*>(args.inputs[1]), y);
+    if (plan_.has_c || !plan_.activation.none()) {
+      Addend c = plan_.c;
+      c.data = plan_.has_c ? static_cast<const float*>(args.inputs[2]) : nullptr;
+      AddAndActivate(y, plan_.m, plan_.n, c, plan_.activation);
     }
     return Status::Ok();
   }
 
  private:
-  void AddC(const float* c, float* y) const {
-    const BroadcastLayout& layout = *plan_.c_layout;
-    const int64_t inner = layout.inner();
-    const int64_t stride = layout.inner_stride(0);
-    ParallelFor(layout.rows(), std::max<int64_t>(1, kMinParallelElements / inner),
-                [&](int64_t begin, int64_t end) {
-                  VisitActivationKind(plan_.activation.kind, [&](auto kind) {
-                    const Activation act{kind(), plan_.activation.min, plan_.activation.max};
-                    for (int64_t row = begin; row < end; ++row) {
-                      const float* c_row = c + layout.RowOffset(0, row);
-                      float* y_row = y + row * inner;
-                      for (int64_t i = 0; i < inner; ++i)
-                        y_row[i] = ApplyActivation(act, y_row[i] + plan_.beta * c_row[i * stride]);
-                    }
-                  });
-                });
-  }
-
   Plan plan_;
 };
 
@@ -124,15 +151,21 @@ Result<std::unique_ptr<Kernel>> CreateGemm(const NodeContext& ctx) {
   plan.n = out[1];
   plan.k = plan.trans_a ? a[0] : a[1];
   plan.alpha = ctx.attributes().Float("alpha", 1.0f);
-  plan.beta = ctx.attributes().Float("beta", 1.0f);
-  if (ctx.has_input(2) && plan.beta != 0.0f)
-    plan.c_layout = BroadcastLayout(out, std::vector<Shape>{ctx.input_shape(2)});
+  plan.c.scale = ctx.attributes().Float("beta", 1.0f);
+  plan.has_c = ctx.has_input(2) && plan.c.scale != 0.0f;
+  if (plan.has_c) {
+    // C has rank <= 2 and broadcasts to [M, N]: a dim of 1 (or a missing one) repeats.
+    const Shape& c = ctx.input_shape(2);
+    const int64_t c_rows = c.size() == 2 ? c[0] : 1;
+    const int64_t c_cols = c.empty() ? 1 : c.back();
+    plan.c.row_stride = c_rows == 1 ? 0 : c_cols;
+    plan.c.col_stride = c_cols == 1 ? 0 : 1;
+  }
   plan.activation = ActivationFromAttributes(ctx.attributes());
-  return std::unique_ptr<Kernel>(new GemmKernel(std::move(plan)));
+  return std::unique_ptr<Kernel>(new GemmKernel(plan));
 }
 
-// ---- MatMul
-// --------------------------------------------------------------------------------------------------------
+// ---- MatMul -----------------------------------------------------------------------------------------------
 
 // Y[b] = act(A[b] x B[b] + bias) for every (broadcast) batch index b.
 class MatMulKernel final : public Kernel {
@@ -160,7 +193,9 @@ class MatMulKernel final : public Kernel {
       RunBatch(a, b, y);
     }
     if (plan_.has_bias || !plan_.activation.none()) {
-      Epilogue(plan_.has_bias ? static_cast<const float*>(args.inputs[2]) : nullptr, y);
+      // The bias is one value per column, the same for every row.
+      const Addend bias{plan_.has_bias ? static_cast<const float*>(args.inputs[2]) : nullptr, 0, 1, 1.0f};
+      AddAndActivate(y, plan_.batch * plan_.m, plan_.n, bias, plan_.activation);
     }
     return Status::Ok();
   }
@@ -179,31 +214,12 @@ class MatMulKernel final : public Kernel {
       }
     };
     // Large products use OpenBLAS's own threads; small ones would each run on one core, so split the batch.
-    if (plan_.m * plan_.n * plan_.k > kSingleThreadedGemmWork) {
+    if (!RunsSingleThreaded(plan_.m, plan_.n, plan_.k)) {
       multiply(0, plan_.batch);
     } else {
       ParallelFor(plan_.batch, std::max<int64_t>(1, kMinParallelElements / (plan_.m * plan_.n * plan_.k + 1)),
                   multiply);
     }
-  }
-
-  // Every output row of N values gets the bias and the activation.
-  void Epilogue(const float* bias, float* y) const {
-    const int64_t n = plan_.n;
-    ParallelFor(plan_.batch * plan_.m, std::max<int64_t>(1, kMinParallelElements / std::max<int64_t>(n, 1)),
-                [&](int64_t begin, int64_t end) {
-                  VisitActivationKind(plan_.activation.kind, [&](auto kind) {
-                    const Activation act{kind(), plan_.activation.min, plan_.activation.max};
-                    for (int64_t row = begin; row < end; ++row) {
-                      float* y_row = y + row * n;
-                      if (bias != nullptr) {
-                        for (int64_t j = 0; j < n; ++j) y_row[j] = ApplyActivation(act, y_row[j] + bias[j]);
-                      } else {
-                        for (int64_t j = 0; j < n; ++j) y_row[j] = ApplyActivation(act, y_row[j]);
-                      }
-                    }
-                  });
-                });
   }
 
   Plan plan_;

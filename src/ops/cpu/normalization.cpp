@@ -46,8 +46,7 @@ Moments ComputeMoments(const float* x, int64_t n, float epsilon) {
   return {static_cast<float>(mean), static_cast<float>(1.0 / std::sqrt(variance + epsilon))};
 }
 
-// ---- BatchNormalization
-// --------------------------------------------------------------------------------------------
+// ---- BatchNormalization -----------------------------------------------------------------------------------
 
 // Inference BN is y = x * a[c] + b[c] with a = scale / sqrt(var + eps) and b = B - mean * a. `affine`
 // receives a then b, 2 * channels values.
@@ -115,8 +114,7 @@ Result<std::unique_ptr<Kernel>> CreateBatchNorm(const NodeContext& ctx) {
   return std::unique_ptr<Kernel>(new BatchNormKernel(x, epsilon, std::move(folded)));
 }
 
-// ---- InstanceNormalization
-// -----------------------------------------------------------------------------------------
+// ---- InstanceNormalization --------------------------------------------------------------------------------
 
 // Per (n, c) plane: y = (x - mean) / sqrt(var + eps) * scale[c] + B[c].
 class InstanceNormKernel final : public Kernel {
@@ -153,8 +151,7 @@ Result<std::unique_ptr<Kernel>> CreateInstanceNorm(const NodeContext& ctx) {
       new InstanceNormKernel(ctx.input_shape(0), ctx.attributes().Float("epsilon", 1e-5f)));
 }
 
-// ---- LayerNormalization
-// --------------------------------------------------------------------------------------------
+// ---- LayerNormalization -----------------------------------------------------------------------------------
 
 // Per row of the dims from `axis` on: y = (x - mean) / sqrt(var + eps) * Scale + B, and optionally the row's
 // mean and 1 / sqrt(var + eps) as outputs 1 and 2.

@@ -42,12 +42,13 @@ struct MaxAccumulator {
   float value() const { return nan ? std::numeric_limits<float>::quiet_NaN() : max; }
 };
 
-// The same rule on whole rows: dst[o] = max(dst[o], src[o * stride]) for o in `outputs`. Written as a select,
-// which the compiler turns into a vectorised blend.
+// The same rule on whole rows: dst[o] = max(dst[o], src[o * stride]) for o in `outputs`. Spelled so that the
+// compiler vectorises it (a select, no short-circuit).
 void MaxRow(const float* src, int64_t stride, const StepRange& outputs, float* dst) {
   for (int64_t o = outputs.begin; o < outputs.end; ++o) {
     const float v = src[o * stride];
-    dst[o] = (v > dst[o] || std::isnan(v)) ? v : dst[o];
+    const float d = dst[o];
+    dst[o] = std::isnan(v) ? v : std::max(d, v);  // std::max keeps d when d is NaN
   }
 }
 

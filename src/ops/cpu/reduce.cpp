@@ -1,19 +1,17 @@
 // CPU kernels of the reductions and of Softmax / LogSoftmax.
 #include <cmath>
 #include <limits>
-#include <optional>
 
 #include "core/parallel.h"
 #include "ops/cpu/copy_kernel.h"
 #include "ops/cpu/cpu_kernels.h"
+#include "ops/reduce_geometry.h"
 
 namespace missile::ops::cpu {
 namespace {
 
 // Input elements per ParallelFor chunk at least: below that, waking the pool costs more than it saves.
 constexpr int64_t kMinParallelElements = 1 << 15;
-
-using KernelResult = Result<std::unique_ptr<Kernel>>;
 
 // ---- Reductions -------------------------------------------------------------------------------------------
 
@@ -199,41 +197,14 @@ class ReduceKernel final : public Kernel {
   int64_t count_;  // input elements per result
 };
 
-// A constant int operand, or `fallback` when the optional input is omitted.
-Result<std::vector<int64_t>> OptionalInts(const NodeContext& ctx, size_t i, std::vector<int64_t> fallback) {
-  if (!ctx.has_input(i)) return fallback;
-  return ctx.ConstantInts(i);
-}
-
-// Which input dims are reduced, as the schema resolved them (axes from input 1 or the attribute; none listed
-// means all), or nullopt for a no-op (no axes, noop_with_empty_axes set): the output is the input.
-Result<std::optional<std::vector<bool>>> ReducedDims(const NodeContext& ctx) {
-  const size_t rank = ctx.input_shape(0).size();
-  MISSILE_ASSIGN_OR_RETURN(std::vector<int64_t> axes,
-                           OptionalInts(ctx, 1, ctx.attributes().Ints("axes", {})));
-  if (axes.empty() && ctx.attributes().Int("noop_with_empty_axes", 0) != 0) {
-    return std::optional<std::vector<bool>>();
-  }
-  std::vector<bool> reduced(rank, axes.empty());
-  for (int64_t axis : axes) {
-    MISSILE_ASSIGN_OR_RETURN(int normalized, NormalizeAxis(axis, rank));
-    reduced[static_cast<size_t>(normalized)] = true;
-  }
-  return std::optional(std::move(reduced));
-}
-
 template <template <typename> class Op, bool kFloatOnly>
 KernelResult CreateReduce(const NodeContext& ctx) {
-  const Shape& in = ctx.input_shape(0);
-  MISSILE_ASSIGN_OR_RETURN(std::optional<std::vector<bool>> dims, ReducedDims(ctx));
-  if (!dims) return MakeCopyKernel(ctx.output(0).nbytes());
-  const std::vector<bool>& reduced = *dims;
-  int64_t count = 1;
-  for (size_t d = 0; d < in.size(); ++d) count *= reduced[d] ? in[d] : 1;
-  ReduceLayout layout(in, reduced);
+  MISSILE_ASSIGN_OR_RETURN(ReduceGeometry g, ReduceGeometry::From(ctx));
+  if (g.noop) return MakeCopyKernel(ctx.output(0).nbytes());
+  ReduceLayout layout(ctx.input_shape(0), g.reduced);
   auto make = [&](auto tag) -> KernelResult {
     using T = decltype(tag);
-    return std::unique_ptr<Kernel>(new ReduceKernel<T, Op<T>>(std::move(layout), count));
+    return MakeKernel<ReduceKernel<T, Op<T>>>(std::move(layout), g.reduced_elements);
   };
   const DataType dtype = ctx.input_dtype(0);
   if (dtype == DataType::kFloat32) return make(float{});
@@ -249,7 +220,7 @@ KernelResult CreateReduce(const NodeContext& ctx) {
 template <bool kLog>
 class SoftmaxKernel final : public Kernel {
  public:
-  SoftmaxKernel(int64_t outer, int64_t dim, int64_t inner) : outer_(outer), dim_(dim), inner_(inner) {}
+  explicit SoftmaxKernel(AxisView view) : outer_(view.outer), dim_(view.dim), inner_(view.inner) {}
 
   Status Run(const KernelArgs& args) const override {
     const auto* in = static_cast<const float*>(args.inputs[0]);
@@ -325,11 +296,8 @@ KernelResult CreateSoftmax(const NodeContext& ctx) {
     return Error(ErrorCode::kUnimplemented, "{} on {} is not supported on the CPU", ctx.op_type(),
                  DataTypeName(ctx.input_dtype(0)));
   }
-  const Shape& shape = ctx.input_shape(0);
-  MISSILE_ASSIGN_OR_RETURN(int axis, NormalizeAxis(ctx.attributes().Int("axis", -1), shape.size()));
-  const auto a = static_cast<size_t>(axis);
-  return std::unique_ptr<Kernel>(
-      new SoftmaxKernel<kLog>(DimProduct(shape, 0, a), shape[a], DimProduct(shape, a + 1, shape.size())));
+  MISSILE_ASSIGN_OR_RETURN(SoftmaxGeometry g, SoftmaxGeometry::From(ctx));
+  return MakeKernel<SoftmaxKernel<kLog>>(g.view);
 }
 
 const KernelEntry kKernels[] = {
