@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "ops/activation.h"
 
@@ -23,6 +24,25 @@ inline float ApplyActivation(const Activation& a, float x) {
       return x * std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
   }
   return x;
+}
+
+// Calls fn(std::integral_constant<Kind, kind>) so that ApplyActivation's switch is resolved at compile time
+// and the epilogue loops vectorise.
+template <typename Fn>
+void VisitActivationKind(Activation::Kind kind, Fn&& fn) {
+  using K = Activation::Kind;
+  switch (kind) {
+    case K::kNone:
+      return fn(std::integral_constant<K, K::kNone>{});
+    case K::kRelu:
+      return fn(std::integral_constant<K, K::kRelu>{});
+    case K::kClip:
+      return fn(std::integral_constant<K, K::kClip>{});
+    case K::kSigmoid:
+      return fn(std::integral_constant<K, K::kSigmoid>{});
+    case K::kHardSwish:
+      return fn(std::integral_constant<K, K::kHardSwish>{});
+  }
 }
 
 inline void ApplyActivation(const Activation& a, float* data, int64_t n) {

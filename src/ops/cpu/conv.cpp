@@ -26,25 +26,6 @@ namespace {
 // Elements below which a loop is not worth splitting across threads.
 constexpr int64_t kMinParallelElements = 1 << 14;
 
-// Calls fn(std::integral_constant<Kind, kind>) so that ApplyActivation's switch is resolved at compile time
-// and the epilogue loops vectorise.
-template <typename Fn>
-void VisitActivationKind(Activation::Kind kind, Fn&& fn) {
-  using K = Activation::Kind;
-  switch (kind) {
-    case K::kNone:
-      return fn(std::integral_constant<K, K::kNone>{});
-    case K::kRelu:
-      return fn(std::integral_constant<K, K::kRelu>{});
-    case K::kClip:
-      return fn(std::integral_constant<K, K::kClip>{});
-    case K::kSigmoid:
-      return fn(std::integral_constant<K, K::kSigmoid>{});
-    case K::kHardSwish:
-      return fn(std::integral_constant<K, K::kHardSwish>{});
-  }
-}
-
 struct ConvPlan {
   Window3d window;
   int64_t batch = 0;

@@ -21,25 +21,6 @@ constexpr int64_t kMinParallelElements = 1 << 14;
 constexpr int64_t kSingleThreadedGemmWork = 4 * 65536;
 constexpr int64_t kSingleThreadedGemvWork = 4 * 2304;
 
-// Calls fn(std::integral_constant<Kind, kind>) so that ApplyActivation's switch is resolved at compile time
-// and the epilogue loops vectorise.
-template <typename Fn>
-void VisitActivationKind(Activation::Kind kind, Fn&& fn) {
-  using K = Activation::Kind;
-  switch (kind) {
-    case K::kNone:
-      return fn(std::integral_constant<K, K::kNone>{});
-    case K::kRelu:
-      return fn(std::integral_constant<K, K::kRelu>{});
-    case K::kClip:
-      return fn(std::integral_constant<K, K::kClip>{});
-    case K::kSigmoid:
-      return fn(std::integral_constant<K, K::kSigmoid>{});
-    case K::kHardSwish:
-      return fn(std::integral_constant<K, K::kHardSwish>{});
-  }
-}
-
 // c [m, n] = alpha * op(a) x op(b), row-major, op(a) [m, k] and op(b) [k, n]. A single row or column goes
 // through gemv: OpenBLAS's gemm would first pack the whole matrix, which makes it several times slower there
 // (the classifier of a batch-1 CNN, a decoder's per-token projections).
