@@ -8,14 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
-#define CK(x)                                           \
-  do {                                                  \
-    cudaError_t err_ = (x);                             \
-    if (err_ != cudaSuccess) {                          \
-      printf("%s: %s\n", #x, cudaGetErrorString(err_)); \
-      exit(1);                                          \
-    }                                                   \
-  } while (0)
+
+#include "cuda_check.h"
 using Clock = std::chrono::steady_clock;
 static double secs(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
