@@ -26,7 +26,7 @@ class ThreadPool {
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
   // Runs task(i) for i in [0, tasks); the calling thread takes part. One parallel loop at a time.
-  void Run(int tasks, const std::function<void(int)>& task) {
+  void Run(int tasks, FunctionRef<void(int)> task) {
     std::lock_guard run_lock(run_mutex_);
     {
       std::lock_guard lock(mutex_);
@@ -47,7 +47,7 @@ class ThreadPool {
   void DrainTasks() {
     while (true) {
       int index;
-      const std::function<void(int)>* task;
+      const FunctionRef<void(int)>* task;
       {
         std::lock_guard lock(mutex_);
         if (task_ == nullptr || next_task_ >= task_count_) return;
@@ -78,7 +78,7 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  const std::function<void(int)>* task_ = nullptr;
+  const FunctionRef<void(int)>* task_ = nullptr;
   int task_count_ = 0;
   int next_task_ = 0;
   int pending_ = 0;
@@ -101,7 +101,7 @@ int ParallelThreadCount() {
   return Pool().size();
 }
 
-void ParallelFor(int64_t count, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& body) {
+void ParallelFor(int64_t count, int64_t min_chunk, FunctionRef<void(int64_t, int64_t)> body) {
   if (count <= 0) return;
   const int64_t max_tasks = std::max<int64_t>(1, count / std::max<int64_t>(min_chunk, 1));
   const int tasks = static_cast<int>(std::min<int64_t>(ParallelThreadCount(), max_tasks));

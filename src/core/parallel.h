@@ -6,12 +6,14 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+
+#include "core/function_ref.h"
 
 namespace missile {
 
 // Calls body(begin, end) on disjoint chunks covering [0, count), in parallel when count >= 2 * min_chunk.
-void ParallelFor(int64_t count, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& body);
+// The body is referenced, not copied: no allocation per loop.
+void ParallelFor(int64_t count, int64_t min_chunk, FunctionRef<void(int64_t, int64_t)> body);
 
 // Number of threads ParallelFor uses (the caller included).
 int ParallelThreadCount();

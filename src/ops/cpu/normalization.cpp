@@ -2,7 +2,6 @@
 // over independent planes or rows, split across the cores.
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <optional>
 #include <vector>
 
@@ -26,7 +25,7 @@ Status RequireFloat32(const NodeContext& ctx) {
 }
 
 // Splits `count` units of `unit_size` elements each across the cores.
-void ParallelForUnits(int64_t count, int64_t unit_size, const std::function<void(int64_t, int64_t)>& body) {
+void ParallelForUnits(int64_t count, int64_t unit_size, FunctionRef<void(int64_t, int64_t)> body) {
   ParallelFor(count, std::max<int64_t>(1, kMinParallelElements / std::max<int64_t>(unit_size, 1)), body);
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <vector>
 
@@ -24,8 +23,7 @@ Status RequireFloat32(const NodeContext& ctx) {
   return Status::Ok();
 }
 
-void ParallelForPlanes(int64_t planes, int64_t work_per_plane,
-                       const std::function<void(int64_t, int64_t)>& body) {
+void ParallelForPlanes(int64_t planes, int64_t work_per_plane, FunctionRef<void(int64_t, int64_t)> body) {
   ParallelFor(planes, std::max<int64_t>(1, kMinParallelElements / std::max<int64_t>(work_per_plane, 1)),
               body);
 }
