@@ -8,6 +8,8 @@
 #include <regex>
 #include <sstream>
 
+#include "core/file_io.h"
+
 namespace missile {
 namespace {
 
@@ -108,11 +110,8 @@ Result<Tensor> ParseNpy(std::string_view bytes, const std::string& what) {
 }
 
 Result<Tensor> ReadNpy(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Error(ErrorCode::kNotFound, "cannot open '{}'", path);
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return ParseNpy(contents.str(), path);
+  MISSILE_ASSIGN_OR_RETURN(const std::string bytes, ReadFileBytes(path, "file"));
+  return ParseNpy(bytes, path);
 }
 
 std::string SerializeNpy(const Tensor& tensor) {

@@ -5,8 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <unordered_map>
+
+#include "core/file_io.h"
 
 namespace missile::graph {
 namespace {
@@ -293,12 +294,9 @@ Result<Graph> ImportOnnxBytes(std::string_view bytes, const std::string& base_di
 }
 
 Result<Graph> ImportOnnxFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Error(ErrorCode::kNotFound, "cannot open model '{}'", path);
-  std::stringstream contents;
-  contents << file.rdbuf();
+  MISSILE_ASSIGN_OR_RETURN(const std::string bytes, ReadFileBytes(path, "model"));
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
-  auto graph = ImportOnnxBytes(contents.str(), base_dir);
+  auto graph = ImportOnnxBytes(bytes, base_dir);
   if (!graph.ok()) return graph.status().WithContext(fmt::format("model '{}'", path));
   return graph;
 }
