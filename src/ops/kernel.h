@@ -10,10 +10,18 @@
 
 namespace missile::ops {
 
+namespace cuda {
+struct LaunchContext;
+}
+
 struct KernelArgs {
   const void* const* inputs = nullptr;  // one per node input; nullptr for an omitted optional input
   void* const* outputs = nullptr;       // one per node output, planned buffers of the inferred sizes
   void* workspace = nullptr;            // workspace_bytes() of scratch, valid only during Run
+  // GPU kernels: the stream to enqueue on and the library handles bound to it (ops/cuda/launch_context.h).
+  // A GPU kernel's Run only enqueues work, so the scheduler decides which stream (SM partition) it lands in
+  // at every launch. CPU kernels ignore it.
+  const cuda::LaunchContext* launch = nullptr;
 };
 
 class Kernel {
