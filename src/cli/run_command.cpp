@@ -25,6 +25,8 @@ struct RunOptions {
   int repeat = 1;
   bool profile = false;
   bool no_fusion = false;
+  bool cuda_graph = false;
+  bool no_tf32 = false;
   std::string json;
 };
 
@@ -36,7 +38,7 @@ double Percentile(std::vector<double> values, double p) {
 }
 
 // Prints the operators that took the most time, summed over all runs.
-void PrintProfile(const runtime::CpuExecutable& executable, const std::vector<runtime::StepTiming>& timings,
+void PrintProfile(const runtime::Executable& executable, const std::vector<runtime::StepTiming>& timings,
                   int runs) {
   std::map<std::string, std::pair<double, int>> by_op;
   double total = 0;
@@ -59,6 +61,8 @@ int Run(const RunOptions& options) {
   runtime::SessionOptions session_options;
   session_options.backend = options.backend;
   session_options.pipeline.fuse = !options.no_fusion;
+  session_options.cuda_graph = options.cuda_graph;
+  session_options.allow_tf32 = !options.no_tf32;
   auto precision = runtime::ParsePrecision(options.precision);
   if (!precision.ok()) return ReportError(precision.status());
   session_options.precision = *precision;
@@ -128,6 +132,8 @@ int Run(const RunOptions& options) {
   if (!options.json.empty()) {
     nlohmann::json report = {{"model", options.model},
                              {"backend", backend->backend},
+                             {"device", backend->reason},
+                             {"cuda_graph", options.cuda_graph},
                              {"precision", options.precision},
                              {"threads", ParallelThreadCount()},
                              {"kernels", (*executable)->plan().steps().size()},
@@ -157,6 +163,9 @@ Command AddRunCommand(CLI::App& app) {
   run->add_option("--repeat", options->repeat, "timed runs")->capture_default_str();
   run->add_flag("--profile", options->profile, "print the time spent per operator type");
   run->add_flag("--no-fusion", options->no_fusion, "run the graph without fusing operators");
+  run->add_flag("--cuda-graph", options->cuda_graph,
+                "cuda: run each request as one CUDA graph (captured on the first run, replayed after)");
+  run->add_flag("--no-tf32", options->no_tf32, "cuda: compute fp32 convolutions and GEMMs without TF32");
   run->add_option("--json", options->json, "write the run's summary (latencies) as JSON");
   return {run, [options] { return Run(*options); }};
 }

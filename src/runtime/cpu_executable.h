@@ -5,29 +5,19 @@
 #include <memory>
 #include <vector>
 
-#include "graph/graph.h"
 #include "ops/kernel.h"
-#include "plan/execution_plan.h"
+#include "runtime/executable.h"
 #include "runtime/input_binding.h"
 
 namespace missile::runtime {
 
-struct StepTiming {
-  graph::NodeId node;
-  double milliseconds;
-};
-
-class CpuExecutable {
+class CpuExecutable final : public Executable {
  public:
   // Takes a graph that went through the pass pipeline (all specs known).
   static Result<std::unique_ptr<CpuExecutable>> Build(graph::Graph graph);
 
-  // Inputs in graph-input order, already validated; outputs in graph-output order. Not reentrant: one arena.
   Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs,
-                                  std::vector<StepTiming>* timings = nullptr);
-
-  const graph::Graph& graph() const { return graph_; }
-  const plan::ExecutionPlan& plan() const { return plan_; }
+                                  std::vector<StepTiming>* timings = nullptr) override;
 
  private:
   struct BoundStep {
@@ -40,8 +30,6 @@ class CpuExecutable {
   CpuExecutable() = default;
   void* ValuePointer(graph::ValueId value);
 
-  graph::Graph graph_;
-  plan::ExecutionPlan plan_;
   std::shared_ptr<std::byte[]> arena_;
   std::vector<BoundStep> steps_;
 };

@@ -1,5 +1,5 @@
-// A loaded model ready to serve inference: the imported graph plus one compiled executable per input shape
-// set.
+// A loaded model ready to serve inference: the imported graph, the backend it runs on, and one compiled
+// executable per input shape set.
 #pragma once
 
 #include <map>
@@ -8,17 +8,17 @@
 #include <string>
 
 #include "passes/pipeline.h"
-#include "runtime/cpu_executable.h"
+#include "runtime/backend.h"
+#include "runtime/executable.h"
 #include "runtime/input_binding.h"
 
 namespace missile::runtime {
 
-enum class Precision { kFp32, kFp16 };
-Result<Precision> ParsePrecision(std::string_view name);
-
 struct SessionOptions {
   std::string backend = "cpu";  // "cpu", "cuda" or "auto" (cuda when built in and a GPU is present)
   Precision precision = Precision::kFp32;
+  bool cuda_graph = false;
+  bool allow_tf32 = true;
   passes::PipelineOptions pipeline;
 };
 
@@ -37,20 +37,21 @@ class Session {
   // Validates the inputs, compiles for their shapes on first use, runs; outputs keyed by the model's names.
   Result<NamedTensors> Run(const NamedTensors& inputs, std::vector<StepTiming>* timings = nullptr);
   // The executable for these inputs' shapes (compiled on first use), for introspection and benchmarks.
-  Result<CpuExecutable*> Prepare(const NamedTensors& inputs);
+  Result<Executable*> Prepare(const NamedTensors& inputs);
 
   const graph::Graph& model() const { return model_; }
   const SessionOptions& options() const { return options_; }
 
  private:
-  Session(graph::Graph model, SessionOptions options)
-      : model_(std::move(model)), options_(std::move(options)) {}
-  Result<CpuExecutable*> PrepareLocked(const NamedTensors& inputs, std::vector<const Tensor*>* ordered);
+  Session(graph::Graph model, SessionOptions options, std::unique_ptr<Backend> backend)
+      : model_(std::move(model)), options_(std::move(options)), backend_(std::move(backend)) {}
+  Result<Executable*> PrepareLocked(const NamedTensors& inputs, std::vector<const Tensor*>* ordered);
 
   graph::Graph model_;
   SessionOptions options_;
+  std::unique_ptr<Backend> backend_;
   std::mutex mutex_;  // one run at a time per session: an executable owns one arena
-  std::map<std::vector<Shape>, std::unique_ptr<CpuExecutable>> compiled_;
+  std::map<std::vector<Shape>, std::unique_ptr<Executable>> compiled_;
 };
 
 }  // namespace missile::runtime

@@ -13,6 +13,10 @@
 #include "ops/op_schema.h"
 #include "runtime/session.h"
 
+#ifdef MISSILE_HAVE_CUDA
+#include "ops/cuda/cuda_kernels.h"
+#endif
+
 namespace missile {
 namespace {
 
@@ -75,7 +79,80 @@ void CheckCase(const fs::path& dir, bool fuse) {
   }
 }
 
+// ---- The CUDA backend against the CPU backend and the reference --------------------------------------------
+
+// Why GPU cases cannot run here, or empty when they can.
+std::string NoGpuReason() {
+  auto choice = runtime::ResolveBackend("cuda");
+  return choice.ok() ? "" : choice.status().message();
+}
+
+Result<runtime::NamedTensors> RunOn(const fs::path& dir, const runtime::NamedTensors& inputs,
+                                    runtime::SessionOptions options) {
+  MISSILE_ASSIGN_OR_RETURN(auto session, runtime::Session::Load((dir / "model.onnx").string(), options));
+  return session->Run(inputs);
+}
+
+// Every output of `got` matches `want`: floats within `tolerance` (relative to want's largest magnitude),
+// everything else bit for bit.
+void ExpectClose(const runtime::NamedTensors& got, const runtime::NamedTensors& want, double tolerance,
+                 const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (const auto& [name, expected] : want) {
+    const Tensor& actual = got.at(name);
+    ASSERT_EQ(actual.shape(), expected.shape()) << what << ", output " << name;
+    ASSERT_EQ(actual.dtype(), expected.dtype()) << what << ", output " << name;
+    if (IsFloatingPoint(expected.dtype())) {
+      EXPECT_LE(RelativeError(actual, expected), tolerance) << what << ", output " << name;
+    } else {
+      EXPECT_EQ(0, std::memcmp(actual.raw_data(), expected.raw_data(), expected.nbytes()))
+          << what << ", output " << name;
+    }
+  }
+}
+
+// fp32 without TF32 must agree with the CPU backend as closely as the case's own tolerance; fp16 within 1e-2
+// (docs/cuda-backend.md); a replayed CUDA graph exactly as the kernel-by-kernel run.
+void CheckCaseOnCuda(const fs::path& dir) {
+  const std::string no_gpu = NoGpuReason();
+  if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, CUDA case skipped: " << no_gpu;
+  nlohmann::json meta = nlohmann::json::parse(std::ifstream(dir / "case.json"));
+  const double tolerance = std::max(meta.value("tolerance", 1e-4), 1e-4);
+
+  runtime::SessionOptions cpu;
+  auto cpu_model = runtime::Session::Load((dir / "model.onnx").string(), cpu);
+  ASSERT_TRUE(cpu_model.ok()) << cpu_model.status().ToString();
+  const runtime::NamedTensors inputs = ReadInputs((*cpu_model)->model(), dir);
+  auto on_cpu = (*cpu_model)->Run(inputs);
+  ASSERT_TRUE(on_cpu.ok()) << on_cpu.status().ToString();
+
+  runtime::SessionOptions fp32;
+  fp32.backend = "cuda";
+  fp32.allow_tf32 = false;
+  auto on_gpu = RunOn(dir, inputs, fp32);
+  ASSERT_TRUE(on_gpu.ok()) << on_gpu.status().ToString();
+  ExpectClose(*on_gpu, *on_cpu, tolerance, "cuda fp32 vs cpu");
+
+  fp32.cuda_graph = true;
+  auto replayed = RunOn(dir, inputs, fp32);
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  ExpectClose(*replayed, *on_gpu, 0.0, "cuda graph vs kernel by kernel");
+
+  if (!meta.value("fp16", true)) return;  // the case's values do not fit in fp16 (see make_op_cases.py)
+  runtime::SessionOptions fp16;
+  fp16.backend = "cuda";
+  fp16.precision = runtime::Precision::kFp16;
+  auto half = RunOn(dir, inputs, fp16);
+  ASSERT_TRUE(half.ok()) << half.status().ToString();
+  ExpectClose(*half, *on_cpu, std::max(tolerance, 1e-2), "cuda fp16 vs cpu");
+}
+
 class CaseTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(CaseTest, CudaMatchesCpu) {
+  CheckCaseOnCuda(GetParam());
+}
+
 
 TEST_P(CaseTest, MatchesReference) {
   CheckCase(GetParam(), /*fuse=*/true);
@@ -111,6 +188,14 @@ TEST(CaseDirectoryTest, EveryOperatorHasAReferenceCase) {
         << "operator " << schema->op_type << " has no case in tests/cases/make_op_cases.py";
   }
 }
+
+#ifdef MISSILE_HAVE_CUDA
+TEST(CaseDirectoryTest, EveryOperatorHasACudaKernel) {
+  for (const ops::OpSchema* schema : ops::AllSchemas()) {
+    EXPECT_TRUE(ops::cuda::HasKernel(schema->op_type)) << "operator " << schema->op_type << " has no CUDA kernel";
+  }
+}
+#endif
 
 }  // namespace
 }  // namespace missile

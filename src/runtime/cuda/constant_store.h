@@ -1,0 +1,27 @@
+// Model weights on the GPU, uploaded once per session: every executable of the session (one per input-shape
+// set) finds its constants here by content, so a second shape set uploads only the constants that differ
+// (a folded shape, say), not the weights.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+
+#include "core/tensor.h"
+#include "device/cuda/device_memory.h"
+
+namespace missile::runtime::cuda {
+
+class ConstantStore {
+ public:
+  // The device copy of `constant`, uploaded now if no identical one is stored.
+  Result<const void*> DevicePointer(const Tensor& constant);
+  size_t bytes() const { return bytes_; }
+
+ private:
+  using Key = std::tuple<DataType, size_t, uint64_t>;  // dtype, bytes, content hash
+  std::map<Key, device::cuda::DeviceBuffer> buffers_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace missile::runtime::cuda

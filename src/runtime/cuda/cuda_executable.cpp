@@ -1,0 +1,209 @@
+#include "runtime/cuda/cuda_executable.h"
+
+#include <cstring>
+#include <unordered_map>
+
+#include "device/cuda/cuda_status.h"
+#include "ops/cuda/cuda_kernels.h"
+
+namespace missile::runtime::cuda {
+namespace {
+
+constexpr size_t kStagingAlignment = 256;
+
+size_t AlignUp(size_t bytes) { return (bytes + kStagingAlignment - 1) / kStagingAlignment * kStagingAlignment; }
+
+}  // namespace
+
+CudaExecutable::~CudaExecutable() {
+  if (graph_exec_ != nullptr) cudaGraphExecDestroy(graph_exec_);
+}
+
+Result<std::unique_ptr<CudaExecutable>> CudaExecutable::Build(graph::Graph graph, const CudaContext& context,
+                                                              ConstantStore& constants,
+                                                              const BackendOptions& options) {
+  std::unique_ptr<CudaExecutable> executable(new CudaExecutable());
+  executable->context_ = &context;
+  executable->use_graph_ = options.cuda_graph;
+  executable->graph_ = std::move(graph);
+  const graph::Graph& g = executable->graph_;
+
+  const ops::cuda::BuildContext build{&context.launch(), options.allow_tf32};
+  std::unordered_map<graph::NodeId, std::unique_ptr<ops::Kernel>> kernels;
+  for (size_t n = 0; n < g.nodes().size(); ++n) {
+    const graph::Node& node = g.nodes()[n];
+    if (plan::IsAliasingView(g, node)) continue;
+    auto kernel = ops::cuda::CreateKernel(ops::NodeContext(g, node), build);
+    if (!kernel.ok()) return kernel.status().WithContext(node.Describe());
+    kernels.emplace(static_cast<graph::NodeId>(n), std::move(kernel).value());
+  }
+  executable->plan_ =
+      plan::ExecutionPlan::Build(g, [&](graph::NodeId node) { return kernels.at(node)->workspace_bytes(); });
+  MISSILE_ASSIGN_OR_RETURN(executable->arena_,
+                           device::cuda::DeviceBuffer::Allocate(executable->plan_.arena_bytes()));
+
+  executable->constant_pointers_.assign(g.value_count(), nullptr);
+  for (size_t v = 0; v < g.value_count(); ++v) {
+    const graph::Value& value = g.value(static_cast<graph::ValueId>(v));
+    if (executable->plan_.location(static_cast<graph::ValueId>(v)).kind != plan::ValueLocation::Kind::kConstant) {
+      continue;
+    }
+    MISSILE_ASSIGN_OR_RETURN(executable->constant_pointers_[v], constants.DevicePointer(*value.constant));
+  }
+  auto pointer = [&](graph::ValueId value) -> void* {
+    if (value == graph::kNoValue) return nullptr;
+    const plan::ValueLocation& location = executable->plan_.location(value);
+    switch (location.kind) {
+      case plan::ValueLocation::Kind::kArena:
+        return executable->arena_.bytes() + location.offset;
+      case plan::ValueLocation::Kind::kConstant:
+        return const_cast<void*>(executable->constant_pointers_[static_cast<size_t>(value)]);
+      case plan::ValueLocation::Kind::kNone:
+        return nullptr;
+    }
+    return nullptr;
+  };
+
+  for (const plan::Step& step : executable->plan_.steps()) {
+    const graph::Node& node = g.nodes()[static_cast<size_t>(step.node)];
+    BoundStep bound;
+    bound.kernel = std::move(kernels.at(step.node));
+    for (graph::ValueId in : node.inputs) bound.inputs.push_back(pointer(in));
+    for (graph::ValueId out : node.outputs) bound.outputs.push_back(pointer(out));
+    bound.workspace = step.workspace_bytes > 0 ? executable->arena_.bytes() + step.workspace_offset : nullptr;
+    executable->steps_.push_back(std::move(bound));
+  }
+
+  size_t input_bytes = 0;
+  for (graph::ValueId in : g.inputs()) {
+    const graph::TensorSpec& spec = *g.value(in).spec;
+    executable->inputs_.push_back({pointer(in), input_bytes, spec.nbytes(), spec});
+    input_bytes += AlignUp(spec.nbytes());
+  }
+  size_t output_bytes = 0;
+  for (graph::ValueId out : g.outputs()) {
+    const graph::TensorSpec& spec = *g.value(out).spec;
+    executable->outputs_.push_back({pointer(out), output_bytes, spec.nbytes(), spec});
+    output_bytes += AlignUp(spec.nbytes());
+  }
+  MISSILE_ASSIGN_OR_RETURN(executable->input_staging_, device::cuda::PinnedBuffer::Allocate(input_bytes));
+  MISSILE_ASSIGN_OR_RETURN(executable->output_staging_, device::cuda::PinnedBuffer::Allocate(output_bytes));
+  // Kernel builds ran trial launches on the context's stream: let them finish before the first request.
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(context.stream()));
+  return executable;
+}
+
+void CudaExecutable::StageInputs(const std::vector<const Tensor*>& inputs) {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (inputs_[i].bytes == 0) continue;
+    std::memcpy(input_staging_.bytes() + inputs_[i].staging_offset, inputs[i]->raw_data(), inputs_[i].bytes);
+  }
+}
+
+Status CudaExecutable::EnqueueInputCopies(const ops::cuda::LaunchContext& launch) const {
+  for (const Transfer& input : inputs_) {
+    if (input.bytes == 0 || input.device == nullptr) continue;
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(const_cast<void*>(input.device),
+                                                 input_staging_.bytes() + input.staging_offset, input.bytes,
+                                                 cudaMemcpyHostToDevice, launch.stream));
+  }
+  return Status::Ok();
+}
+
+Status CudaExecutable::EnqueueStep(size_t step, const ops::cuda::LaunchContext& launch) const {
+  const BoundStep& bound = steps_[step];
+  ops::KernelArgs args{bound.inputs.data(), bound.outputs.data(), bound.workspace, &launch};
+  Status status = bound.kernel->Run(args);
+  if (!status.ok()) {
+    return status.WithContext(graph_.nodes()[static_cast<size_t>(plan_.steps()[step].node)].Describe());
+  }
+  return Status::Ok();
+}
+
+Status CudaExecutable::EnqueueOutputCopies(const ops::cuda::LaunchContext& launch) const {
+  for (const Transfer& output : outputs_) {
+    if (output.bytes == 0 || output.device == nullptr) continue;
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(output_staging_.bytes() + output.staging_offset, output.device,
+                                                 output.bytes, cudaMemcpyDeviceToHost, launch.stream));
+  }
+  return Status::Ok();
+}
+
+std::vector<Tensor> CudaExecutable::CollectOutputs() const {
+  std::vector<Tensor> tensors;
+  for (const Transfer& output : outputs_) {
+    Tensor tensor(output.spec.dtype, output.spec.shape);
+    if (output.bytes > 0) {
+      std::memcpy(tensor.raw_data(), output_staging_.bytes() + output.staging_offset, output.bytes);
+    }
+    tensors.push_back(std::move(tensor));
+  }
+  return tensors;
+}
+
+Status CudaExecutable::EnqueueRequest(const ops::cuda::LaunchContext& launch) const {
+  MISSILE_RETURN_IF_ERROR(EnqueueInputCopies(launch));
+  for (size_t s = 0; s < steps_.size(); ++s) MISSILE_RETURN_IF_ERROR(EnqueueStep(s, launch));
+  return EnqueueOutputCopies(launch);
+}
+
+Status CudaExecutable::CaptureGraph() {
+  const cudaStream_t stream = context_->stream();
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  Status enqueued = EnqueueRequest(context_->launch());
+  cudaGraph_t graph = nullptr;
+  const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+  if (!enqueued.ok()) {
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    return enqueued.WithContext("capturing the request as a CUDA graph");
+  }
+  MISSILE_CUDA_RETURN_IF_ERROR(ended);
+  const cudaError_t instantiated = cudaGraphInstantiate(&graph_exec_, graph, 0);
+  cudaGraphDestroy(graph);
+  MISSILE_CUDA_RETURN_IF_ERROR(instantiated);
+  return Status::Ok();
+}
+
+Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings) {
+  const ops::cuda::LaunchContext& launch = context_->launch();
+  if (step_events_.size() != steps_.size() + 1) {
+    step_events_.clear();
+    for (size_t e = 0; e <= steps_.size(); ++e) {
+      MISSILE_ASSIGN_OR_RETURN(auto event, device::cuda::Event::Create(/*timing=*/true));
+      step_events_.push_back(std::move(event));
+    }
+  }
+  MISSILE_RETURN_IF_ERROR(EnqueueInputCopies(launch));
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    MISSILE_RETURN_IF_ERROR(step_events_[s].Record(launch.stream));
+    MISSILE_RETURN_IF_ERROR(EnqueueStep(s, launch));
+  }
+  MISSILE_RETURN_IF_ERROR(step_events_.back().Record(launch.stream));
+  MISSILE_RETURN_IF_ERROR(EnqueueOutputCopies(launch));
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    MISSILE_ASSIGN_OR_RETURN(float ms, device::cuda::Event::ElapsedMs(step_events_[s], step_events_[s + 1]));
+    timings->push_back({plan_.steps()[s].node, ms});
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Tensor>> CudaExecutable::Run(const std::vector<const Tensor*>& inputs,
+                                                std::vector<StepTiming>* timings) {
+  StageInputs(inputs);
+  if (timings != nullptr) {
+    // Per-kernel times need events between the kernels, so a profiled request never replays the graph.
+    MISSILE_RETURN_IF_ERROR(RunWithTimings(timings));
+    return CollectOutputs();
+  }
+  if (use_graph_) {
+    if (graph_exec_ == nullptr) MISSILE_RETURN_IF_ERROR(CaptureGraph());
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, context_->stream()));
+  } else {
+    MISSILE_RETURN_IF_ERROR(EnqueueRequest(context_->launch()));
+  }
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(context_->stream()));
+  return CollectOutputs();
+}
+
+}  // namespace missile::runtime::cuda

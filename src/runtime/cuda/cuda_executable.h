@@ -1,0 +1,75 @@
+// A model compiled for the GPU at fixed input shapes.
+//
+// Weights live in the session's ConstantStore, activations and kernel scratch in one device arena planned
+// from buffer lifetimes, and the request's inputs and outputs pass through pinned staging buffers so every
+// copy is asynchronous. A request runs either kernel by kernel or as one CUDA graph captured on first use
+// (copies included) and replayed after; the step-wise Enqueue* calls are what the compute scheduler uses to
+// release kernels one at a time into the stream (SM partition) it chooses.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "device/cuda/device_memory.h"
+#include "device/cuda/stream.h"
+#include "ops/kernel.h"
+#include "runtime/backend.h"
+#include "runtime/cuda/constant_store.h"
+#include "runtime/cuda/cuda_context.h"
+#include "runtime/executable.h"
+
+namespace missile::runtime::cuda {
+
+class CudaExecutable final : public Executable {
+ public:
+  static Result<std::unique_ptr<CudaExecutable>> Build(graph::Graph graph, const CudaContext& context,
+                                                       ConstantStore& constants, const BackendOptions& options);
+  ~CudaExecutable() override;
+
+  Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs,
+                                  std::vector<StepTiming>* timings = nullptr) override;
+
+  // The request as separate pieces, for a scheduler. Stage* touch only host memory.
+  void StageInputs(const std::vector<const Tensor*>& inputs);
+  Status EnqueueInputCopies(const ops::cuda::LaunchContext& launch) const;
+  size_t step_count() const { return steps_.size(); }
+  Status EnqueueStep(size_t step, const ops::cuda::LaunchContext& launch) const;
+  Status EnqueueOutputCopies(const ops::cuda::LaunchContext& launch) const;
+  std::vector<Tensor> CollectOutputs() const;  // after the output copies completed
+
+  size_t arena_bytes() const { return arena_.size(); }
+
+ private:
+  struct BoundStep {
+    std::unique_ptr<ops::Kernel> kernel;
+    std::vector<const void*> inputs;
+    std::vector<void*> outputs;
+    void* workspace = nullptr;
+  };
+  // One graph input or output: where it lives on the device and in its staging buffer.
+  struct Transfer {
+    const void* device = nullptr;
+    size_t staging_offset = 0;
+    size_t bytes = 0;
+    graph::TensorSpec spec;
+  };
+
+  CudaExecutable() = default;
+  Status EnqueueRequest(const ops::cuda::LaunchContext& launch) const;
+  Status CaptureGraph();
+  Status RunWithTimings(std::vector<StepTiming>* timings);
+
+  const CudaContext* context_ = nullptr;
+  bool use_graph_ = false;
+  device::cuda::DeviceBuffer arena_;
+  device::cuda::PinnedBuffer input_staging_;
+  device::cuda::PinnedBuffer output_staging_;
+  std::vector<const void*> constant_pointers_;  // by value id (nullptr for non-constants)
+  std::vector<BoundStep> steps_;
+  std::vector<Transfer> inputs_;
+  std::vector<Transfer> outputs_;
+  cudaGraphExec_t graph_exec_ = nullptr;
+  std::vector<device::cuda::Event> step_events_;  // profiling: one before each step, one after the last
+};
+
+}  // namespace missile::runtime::cuda
