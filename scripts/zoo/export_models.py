@@ -42,6 +42,7 @@ Run with Debian's interpreter, which has torch 1.13, torchvision 0.14 and onnx 1
 """
 
 import argparse
+import inspect
 import json
 import os
 import re
@@ -200,14 +201,21 @@ def make_input(spec: ModelSpec, input_shape: tuple, seed: int) -> torch.Tensor:
     return torch.randn(input_shape, generator=generator)
 
 
-def export_onnx(model: nn.Module, example: torch.Tensor, spec: ModelSpec, path: Path, opset: int) -> None:
+def export_onnx(model: nn.Module, example: torch.Tensor, spec: ModelSpec, path: Path, opset: int,
+                dynamic_batch: bool = False) -> None:
+    """Export to ONNX; with dynamic_batch the batch dim is named, so one file serves every batch size."""
     with warnings.catch_warnings():
         # PRESERVE (on a model already in eval mode) differs from the default EVAL export only in skipping the
         # exporter's Conv+BatchNorm fusion; the exporter warns that it is not EVAL, which is deliberate here.
         warnings.filterwarnings("ignore", message="It is recommended that constant folding be turned off")
+        # PyTorch 2.9+ defaults to the dynamo exporter; the TorchScript one (1.13's only one) produces the
+        # same graphs on every PyTorch we run, so ask for it where there is a choice.
+        choice = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+        if dynamic_batch:
+            choice["dynamic_axes"] = {spec.input_name: {0: "batch"}, spec.output_name: {0: "batch"}}
         torch.onnx.export(model, (example,), str(path), export_params=True, do_constant_folding=True,
                           opset_version=opset, training=torch.onnx.TrainingMode.PRESERVE,
-                          input_names=[spec.input_name], output_names=[spec.output_name])
+                          input_names=[spec.input_name], output_names=[spec.output_name], **choice)
 
 
 def check_onnx(path: Path, input_shape: tuple, output_shape: tuple | None) -> None:

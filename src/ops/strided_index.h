@@ -24,7 +24,7 @@ struct StridedIndex {
   int rank = 0;
   int64_t sizes[kMaxIndexRank] = {};    // output dims, outermost first
   int64_t strides[kMaxIndexRank] = {};  // input element stride per output dim (0: broadcast; may be negative)
-  int64_t base = 0;                      // input offset of output element 0
+  int64_t base = 0;                     // input offset of output element 0
 
   // Input offset of the output element with linear (row-major) index `linear`.
   MISSILE_HOST_DEVICE int64_t Offset(int64_t linear) const {
@@ -46,7 +46,8 @@ Result<StridedIndex> MakeStridedIndex(std::span<const int64_t> sizes, std::span<
 
 // The strides with which an input of `input_shape` is read when broadcast to `output_shape` (NumPy rules,
 // aligned to the right): the input's own row-major strides, 0 along broadcast dims. One per output dim.
-std::vector<int64_t> BroadcastStrides(std::span<const int64_t> input_shape, std::span<const int64_t> output_shape);
+std::vector<int64_t> BroadcastStrides(std::span<const int64_t> input_shape,
+                                      std::span<const int64_t> output_shape);
 
 // Row-major strides of a contiguous tensor of `shape`.
 std::vector<int64_t> ContiguousStrides(std::span<const int64_t> shape);

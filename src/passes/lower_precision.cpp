@@ -27,7 +27,9 @@ Tensor ToHalfSaturating(const Tensor& source) {
   return half;
 }
 
-bool IsFloat32(const graph::Value& value) { return value.spec && value.spec->dtype == DataType::kFloat32; }
+bool IsFloat32(const graph::Value& value) {
+  return value.spec && value.spec->dtype == DataType::kFloat32;
+}
 
 graph::Node MakeCast(std::string name, graph::ValueId from, graph::ValueId to, int64_t onnx_type) {
   graph::Node cast;
@@ -108,7 +110,8 @@ Status LowerFloat32ToFloat16(graph::Graph& graph) {
       if (node.outputs[o] == graph::kNoValue) continue;
       const graph::TensorSpec& planned = *graph.value(node.outputs[o]).spec;
       if (specs[o].dtype != planned.dtype) {
-        return Error(ErrorCode::kUnimplemented, "{} cannot run in float16: it infers {} for output {} where {} was planned",
+        return Error(ErrorCode::kUnimplemented,
+                     "{} cannot run in float16: it infers {} for output {} where {} was planned",
                      node.Describe(), DataTypeName(specs[o].dtype), o, DataTypeName(planned.dtype));
       }
     }

@@ -17,7 +17,8 @@ class CpuBackend final : public Backend {
 
 Result<std::unique_ptr<Backend>> MakeCpuBackend(const BackendOptions& options) {
   if (options.precision != Precision::kFp32) {
-    return Error(ErrorCode::kUnimplemented, "the cpu backend computes in fp32 only; fp16 needs --backend cuda");
+    return Error(ErrorCode::kUnimplemented,
+                 "the cpu backend computes in fp32 only; fp16 needs --backend cuda");
   }
   if (options.cuda_graph) {
     return Error(ErrorCode::kInvalidArgument, "CUDA graphs need --backend cuda");
@@ -31,11 +32,14 @@ Result<Precision> ParsePrecision(std::string_view name) {
   return Error(ErrorCode::kInvalidArgument, "unknown precision '{}' (fp32 or fp16)", name);
 }
 
-std::string_view PrecisionName(Precision precision) { return precision == Precision::kFp16 ? "fp16" : "fp32"; }
+std::string_view PrecisionName(Precision precision) {
+  return precision == Precision::kFp16 ? "fp16" : "fp32";
+}
 
 #ifndef MISSILE_HAVE_CUDA
 Result<std::unique_ptr<Backend>> MakeCudaBackend(const BackendOptions&) {
-  return Error(ErrorCode::kUnavailable, "this build of missile has no CUDA backend (nvcc was not found when it was built); use --backend cpu");
+  return Error(ErrorCode::kUnavailable,
+               "this build of missile has no CUDA backend (it was built without CUDA); use --backend cpu");
 }
 #endif
 

@@ -13,7 +13,7 @@ Result<BackendChoice> ResolveBackend(const std::string& requested) {
   if (!device::BuiltWithCuda()) {
     if (requested == "cuda") {
       return Error(ErrorCode::kUnavailable,
-                   "this build of missile has no CUDA backend (nvcc was not found when it was built); use "
+                   "this build of missile has no CUDA backend (it was built without CUDA); use "
                    "--backend cpu");
     }
     return BackendChoice{"cpu", "this build has no CUDA backend"};
@@ -46,8 +46,7 @@ Result<std::unique_ptr<Session>> Session::Load(const std::string& model_path, Se
   return FromGraph(std::move(graph), std::move(options));
 }
 
-Result<Executable*> Session::PrepareLocked(const NamedTensors& inputs,
-                                              std::vector<const Tensor*>* ordered) {
+Result<Executable*> Session::PrepareLocked(const NamedTensors& inputs, std::vector<const Tensor*>* ordered) {
   MISSILE_ASSIGN_OR_RETURN(std::vector<graph::TensorSpec> specs, BindInputs(model_, inputs));
   if (ordered != nullptr) {
     for (graph::ValueId id : model_.inputs()) ordered->push_back(&inputs.at(model_.value(id).name));

@@ -79,7 +79,8 @@ void CheckCase(const fs::path& dir, bool fuse) {
   }
 }
 
-// ---- The CUDA backend against the CPU backend and the reference --------------------------------------------
+// ---- The CUDA backend against the CPU backend and the reference
+// --------------------------------------------
 
 // Why GPU cases cannot run here, or empty when they can.
 std::string NoGpuReason() {
@@ -153,7 +154,6 @@ TEST_P(CaseTest, CudaMatchesCpu) {
   CheckCaseOnCuda(GetParam());
 }
 
-
 TEST_P(CaseTest, MatchesReference) {
   CheckCase(GetParam(), /*fuse=*/true);
 }
@@ -192,7 +192,8 @@ TEST(CaseDirectoryTest, EveryOperatorHasAReferenceCase) {
 #ifdef MISSILE_HAVE_CUDA
 TEST(CaseDirectoryTest, EveryOperatorHasACudaKernel) {
   for (const ops::OpSchema* schema : ops::AllSchemas()) {
-    EXPECT_TRUE(ops::cuda::HasKernel(schema->op_type)) << "operator " << schema->op_type << " has no CUDA kernel";
+    EXPECT_TRUE(ops::cuda::HasKernel(schema->op_type))
+        << "operator " << schema->op_type << " has no CUDA kernel";
   }
 }
 #endif

@@ -13,13 +13,15 @@ std::string Where(const char* file, int line) {
 
 Status CudaError(cudaError_t error, const char* call, const char* file, int line) {
   // Out of memory is the one CUDA failure a caller can act on (a smaller batch, another tenant's quota).
-  const ErrorCode code = error == cudaErrorMemoryAllocation ? ErrorCode::kResourceExhausted : ErrorCode::kInternal;
+  const ErrorCode code =
+      error == cudaErrorMemoryAllocation ? ErrorCode::kResourceExhausted : ErrorCode::kInternal;
   return Error(code, "{} failed: {} ({}) at {}", call, cudaGetErrorString(error), cudaGetErrorName(error),
                Where(file, line));
 }
 
 Status CudnnError(cudnnStatus_t status, const char* call, const char* file, int line) {
-  return Error(ErrorCode::kInternal, "{} failed: {} at {}", call, cudnnGetErrorString(status), Where(file, line));
+  return Error(ErrorCode::kInternal, "{} failed: {} at {}", call, cudnnGetErrorString(status),
+               Where(file, line));
 }
 
 Status CublasError(cublasStatus_t status, const char* call, const char* file, int line) {

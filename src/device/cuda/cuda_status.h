@@ -16,24 +16,24 @@ Status CublasError(cublasStatus_t status, const char* call, const char* file, in
 
 }  // namespace missile::device::cuda
 
-#define MISSILE_CUDA_RETURN_IF_ERROR(call)                                                   \
-  do {                                                                                       \
-    const cudaError_t missile_cuda_error_ = (call);                                          \
-    if (missile_cuda_error_ != cudaSuccess)                                                  \
+#define MISSILE_CUDA_RETURN_IF_ERROR(call)                                                       \
+  do {                                                                                           \
+    const cudaError_t missile_cuda_error_ = (call);                                              \
+    if (missile_cuda_error_ != cudaSuccess)                                                      \
       return ::missile::device::cuda::CudaError(missile_cuda_error_, #call, __FILE__, __LINE__); \
   } while (false)
 
-#define MISSILE_CUDNN_RETURN_IF_ERROR(call)                                                       \
-  do {                                                                                            \
-    const cudnnStatus_t missile_cudnn_status_ = (call);                                           \
-    if (missile_cudnn_status_ != CUDNN_STATUS_SUCCESS)                                            \
+#define MISSILE_CUDNN_RETURN_IF_ERROR(call)                                                         \
+  do {                                                                                              \
+    const cudnnStatus_t missile_cudnn_status_ = (call);                                             \
+    if (missile_cudnn_status_ != CUDNN_STATUS_SUCCESS)                                              \
       return ::missile::device::cuda::CudnnError(missile_cudnn_status_, #call, __FILE__, __LINE__); \
   } while (false)
 
-#define MISSILE_CUBLAS_RETURN_IF_ERROR(call)                                                        \
-  do {                                                                                              \
-    const cublasStatus_t missile_cublas_status_ = (call);                                           \
-    if (missile_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                            \
+#define MISSILE_CUBLAS_RETURN_IF_ERROR(call)                                                          \
+  do {                                                                                                \
+    const cublasStatus_t missile_cublas_status_ = (call);                                             \
+    if (missile_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                              \
       return ::missile::device::cuda::CublasError(missile_cublas_status_, #call, __FILE__, __LINE__); \
   } while (false)
 

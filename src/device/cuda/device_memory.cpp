@@ -26,7 +26,9 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
   return *this;
 }
 
-DeviceBuffer::~DeviceBuffer() { Release(); }
+DeviceBuffer::~DeviceBuffer() {
+  Release();
+}
 
 void DeviceBuffer::Release() {
   if (data_ != nullptr) cudaFree(data_);
@@ -54,7 +56,9 @@ PinnedBuffer& PinnedBuffer::operator=(PinnedBuffer&& other) noexcept {
   return *this;
 }
 
-PinnedBuffer::~PinnedBuffer() { Release(); }
+PinnedBuffer::~PinnedBuffer() {
+  Release();
+}
 
 void PinnedBuffer::Release() {
   if (data_ != nullptr) cudaFreeHost(data_);

@@ -8,7 +8,8 @@ namespace missile::device::cuda {
 
 Result<Stream> Stream::Create(int priority) {
   Stream stream;
-  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithPriority(&stream.stream_, cudaStreamNonBlocking, priority));
+  MISSILE_CUDA_RETURN_IF_ERROR(
+      cudaStreamCreateWithPriority(&stream.stream_, cudaStreamNonBlocking, priority));
   return stream;
 }
 
@@ -33,7 +34,8 @@ Status Stream::Synchronize() const {
 
 Result<Event> Event::Create(bool timing) {
   Event event;
-  MISSILE_CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(&event.event_, timing ? cudaEventDefault : cudaEventDisableTiming));
+  MISSILE_CUDA_RETURN_IF_ERROR(
+      cudaEventCreateWithFlags(&event.event_, timing ? cudaEventDefault : cudaEventDisableTiming));
   return event;
 }
 
@@ -87,7 +89,9 @@ LibraryHandles& LibraryHandles::operator=(LibraryHandles&& other) noexcept {
   return *this;
 }
 
-LibraryHandles::~LibraryHandles() { Release(); }
+LibraryHandles::~LibraryHandles() {
+  Release();
+}
 
 void LibraryHandles::Release() {
   if (cudnn_ != nullptr) cudnnDestroy(cudnn_);

@@ -7,7 +7,9 @@ namespace {
 
 template <typename T>
 __global__ void BroadcastCopyKernel(StridedIndex index, int64_t elements, const T* src, T* dst) {
-  MISSILE_GRID_STRIDE_LOOP(i, elements) { dst[i] = src[index.Offset(i)]; }
+  MISSILE_GRID_STRIDE_LOOP(i, elements) {
+    dst[i] = src[index.Offset(i)];
+  }
 }
 
 template <typename T>
@@ -25,8 +27,8 @@ Result<StridedIndex> PlanBroadcastCopy(const Shape& src_shape, const Shape& dst_
   return MakeStridedIndex(dst_shape, strides);
 }
 
-Status EnqueueBroadcastCopy(DataType dtype, const StridedIndex& index, int64_t elements, const void* src, void* dst,
-                            cudaStream_t stream) {
+Status EnqueueBroadcastCopy(DataType dtype, const StridedIndex& index, int64_t elements, const void* src,
+                            void* dst, cudaStream_t stream) {
   if (elements == 0) return Status::Ok();
   switch (DataTypeSize(dtype)) {
     case 2:

@@ -13,7 +13,7 @@ namespace missile::ops::cuda {
 
 // Planned once: the index that reads `src_shape` broadcast to `dst_shape`.
 Result<StridedIndex> PlanBroadcastCopy(const Shape& src_shape, const Shape& dst_shape);
-Status EnqueueBroadcastCopy(DataType dtype, const StridedIndex& index, int64_t elements, const void* src, void* dst,
-                            cudaStream_t stream);
+Status EnqueueBroadcastCopy(DataType dtype, const StridedIndex& index, int64_t elements, const void* src,
+                            void* dst, cudaStream_t stream);
 
 }  // namespace missile::ops::cuda

@@ -44,7 +44,7 @@ std::map<std::string, AlgorithmChoice>& AlgorithmCache() {
 struct ConvSetup {
   DataType dtype;
   Window3d window;
-  bool pre_pad = false;        // asymmetric pads: copy X into a padded workspace, convolve without pads
+  bool pre_pad = false;         // asymmetric pads: copy X into a padded workspace, convolve without pads
   std::vector<int64_t> x_dims;  // as cuDNN sees X (padded when pre_pad)
   std::vector<int64_t> w_dims;
   std::vector<int64_t> y_dims;
@@ -58,8 +58,8 @@ struct ConvSetup {
 
   // Everything cudnnFind's answer depends on.
   std::string Key() const {
-    std::string key = fmt::format("{}/{}/{}/{}/{}", static_cast<int>(dtype), groups, allow_tf32, pre_pad,
-                                  WantsFusedCall());
+    std::string key =
+        fmt::format("{}/{}/{}/{}/{}", static_cast<int>(dtype), groups, allow_tf32, pre_pad, WantsFusedCall());
     auto append = [&key](std::span<const int64_t> values) {
       key += '/';
       for (int64_t v : values) key += std::to_string(v) + ',';
@@ -127,13 +127,14 @@ class CudnnConvKernel final : public Kernel {
       const float residual_scale = residual != nullptr ? 1.0f : 0.0f;
       MISSILE_CUDNN_RETURN_IF_ERROR(cudnnConvolutionBiasActivationForward(
           launch.cudnn, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), choice_.algorithm,
-          algorithm_workspace, choice_.workspace, &residual_scale, y_desc_.get(), residual != nullptr ? residual : y,
-          bias_desc_.get(), bias, activation_desc_.get(), y_desc_.get(), y));
+          algorithm_workspace, choice_.workspace, &residual_scale, y_desc_.get(),
+          residual != nullptr ? residual : y, bias_desc_.get(), bias, activation_desc_.get(), y_desc_.get(),
+          y));
       return Status::Ok();
     }
-    MISSILE_CUDNN_RETURN_IF_ERROR(cudnnConvolutionForward(launch.cudnn, &one, x_desc_.get(), x, w_desc_.get(), w,
-                                                          conv_desc_.get(), choice_.algorithm, algorithm_workspace,
-                                                          choice_.workspace, &zero, y_desc_.get(), y));
+    MISSILE_CUDNN_RETURN_IF_ERROR(cudnnConvolutionForward(
+        launch.cudnn, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), choice_.algorithm,
+        algorithm_workspace, choice_.workspace, &zero, y_desc_.get(), y));
     if (bias == nullptr && residual == nullptr && setup_.activation.none()) return Status::Ok();
     EpilogueShape shape;
     shape.elements = Elements(setup_.y_dims);
@@ -208,8 +209,8 @@ class CudnnConvKernel final : public Kernel {
     cudnnConvolutionFwdAlgoPerf_t results[kCandidates];
     int returned = 0;
     MISSILE_CUDNN_RETURN_IF_ERROR(cudnnFindConvolutionForwardAlgorithmEx(
-        build.launch->cudnn, x_desc_.get(), x.data(), w_desc_.get(), w.data(), conv_desc_.get(), y_desc_.get(),
-        y.data(), kCandidates, &returned, results, workspace.data(), limit));
+        build.launch->cudnn, x_desc_.get(), x.data(), w_desc_.get(), w.data(), conv_desc_.get(),
+        y_desc_.get(), y.data(), kCandidates, &returned, results, workspace.data(), limit));
     const bool tensor_ops_allowed = AllowedMath() != CUDNN_FMA_MATH;
     for (int i = 0; i < returned; ++i) {
       const cudnnConvolutionFwdAlgoPerf_t& r = results[i];
@@ -219,8 +220,7 @@ class CudnnConvKernel final : public Kernel {
       MISSILE_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionMathType(conv_desc_.get(), choice_.math));
       if (setup_.WantsFusedCall()) {
         // Not every algorithm has a fused form: try it once, fall back to convolution + epilogue.
-        MISSILE_ASSIGN_OR_RETURN(auto bias,
-                                 device::cuda::DeviceBuffer::Allocate(setup_.y_dims[1] * element));
+        MISSILE_ASSIGN_OR_RETURN(auto bias, device::cuda::DeviceBuffer::Allocate(setup_.y_dims[1] * element));
         MISSILE_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(bias.data(), 0, bias.size(), build.launch->stream));
         const float one = 1.0f, zero = 0.0f;
         choice_.fused = cudnnConvolutionBiasActivationForward(
@@ -252,7 +252,8 @@ KernelResult CreateConv(const NodeContext& ctx, const BuildContext& build) {
   const Shape& w = ctx.input_shape(1);
   const std::span<const int64_t> x_spatial(x.begin() + 2, x.end());
   const std::span<const int64_t> w_spatial(w.begin() + 2, w.end());
-  MISSILE_ASSIGN_OR_RETURN(WindowGeometry geometry, ParseWindowGeometry(ctx.attributes(), x_spatial, w_spatial));
+  MISSILE_ASSIGN_OR_RETURN(WindowGeometry geometry,
+                           ParseWindowGeometry(ctx.attributes(), x_spatial, w_spatial));
   ConvSetup setup;
   setup.dtype = ctx.input_dtype(0);
   MISSILE_ASSIGN_OR_RETURN(setup.window, ToWindow3d(geometry));
@@ -271,7 +272,8 @@ KernelResult CreateConv(const NodeContext& ctx, const BuildContext& build) {
   setup.w_dims.assign(w.begin(), w.end());
   setup.y_dims.assign(ctx.output_shape(0).begin(), ctx.output_shape(0).end());
   if (Elements(setup.y_dims) == 0) {
-    return Error(ErrorCode::kUnimplemented, "an empty convolution output is not supported by the CUDA backend");
+    return Error(ErrorCode::kUnimplemented,
+                 "an empty convolution output is not supported by the CUDA backend");
   }
   auto kernel = std::make_unique<CudnnConvKernel>(std::move(setup));
   MISSILE_RETURN_IF_ERROR(kernel->Init(build));
@@ -282,6 +284,8 @@ constexpr KernelEntry kConvKernels[] = {{"Conv", CreateConv}};
 
 }  // namespace
 
-std::span<const KernelEntry> ConvKernels() { return kConvKernels; }
+std::span<const KernelEntry> ConvKernels() {
+  return kConvKernels;
+}
 
 }  // namespace missile::ops::cuda

@@ -22,7 +22,8 @@ __global__ void ZeroPadKernel(PadDims dims, const T* x, T* padded) {
     const int64_t sd = d - dims.begin[0];
     const int64_t sh = h - dims.begin[1];
     const int64_t sw = w - dims.begin[2];
-    const bool inside = sd >= 0 && sd < dims.in[0] && sh >= 0 && sh < dims.in[1] && sw >= 0 && sw < dims.in[2];
+    const bool inside =
+        sd >= 0 && sd < dims.in[0] && sh >= 0 && sh < dims.in[1] && sw >= 0 && sw < dims.in[2];
     padded[i] = inside ? x[((plane * dims.in[0] + sd) * dims.in[1] + sh) * dims.in[2] + sw] : T{};
   }
 }

@@ -6,8 +6,9 @@ namespace missile::ops::cuda {
 namespace {
 
 const KernelEntry* FindEntry(std::string_view op_type) {
-  static const std::array kFamilies = {ElementwiseKernels, ConvKernels,   MatMulKernels,   NormalizationKernels,
-                                       PoolKernels,        ReduceKernels, MovementKernels, GeneratorKernels};
+  static const std::array kFamilies = {ElementwiseKernels,   ConvKernels,     MatMulKernels,
+                                       NormalizationKernels, PoolKernels,     ReduceKernels,
+                                       MovementKernels,      GeneratorKernels};
   for (auto family : kFamilies) {
     for (const KernelEntry& entry : family()) {
       if (entry.op_type == op_type) return &entry;
@@ -18,7 +19,9 @@ const KernelEntry* FindEntry(std::string_view op_type) {
 
 }  // namespace
 
-bool HasKernel(std::string_view op_type) { return FindEntry(op_type) != nullptr; }
+bool HasKernel(std::string_view op_type) {
+  return FindEntry(op_type) != nullptr;
+}
 
 KernelResult CreateKernel(const NodeContext& ctx, const BuildContext& build) {
   const KernelEntry* entry = FindEntry(ctx.op_type());

@@ -8,7 +8,8 @@ namespace missile::ops::cuda {
 namespace {
 
 template <typename T>
-__global__ void EpilogueKernel(EpilogueShape shape, T* y, const T* bias, const T* residual, Activation activation) {
+__global__ void EpilogueKernel(EpilogueShape shape, T* y, const T* bias, const T* residual,
+                               Activation activation) {
   MISSILE_GRID_STRIDE_LOOP(i, shape.elements) {
     float v = Load(y, i);
     if (bias != nullptr) v += Load(bias, (i / shape.inner) % shape.channels);
@@ -28,8 +29,8 @@ Status Enqueue(const EpilogueShape& shape, void* y, const void* bias, const void
 
 }  // namespace
 
-Status EnqueueEpilogue(DataType dtype, const EpilogueShape& shape, void* y, const void* bias, const void* residual,
-                       const Activation& activation, cudaStream_t stream) {
+Status EnqueueEpilogue(DataType dtype, const EpilogueShape& shape, void* y, const void* bias,
+                       const void* residual, const Activation& activation, cudaStream_t stream) {
   if (shape.elements == 0) return Status::Ok();
   switch (dtype) {
     case DataType::kFloat32:

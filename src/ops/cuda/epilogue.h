@@ -19,7 +19,7 @@ struct EpilogueShape {
 };
 
 // y = act(y + bias + residual), in place; `bias` and `residual` may be null. y's dtype: float32 or float16.
-Status EnqueueEpilogue(DataType dtype, const EpilogueShape& shape, void* y, const void* bias, const void* residual,
-                       const Activation& activation, cudaStream_t stream);
+Status EnqueueEpilogue(DataType dtype, const EpilogueShape& shape, void* y, const void* bias,
+                       const void* residual, const Activation& activation, cudaStream_t stream);
 
 }  // namespace missile::ops::cuda

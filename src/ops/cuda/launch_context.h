@@ -10,7 +10,7 @@ namespace missile::ops::cuda {
 
 struct LaunchContext {
   cudaStream_t stream = nullptr;
-  cudnnHandle_t cudnn = nullptr;        // bound to `stream`
+  cudnnHandle_t cudnn = nullptr;  // bound to `stream`
   cublasLtHandle_t cublaslt = nullptr;
 };
 

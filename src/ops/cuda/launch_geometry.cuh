@@ -17,8 +17,8 @@ inline unsigned BlocksFor(int64_t n, int threads = kThreadsPerBlock) {
 }
 
 // for (i = global thread; i < n; i += all threads): the loop every grid-stride kernel uses.
-#define MISSILE_GRID_STRIDE_LOOP(i, n)                                                               \
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n);              \
+#define MISSILE_GRID_STRIDE_LOOP(i, n)                                                   \
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
 }  // namespace missile::ops::cuda

@@ -23,8 +23,8 @@ Result<cudaDataType_t> CudaDataType(DataType dtype) {
 // A column-major rows x cols matrix with leading dimension ld, repeated `batch` times every `stride`.
 Status MakeLayout(cublasLtMatrixLayout_t* layout, cudaDataType_t type, int64_t rows, int64_t cols, int64_t ld,
                   int64_t batch, int64_t stride) {
-  MISSILE_CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutCreate(layout, type, static_cast<uint64_t>(rows),
-                                                            static_cast<uint64_t>(cols), ld));
+  MISSILE_CUBLAS_RETURN_IF_ERROR(
+      cublasLtMatrixLayoutCreate(layout, type, static_cast<uint64_t>(rows), static_cast<uint64_t>(cols), ld));
   if (batch > 1) {
     const int32_t count = static_cast<int32_t>(batch);
     MISSILE_CUBLAS_RETURN_IF_ERROR(
@@ -59,17 +59,20 @@ Result<std::unique_ptr<LtGemm>> LtGemm::Plan(const GemmProblem& p, cublasLtHandl
   MISSILE_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(gemm->operation_, CUBLASLT_MATMUL_DESC_TRANSB,
                                                                 &lt_trans_b, sizeof(lt_trans_b)));
   cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_DEFAULT;
-  if (p.bias) epilogue = p.relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
-  else if (p.relu) epilogue = CUBLASLT_EPILOGUE_RELU;
-  MISSILE_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(gemm->operation_, CUBLASLT_MATMUL_DESC_EPILOGUE,
-                                                                &epilogue, sizeof(epilogue)));
+  if (p.bias)
+    epilogue = p.relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
+  else if (p.relu)
+    epilogue = CUBLASLT_EPILOGUE_RELU;
+  MISSILE_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
+      gemm->operation_, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));
   if (p.bias) {
     const cudaDataType_t bias_type = type;
     MISSILE_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
         gemm->operation_, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type, sizeof(bias_type)));
   }
 
-  // Our row-major B [k, n] is column-major [n, k] (ld n); transposed, it is stored [n, k] = column-major [k, n].
+  // Our row-major B [k, n] is column-major [n, k] (ld n); transposed, it is stored [n, k] = column-major [k,
+  // n].
   MISSILE_RETURN_IF_ERROR(MakeLayout(&gemm->a_layout_, type, p.trans_b ? p.k : p.n, p.trans_b ? p.n : p.k,
                                      p.trans_b ? p.k : p.n, p.batch, p.stride_b));
   MISSILE_RETURN_IF_ERROR(MakeLayout(&gemm->b_layout_, type, p.trans_a ? p.m : p.k, p.trans_a ? p.k : p.m,

@@ -1,8 +1,8 @@
 // One (batched) GEMM on cuBLASLt, described in row-major terms and planned once:
 //   D[b] = alpha * op(A[b]) x op(B[b]) + beta * D[b] (+ bias[n]) (then ReLU)
 // with op(A) [m, k], op(B) [k, n], D [m, n], all row-major, batch b at element offsets b * stride (0: the
-// same matrix for every batch). cuBLASLt is column-major, so the product is computed as D^T = op(B)^T op(A)^T,
-// which is how a row-major bias over D's columns becomes cuBLASLt's bias over its rows.
+// same matrix for every batch). cuBLASLt is column-major, so the product is computed as D^T = op(B)^T
+// op(A)^T, which is how a row-major bias over D's columns becomes cuBLASLt's bias over its rows.
 #pragma once
 
 #include <cublasLt.h>

@@ -36,8 +36,8 @@ class GemmKernel final : public Kernel {
     int64_t output_elements = 0;
     // Element offsets of A, B and D for each GEMM call (one entry when batches are in the problem itself).
     std::vector<int64_t> a_offsets{0}, b_offsets{0}, d_offsets{0};
-    int bias_input = -1;         // input index of a [n] bias applied in the epilogue
-    int addend_input = -1;       // Gemm's C of any other broadcastable shape, copied into D first
+    int bias_input = -1;        // input index of a [n] bias applied in the epilogue
+    int addend_input = -1;      // Gemm's C of any other broadcastable shape, copied into D first
     StridedIndex addend_index;  // how C is read when broadcast to [m, n]
     Activation after;
   };
@@ -67,7 +67,8 @@ class GemmKernel final : public Kernel {
     if (setup_.after.none()) return Status::Ok();
     EpilogueShape shape;
     shape.elements = setup_.output_elements;
-    return EnqueueEpilogue(setup_.dtype, shape, args.outputs[0], nullptr, nullptr, setup_.after, launch.stream);
+    return EnqueueEpilogue(setup_.dtype, shape, args.outputs[0], nullptr, nullptr, setup_.after,
+                           launch.stream);
   }
 
  private:
@@ -91,8 +92,9 @@ Status RequireFloat(const NodeContext& ctx) {
 
 Status RequireNonEmpty(const NodeContext& ctx, int64_t m, int64_t n, int64_t k) {
   if (m == 0 || n == 0 || k == 0) {
-    return Error(ErrorCode::kUnimplemented, "{} with an empty dim ({}x{}x{}) is not supported by the CUDA backend",
-                 ctx.op_type(), m, n, k);
+    return Error(ErrorCode::kUnimplemented,
+                 "{} with an empty dim ({}x{}x{}) is not supported by the CUDA backend", ctx.op_type(), m, n,
+                 k);
   }
   return Status::Ok();
 }
@@ -173,15 +175,18 @@ KernelResult CreateMatMul(const NodeContext& ctx, const BuildContext& build) {
 
   if (is_shared(b_batch) && covers_output(a_batch)) {
     problem.m = m * batches;  // B serves every batch: the batches are rows of one GEMM
-  } else if ((is_shared(a_batch) || covers_output(a_batch)) && (is_shared(b_batch) || covers_output(b_batch))) {
+  } else if ((is_shared(a_batch) || covers_output(a_batch)) &&
+             (is_shared(b_batch) || covers_output(b_batch))) {
     problem.batch = batches;
     problem.stride_a = is_shared(a_batch) ? 0 : m * k;
     problem.stride_b = is_shared(b_batch) ? 0 : k * n;
     problem.stride_d = m * n;
   } else {
     // Mixed broadcast (e.g. [2,1] x [1,3] batches): one call per output batch, offsets tabulated now.
-    MISSILE_ASSIGN_OR_RETURN(StridedIndex a_index, MakeStridedIndex(out_batch, BroadcastStrides(a_batch, out_batch)));
-    MISSILE_ASSIGN_OR_RETURN(StridedIndex b_index, MakeStridedIndex(out_batch, BroadcastStrides(b_batch, out_batch)));
+    MISSILE_ASSIGN_OR_RETURN(StridedIndex a_index,
+                             MakeStridedIndex(out_batch, BroadcastStrides(a_batch, out_batch)));
+    MISSILE_ASSIGN_OR_RETURN(StridedIndex b_index,
+                             MakeStridedIndex(out_batch, BroadcastStrides(b_batch, out_batch)));
     setup.a_offsets.clear();
     setup.b_offsets.clear();
     setup.d_offsets.clear();
@@ -199,6 +204,8 @@ constexpr KernelEntry kMatMulKernels[] = {{"Gemm", CreateGemm}, {"MatMul", Creat
 
 }  // namespace
 
-std::span<const KernelEntry> MatMulKernels() { return kMatMulKernels; }
+std::span<const KernelEntry> MatMulKernels() {
+  return kMatMulKernels;
+}
 
 }  // namespace missile::ops::cuda

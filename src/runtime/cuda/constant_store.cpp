@@ -27,7 +27,8 @@ Result<const void*> ConstantStore::DevicePointer(const Tensor& constant) {
   auto it = buffers_.find(key);
   if (it != buffers_.end()) return static_cast<const void*>(it->second.data());
   // Even an empty constant gets a distinct, valid (1-byte) allocation so kernels never see null.
-  MISSILE_ASSIGN_OR_RETURN(auto buffer, device::cuda::DeviceBuffer::Allocate(std::max<size_t>(1, constant.nbytes())));
+  MISSILE_ASSIGN_OR_RETURN(auto buffer,
+                           device::cuda::DeviceBuffer::Allocate(std::max<size_t>(1, constant.nbytes())));
   if (constant.nbytes() > 0) {
     MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpy(buffer.data(), data, constant.nbytes(), cudaMemcpyHostToDevice));
   }

@@ -11,7 +11,9 @@ namespace {
 
 constexpr size_t kStagingAlignment = 256;
 
-size_t AlignUp(size_t bytes) { return (bytes + kStagingAlignment - 1) / kStagingAlignment * kStagingAlignment; }
+size_t AlignUp(size_t bytes) {
+  return (bytes + kStagingAlignment - 1) / kStagingAlignment * kStagingAlignment;
+}
 
 }  // namespace
 
@@ -45,7 +47,8 @@ Result<std::unique_ptr<CudaExecutable>> CudaExecutable::Build(graph::Graph graph
   executable->constant_pointers_.assign(g.value_count(), nullptr);
   for (size_t v = 0; v < g.value_count(); ++v) {
     const graph::Value& value = g.value(static_cast<graph::ValueId>(v));
-    if (executable->plan_.location(static_cast<graph::ValueId>(v)).kind != plan::ValueLocation::Kind::kConstant) {
+    if (executable->plan_.location(static_cast<graph::ValueId>(v)).kind !=
+        plan::ValueLocation::Kind::kConstant) {
       continue;
     }
     MISSILE_ASSIGN_OR_RETURN(executable->constant_pointers_[v], constants.DevicePointer(*value.constant));
@@ -123,8 +126,9 @@ Status CudaExecutable::EnqueueStep(size_t step, const ops::cuda::LaunchContext& 
 Status CudaExecutable::EnqueueOutputCopies(const ops::cuda::LaunchContext& launch) const {
   for (const Transfer& output : outputs_) {
     if (output.bytes == 0 || output.device == nullptr) continue;
-    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(output_staging_.bytes() + output.staging_offset, output.device,
-                                                 output.bytes, cudaMemcpyDeviceToHost, launch.stream));
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(output_staging_.bytes() + output.staging_offset,
+                                                 output.device, output.bytes, cudaMemcpyDeviceToHost,
+                                                 launch.stream));
   }
   return Status::Ok();
 }

@@ -23,7 +23,8 @@ namespace missile::runtime::cuda {
 class CudaExecutable final : public Executable {
  public:
   static Result<std::unique_ptr<CudaExecutable>> Build(graph::Graph graph, const CudaContext& context,
-                                                       ConstantStore& constants, const BackendOptions& options);
+                                                       ConstantStore& constants,
+                                                       const BackendOptions& options);
   ~CudaExecutable() override;
 
   Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs,
