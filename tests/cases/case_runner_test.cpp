@@ -113,7 +113,8 @@ void ExpectClose(const runtime::NamedTensors& got, const runtime::NamedTensors& 
 }
 
 // fp32 without TF32 must agree with the CPU backend as closely as the case's own tolerance; fp16 within 1e-2
-// (docs/cuda-backend.md); a replayed CUDA graph exactly as the kernel-by-kernel run.
+// (docs/cuda-backend.md); a replayed CUDA graph as the kernel-by-kernel run (to 1e-6: kernels that reduce
+// with atomics may sum in another order).
 void CheckCaseOnCuda(const fs::path& dir) {
   const std::string no_gpu = NoGpuReason();
   if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, CUDA case skipped: " << no_gpu;
@@ -137,7 +138,7 @@ void CheckCaseOnCuda(const fs::path& dir) {
   fp32.cuda_graph = true;
   auto replayed = RunOn(dir, inputs, fp32);
   ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
-  ExpectClose(*replayed, *on_gpu, 0.0, "cuda graph vs kernel by kernel");
+  ExpectClose(*replayed, *on_gpu, 1e-6, "cuda graph vs kernel by kernel");
 
   if (!meta.value("fp16", true)) return;  // the case's values do not fit in fp16 (see make_op_cases.py)
   runtime::SessionOptions fp16;
