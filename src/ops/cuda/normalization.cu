@@ -1,7 +1,19 @@
-#include "ops/cuda/cuda_kernels.h"
+// The CUDA normalization family's table.
+#include "ops/cuda/normalization_family.h"
 
 namespace missile::ops::cuda {
+namespace {
 
-std::span<const KernelEntry> NormalizationKernels() { return {}; }
+const KernelEntry kKernels[] = {
+    {"BatchNormalization", CreateBatchNorm},
+    {"InstanceNormalization", CreateInstanceNorm},
+    {"LayerNormalization", CreateLayerNorm},
+};
+
+}  // namespace
+
+std::span<const KernelEntry> NormalizationKernels() {
+  return kKernels;
+}
 
 }  // namespace missile::ops::cuda

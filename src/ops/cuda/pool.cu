@@ -1,7 +1,20 @@
-#include "ops/cuda/cuda_kernels.h"
+// The CUDA pooling family's table.
+#include "ops/cuda/pool_family.h"
 
 namespace missile::ops::cuda {
+namespace {
 
-std::span<const KernelEntry> PoolKernels() { return {}; }
+const KernelEntry kKernels[] = {
+    {"MaxPool", CreateMaxPool},
+    {"AveragePool", CreateAveragePool},
+    {"GlobalMaxPool", CreateGlobalMaxPool},
+    {"GlobalAveragePool", CreateGlobalAveragePool},
+};
+
+}  // namespace
+
+std::span<const KernelEntry> PoolKernels() {
+  return kKernels;
+}
 
 }  // namespace missile::ops::cuda
