@@ -1,24 +1,53 @@
-// The fused activation (ops/activation.h) on the GPU: the same arithmetic as the CPU epilogue
-// (ops/cpu/activation_cpu.h), in float.
+// Fused activations on the GPU: the same arithmetic as ops/cpu/activation_cpu.h, expression for expression,
+// so an epilogue (Conv, Gemm, MatMul) and the standalone operators (Relu, Clip, Sigmoid, HardSwish) give the
+// CPU backend's results, NaN handling included: the comparisons are written out rather than calling
+// fminf/fmaxf, which drop NaNs where std::min/std::max keep them.
 #pragma once
 
 #include "ops/activation.h"
 
 namespace missile::ops::cuda {
 
-// Passed by value into kernels (ops::Activation is a plain struct of an enum and two floats).
+// std::max(x, lo) and std::min(x, hi) as the CPU backend evaluates them.
+__device__ __forceinline__ float StdMax(float a, float b) {
+  return a < b ? b : a;
+}
+__device__ __forceinline__ float StdMin(float a, float b) {
+  return b < a ? b : a;
+}
+
+// The activation of a kind fixed at compile time (epilogues instantiate one per kind, see
+// VisitActivationKind in activation_cpu.h); `min`/`max` are used by kClip only.
+template <Activation::Kind kKind>
+__device__ __forceinline__ float ApplyActivation(float x, float min, float max) {
+  using K = Activation::Kind;
+  if constexpr (kKind == K::kRelu) {
+    return x > 0.0f ? x : 0.0f;
+  } else if constexpr (kKind == K::kClip) {
+    return StdMin(StdMax(x, min), max);
+  } else if constexpr (kKind == K::kSigmoid) {
+    return 1.0f / (1.0f + expf(-x));
+  } else if constexpr (kKind == K::kHardSwish) {
+    return x * StdMin(StdMax(x / 6.0f + 0.5f, 0.0f), 1.0f);
+  } else {
+    return x;
+  }
+}
+
+// The activation chosen at run time (a uniform branch when every thread applies the same one).
 __device__ __forceinline__ float ApplyActivation(const Activation& a, float x) {
+  using K = Activation::Kind;
   switch (a.kind) {
-    case Activation::Kind::kNone:
+    case K::kNone:
       return x;
-    case Activation::Kind::kRelu:
-      return x > 0.0f ? x : 0.0f;
-    case Activation::Kind::kClip:
-      return fminf(fmaxf(x, a.min), a.max);
-    case Activation::Kind::kSigmoid:
-      return 1.0f / (1.0f + expf(-x));
-    case Activation::Kind::kHardSwish:
-      return x * fminf(fmaxf(x / 6.0f + 0.5f, 0.0f), 1.0f);
+    case K::kRelu:
+      return ApplyActivation<K::kRelu>(x, a.min, a.max);
+    case K::kClip:
+      return ApplyActivation<K::kClip>(x, a.min, a.max);
+    case K::kSigmoid:
+      return ApplyActivation<K::kSigmoid>(x, a.min, a.max);
+    case K::kHardSwish:
+      return ApplyActivation<K::kHardSwish>(x, a.min, a.max);
   }
   return x;
 }
