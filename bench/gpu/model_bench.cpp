@@ -27,6 +27,7 @@ struct Options {
   int iterations = 200;
   int throughput_iterations = 20;
   int warmup = 20;
+  bool no_tf32 = false;
 };
 
 double Percentile(std::vector<double> values, double p) {
@@ -55,6 +56,7 @@ Result<nlohmann::json> Measure(const Options& options, bool cuda_graph, runtime:
   session_options.backend = "cuda";
   MISSILE_ASSIGN_OR_RETURN(session_options.precision, runtime::ParsePrecision(options.precision));
   session_options.cuda_graph = cuda_graph;
+  session_options.allow_tf32 = !options.no_tf32;
   const auto load_start = Clock::now();
   MISSILE_ASSIGN_OR_RETURN(auto session, runtime::Session::Load(options.model, session_options));
   MISSILE_ASSIGN_OR_RETURN(Tensor x1, ReadNpy(options.batch1));
@@ -92,6 +94,7 @@ int Main(int argc, char** argv) {
   app.add_option("--iterations", options.iterations);
   app.add_option("--throughput-iterations", options.throughput_iterations);
   app.add_option("--warmup", options.warmup);
+  app.add_flag("--no-tf32", options.no_tf32, "fp32 convolutions and GEMMs without TF32");
   CLI11_PARSE(app, argc, argv);
 
   nlohmann::json report = {{"model", options.model}, {"precision", options.precision}};

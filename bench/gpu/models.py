@@ -103,6 +103,29 @@ def torch_side(model, x1, x32, half, iterations, throughput_iterations):
     return reference, result
 
 
+def strict_accuracy(model, x1, spec, work, bench, entry):
+    import copy
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        with torch.inference_mode():
+            strict = copy.deepcopy(model).cuda()(x1.cuda()).float().cpu().numpy()
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    command = [bench, "--model", str(work / "model.onnx"), "--input", spec.input_name, "--batch1", str(work / "x1.npy"),
+               "--precision", "fp32", "--no-tf32", "--output", str(work / "out-fp32-strict.npy"),
+               "--json", str(work / "missile-fp32-strict.json"), "--iterations", "2", "--warmup", "1"]
+    run = subprocess.run(command, capture_output=True, text=True)
+    result = {"torch_tf32_vs_torch_fp32": relative_error(np.load(work / "torch-fp32.npy"), strict)
+              if (work / "torch-fp32.npy").exists() else None}
+    if run.returncode != 0:
+        result["error"] = run.stderr[-1000:]
+        return result
+    result["max_relative_error"] = relative_error(np.load(work / "out-fp32-strict.npy"), strict)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", nargs="*", default=list(zoo.MODELS))
@@ -150,6 +173,7 @@ def main() -> int:
             run = subprocess.run(command, capture_output=True, text=True)
             missile = json.loads((work / f"missile-{precision}.json").read_text()) if run.returncode == 0 else {
                 "error": run.stderr[-2000:]}
+            np.save(work / f"torch-{precision}.npy", reference)
             error = relative_error(np.load(work / f"out-{precision}.npy"), reference) if run.returncode == 0 else None
             tolerance = 1e-2 if half else 1e-3
             entry[precision] = {"max_relative_error": error, "tolerance": tolerance,
@@ -167,6 +191,12 @@ def main() -> int:
             entry["sanitizer"] = {"exit": sanitized.returncode, "tail": tail}
             print(f"{name:16} compute-sanitizer exit {sanitized.returncode}: {tail.strip().splitlines()[-1:]}",
                   flush=True)
+        if "fp32" in args.precisions:
+            # TF32 rounds every product's inputs to 10 bits, so two correct TF32 engines can differ by ~1e-3 on a
+            # deep random network. The same comparison without TF32 on either side isolates Missile's own error,
+            # and PyTorch TF32 against PyTorch fp32 measures the TF32 noise itself.
+            entry["fp32_without_tf32"] = strict_accuracy(model, x1, spec, work, args.bench, entry)
+            print(f"{name:16} fp32 without TF32: {entry['fp32_without_tf32']}", flush=True)
         entry["total_s"] = time.perf_counter() - started
         (args.out / f"{name}.json").write_text(json.dumps(entry, indent=2))
         summary["models"][name] = entry

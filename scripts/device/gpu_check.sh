@@ -19,3 +19,21 @@ if [ -n "${MODELS-x}" ]; then
     ${MODELS:+--models $MODELS} ${MODELS_ARGS:-} 2>&1 | tee "$OUT/models.log"
   cp /tmp/models-out/summary.json "$OUT/models-summary.json" 2>/dev/null
 fi
+# Per-operator GPU time of the exported models named in PROFILE (kernel by kernel, CUDA events).
+for model in ${PROFILE:-}; do
+  for precision in fp32 fp16; do
+    echo "== profile $model $precision"
+    "$MISSILE_BIN/missile" run "/tmp/missile-models/$model/model.onnx" --backend cuda --precision "$precision" \
+      --input "$(python3 -c "import sys; sys.path.insert(0, 'scripts/zoo'); import export_models as z; print(z.MODELS['$model'].input_name)")=/tmp/missile-models/$model/x1.npy" \
+      --warmup 5 --repeat 20 --profile
+    echo "== profile $model $precision, convolution and epilogue as separate kernels (MISSILE_CUDNN_FUSED=0)"
+    MISSILE_CUDNN_FUSED=0 "$MISSILE_BIN/missile" run "/tmp/missile-models/$model/model.onnx" --backend cuda \
+      --precision "$precision" --cuda-graph \
+      --input "$(python3 -c "import sys; sys.path.insert(0, 'scripts/zoo'); import export_models as z; print(z.MODELS['$model'].input_name)")=/tmp/missile-models/$model/x1.npy" \
+      --warmup 5 --repeat 50
+    "$MISSILE_BIN/missile" run "/tmp/missile-models/$model/model.onnx" --backend cuda --precision "$precision" \
+      --cuda-graph \
+      --input "$(python3 -c "import sys; sys.path.insert(0, 'scripts/zoo'); import export_models as z; print(z.MODELS['$model'].input_name)")=/tmp/missile-models/$model/x1.npy" \
+      --warmup 5 --repeat 50
+  done
+done 2>&1 | tee "$OUT/profiles.log"

@@ -142,7 +142,7 @@ class BertModel(nn.Module):
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         seq = input_ids.shape[1]
         # Position and token-type lookups have constant indices, so the exporter folds them into constants.
-        positions = torch.arange(seq).unsqueeze(0)
+        positions = torch.arange(seq, device=input_ids.device).unsqueeze(0)
         token_types = torch.zeros_like(positions)
         x = (self.word_embeddings(input_ids) + self.token_type_embeddings(token_types)
              + self.position_embeddings(positions))
@@ -164,7 +164,7 @@ class Gpt2Model(nn.Module):
         self.apply(init_weights)
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        positions = torch.arange(input_ids.shape[1]).unsqueeze(0)
+        positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
         x = self.token_embeddings(input_ids) + self.position_embeddings(positions)
         for block in self.blocks:
             x = block(x)

@@ -6,6 +6,8 @@
 // epilogue pass. Pads cuDNN cannot express (asymmetric) are applied by copying the input into a zero-padded
 // workspace first.
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -54,7 +56,19 @@ struct ConvSetup {
   Activation activation;
   bool allow_tf32 = true;
 
-  bool WantsFusedCall() const { return has_bias && activation.kind == Activation::Kind::kRelu; }
+  bool WantsFusedCall() const {
+    return has_bias && activation.kind == Activation::Kind::kRelu && FusedCallEnabled();
+  }
+
+  // MISSILE_CUDNN_FUSED=0 turns the fused call off (convolution + epilogue instead): a diagnostic switch for
+  // comparing the two paths on one GPU, read once.
+  static bool FusedCallEnabled() {
+    static const bool enabled = [] {
+      const char* value = std::getenv("MISSILE_CUDNN_FUSED");
+      return value == nullptr || std::string_view(value) != "0";
+    }();
+    return enabled;
+  }
 
   // Everything cudnnFind's answer depends on.
   std::string Key() const {
