@@ -137,6 +137,7 @@ def main() -> int:
     parser.add_argument("--throughput-iterations", type=int, default=20)
     parser.add_argument("--no-speed", action="store_true", help="accuracy only (a few timed requests)")
     parser.add_argument("--sanitizer", help="also run each model once under this compute-sanitizer")
+    parser.add_argument("--sanitizer-timeout", type=float, default=300, help="seconds per model under the sanitizer")
     args = parser.parse_args()
     if args.no_speed:
         args.iterations, args.throughput_iterations = 3, 0
@@ -186,7 +187,8 @@ def main() -> int:
             sanitized = subprocess.run([args.sanitizer, "--tool", "memcheck", "--error-exitcode", "3", args.bench,
                                         "--model", str(onnx_path), "--input", spec.input_name, "--batch1",
                                         str(work / "x1.npy"), "--json", str(work / "sanitized.json"),
-                                        "--iterations", "1", "--warmup", "0"], capture_output=True, text=True)
+                                        "--iterations", "1", "--warmup", "0"], capture_output=True, text=True,
+                                       timeout=args.sanitizer_timeout)
             tail = (sanitized.stdout + sanitized.stderr)[-1500:]
             entry["sanitizer"] = {"exit": sanitized.returncode, "tail": tail}
             print(f"{name:16} compute-sanitizer exit {sanitized.returncode}: {tail.strip().splitlines()[-1:]}",
