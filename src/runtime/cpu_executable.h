@@ -26,6 +26,14 @@ class CpuExecutable {
   Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs,
                                   std::vector<StepTiming>* timings = nullptr);
 
+  // Step by step, for a scheduler that releases kernels one at a time: SetInputs, RunStep(0) ..
+  // RunStep(step_count() - 1) in order, then Outputs(). Run() is exactly this sequence. One request at a
+  // time.
+  size_t step_count() const { return steps_.size(); }
+  void SetInputs(const std::vector<const Tensor*>& inputs);
+  Status RunStep(size_t step);
+  std::vector<Tensor> Outputs();
+
   const graph::Graph& graph() const { return graph_; }
   const plan::ExecutionPlan& plan() const { return plan_; }
 

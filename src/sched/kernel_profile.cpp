@@ -20,20 +20,19 @@ double RateAt(const KernelProfile& kernel, const GpuLayout& layout, double sms) 
   if (effective <= 0) return 0;
   const int columns = static_cast<int>(kernel.duration_us.size());
   const double first_sms = std::min(layout.SmsInFirst(1), useful);
-  if (effective <= first_sms) return effective / first_sms / kernel.duration_us[0];
-  for (int g = 2; g <= columns; ++g) {
-    const double lo = layout.SmsInFirst(g - 1);
-    const double hi = layout.SmsInFirst(g);
-    if (effective <= hi) {
-      const double lo_rate = 1.0 / kernel.duration_us[static_cast<size_t>(g - 2)];
-      const double hi_rate = 1.0 / kernel.duration_us[static_cast<size_t>(g - 1)];
-      return lo_rate + (hi_rate - lo_rate) * (effective - lo) / (hi - lo);
-    }
-  }
-  return 1.0 / kernel.duration_us.back();
+  if (effective <= first_sms || columns == 1)
+    return std::min(effective, first_sms) / first_sms / kernel.duration_us[0];
+  // The partition sizes around `effective`: groups g - 1 and g, with SmsInFirst(g - 1) < effective <= ...(g).
+  const int g = std::clamp(static_cast<int>(std::ceil(effective / layout.sms_per_group)), 2, columns);
+  const double lo = layout.SmsInFirst(g - 1);
+  const double hi = layout.SmsInFirst(g);
+  const double lo_rate = 1.0 / kernel.duration_us[static_cast<size_t>(g - 2)];
+  const double hi_rate = 1.0 / kernel.duration_us[static_cast<size_t>(g - 1)];
+  if (effective >= hi) return hi_rate;
+  return lo_rate + (hi_rate - lo_rate) * (effective - lo) / (hi - lo);
 }
 
-nlohmann::json KernelToJson(const KernelProfile& k) {
+nlohmann::ordered_json KernelToJson(const KernelProfile& k) {
   return {{"name", k.name},
           {"op", k.op},
           {"flops", k.flops},
@@ -133,11 +132,9 @@ Status ModelProfile::Validate() const {
 }
 
 std::string SerializeModelProfile(const ModelProfile& profile) {
-  nlohmann::json partition_sms = nlohmann::json::array();
+  nlohmann::ordered_json partition_sms = nlohmann::ordered_json::array();
   for (int g = 1; g <= profile.layout.groups(); ++g) partition_sms.push_back(profile.layout.SmsInFirst(g));
-  nlohmann::json kernels = nlohmann::json::array();
-  for (const KernelProfile& k : profile.kernels) kernels.push_back(KernelToJson(k));
-  const nlohmann::json json = {
+  const nlohmann::ordered_json header = {
       {"format", kFormat},
       {"model", profile.model},
       {"batch", profile.batch},
@@ -150,9 +147,16 @@ std::string SerializeModelProfile(const ModelProfile& profile) {
       {"input_bytes", profile.input_bytes},
       {"output_bytes", profile.output_bytes},
       {"notes", profile.notes},
-      {"kernels", kernels},
   };
-  return json.dump(1) + "\n";
+  // The header indented, then one kernel per line: a diff of two profiles then shows which kernels changed.
+  std::string text = header.dump(1);
+  text.resize(text.size() - 2);  // "\n}"
+  text += ",\n \"kernels\": [\n";
+  for (size_t i = 0; i < profile.kernels.size(); ++i) {
+    text += "  " + KernelToJson(profile.kernels[i]).dump() + (i + 1 < profile.kernels.size() ? ",\n" : "\n");
+  }
+  text += " ]\n}\n";
+  return text;
 }
 
 Result<ModelProfile> ParseModelProfile(std::string_view json_text) {
