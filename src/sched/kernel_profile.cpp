@@ -13,19 +13,22 @@ namespace {
 
 constexpr const char* kFormat = "missile-kernel-profile/1";
 
-// Kernel rate (1/us) on `sms` SMs, interpolated between the partition sizes measured.
+// Kernel rate (1/us) on `sms` SMs, interpolated between the partition sizes measured. A kernel runs on at
+// most `useful` SMs (its blocks), so every partition at least that large measured the same plateau: the rate
+// reaches it at `useful` SMs, not at the next partition size.
 double RateAt(const KernelProfile& kernel, const GpuLayout& layout, double sms) {
   const int useful = kernel.UsefulSms(layout);
   const double effective = std::min(sms, static_cast<double>(useful));
   if (effective <= 0) return 0;
   const int columns = static_cast<int>(kernel.duration_us.size());
   const double first_sms = std::min(layout.SmsInFirst(1), useful);
-  if (effective <= first_sms || columns == 1)
+  if (effective <= first_sms || columns == 1) {
     return std::min(effective, first_sms) / first_sms / kernel.duration_us[0];
-  // The partition sizes around `effective`: groups g - 1 and g, with SmsInFirst(g - 1) < effective <= ...(g).
+  }
+  // The partition sizes around `effective`: groups g - 1 and g, SmsInFirst(g - 1) < effective <= ...(g).
   const int g = std::clamp(static_cast<int>(std::ceil(effective / layout.sms_per_group)), 2, columns);
   const double lo = layout.SmsInFirst(g - 1);
-  const double hi = layout.SmsInFirst(g);
+  const double hi = std::min(layout.SmsInFirst(g), useful);
   const double lo_rate = 1.0 / kernel.duration_us[static_cast<size_t>(g - 2)];
   const double hi_rate = 1.0 / kernel.duration_us[static_cast<size_t>(g - 1)];
   if (effective >= hi) return hi_rate;
