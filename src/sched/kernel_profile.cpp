@@ -166,8 +166,10 @@ Result<ModelProfile> ParseModelProfile(std::string_view json_text) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::exception& e) {
-    return Error(ErrorCode::kInvalidArgument, "kernel profile is not valid JSON: {}", e.what());
+  } catch (const nlohmann::json::parse_error& e) {
+    // Not e.what(): it quotes the offending bytes, which need not be text.
+    return Error(ErrorCode::kInvalidArgument, "kernel profile is not valid JSON (syntax error at byte {})",
+                 e.byte);
   }
   if (!json.is_object()) return Error(ErrorCode::kInvalidArgument, "kernel profile must be a JSON object");
   ModelProfile profile;
