@@ -15,18 +15,22 @@ common=(--ls-profile data/profiles/resnet50-bs1-fp16.json --be-profile data/prof
 "$BUILD_DIR/missile" simulate "${common[@]}" --policy all > out/bench/sim-colocation-all.json
 # static with the GPU halved (LS at most 8 groups, 64 SMs): the default bounds leave BE a single group.
 "$BUILD_DIR/missile" simulate "${common[@]}" --policy static --ls-groups 0:8 > out/bench/sim-colocation-static-half.json
+# missile with no BE share guaranteed beside LS: BE may then wait for LS to finish (docs/scheduling.md).
+"$BUILD_DIR/missile" simulate "${common[@]}" --policy missile --be-groups 0:all > out/bench/sim-colocation-missile-min0.json
 /usr/bin/python3 - "$RATE" "$SECONDS_SIMULATED" "$SEED" <<'PY'
 import datetime, json, os, subprocess, sys
 rate, seconds, seed = sys.argv[1:4]
 main = json.load(open("out/bench/sim-colocation-all.json"))
 half = json.load(open("out/bench/sim-colocation-static-half.json"))
+min0 = json.load(open("out/bench/sim-colocation-missile-min0.json"))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 date = datetime.date.today().isoformat()
 command = f"bench/sim_colocation.sh {rate} {seconds} {seed}"
-rows = main["policies"] + [dict(half["policies"][0], policy="static (LS 8 groups, BE 9)")]
+rows = main["policies"] + [dict(half["policies"][0], policy="static (LS 8 groups, BE 9)"),
+                           dict(min0["policies"][0], policy="missile (BE 0..all groups)")]
 json.dump({"date": date, "machine": cpu, "commit": commit, "command": command, "simulated": main,
-           "static_half": half}, open("docs/results/sim-colocation.json", "w"), indent=2)
+           "static_half": half, "missile_be_min0": min0}, open("docs/results/sim-colocation.json", "w"), indent=2)
 ls, be = main["ls_alone"], main["be_alone"]
 table = ["| setup | LS p50 (ms) | LS p99 (ms) | LS p99.9 (ms) | LS p99 vs alone | BE img/s | BE vs alone |",
          "| --- | --- | --- | --- | --- | --- | --- |",

@@ -54,16 +54,44 @@ double MissilePolicy::PredictLsSlowdown(const SchedulerView& view, const KernelP
   return worst;
 }
 
+double MissilePolicy::PredictLsRemainingUs(const SchedulerView& view) {
+  const GpuLayout& layout = view.layout;
+  double most = 0;
+  for (const TenantView& ls : view.tenants) {
+    if (!ls.latency_sensitive() || !ls.busy()) continue;
+    const double sms = layout.SmsIn(TopGroups(layout, ls.bounds.MaxOn(layout)));
+    double head = 0, request = 0;
+    for (const KernelProfile& k : ls.upcoming) head += k.DurationUs(layout, sms);
+    for (const KernelProfile& k : ls.kernels) request += k.DurationUs(layout, sms);
+    const double queued_behind = ls.queued_requests > 0 ? static_cast<double>(ls.queued_requests - 1) : 0;
+    most = std::max(most, head + queued_behind * request);
+  }
+  return most;
+}
+
 MissilePolicy::Share MissilePolicy::BeShare(const SchedulerView& view, const TenantView& be,
                                             const KernelProfile& be_kernel, double other_be_gbps) const {
   const GpuLayout& layout = view.layout;
   const int hi = std::min(be.bounds.MaxOn(layout), layout.groups() - LsFloor(view));
   const int lo = std::min(be.bounds.MinOn(layout), hi);
+  Share share{lo, 1.0};
   for (int b = hi; b > lo; --b) {
     const double predicted = PredictLsSlowdown(view, be_kernel, b, other_be_gbps);
-    if (predicted <= 1.0 + budget_) return {b, predicted};
+    if (predicted <= 1.0 + budget_) {
+      share = {b, predicted};
+      break;
+    }
   }
-  return {lo, lo > 0 ? PredictLsSlowdown(view, be_kernel, lo, other_be_gbps) : 1.0};
+  if (share.groups == lo && lo > 0)
+    share.predicted_ls_slowdown = PredictLsSlowdown(view, be_kernel, lo, other_be_gbps);
+  // A BE tenant guaranteed groups beside LS (min_groups > 0) always gets them. One that is not runs beside LS
+  // only when that finishes the kernel sooner than waiting for LS to finish and taking its whole share.
+  if (share.groups == 0 || lo > 0) return share;
+  const double now_us = be_kernel.DurationUs(layout, layout.SmsInFirst(share.groups));
+  const double later_us =
+      PredictLsRemainingUs(view) + be_kernel.DurationUs(layout, layout.SmsInFirst(be.bounds.MaxOn(layout)));
+  if (now_us > later_us) return {0, 1.0};
+  return share;
 }
 
 Decisions MissilePolicy::Decide(const SchedulerView& view) const {
@@ -82,7 +110,12 @@ Decisions MissilePolicy::Decide(const SchedulerView& view) const {
       if (!t.latency_sensitive() && t.running.has_value())
         be_gbps += PulledBandwidth(dram_, layout, *t.running);
     }
-    int split = 0;  // LS partitions start here
+    int split = 0;     // the BE side of the split, prospective: what BE kernels get at their next boundary
+    int occupied = 0;  // groups BE kernels in flight (or launched now) may hold: [0, occupied)
+    for (const TenantView& t : view.tenants) {
+      if (!t.latency_sensitive() && t.running.has_value())
+        occupied = std::max(occupied, t.running->partition.end);
+    }
     for (const TenantView& t : view.tenants) {
       if (t.latency_sensitive() || !t.busy()) continue;
       const double own = t.running.has_value() ? PulledBandwidth(dram_, layout, *t.running) : 0;
@@ -96,11 +129,14 @@ Decisions MissilePolicy::Decide(const SchedulerView& view) const {
       } else {
         decided[t.id] = KernelDecision::Launch(t.id, {0, share.groups}, ClassStreamPriority(t));
         be_gbps += PulledBandwidth(dram_, layout, kernel, share.groups);
+        occupied = std::max(occupied, share.groups);
       }
     }
     for (const TenantView& t : view.tenants) {
       if (!t.latency_sensitive() || !t.ready()) continue;
-      const int begin = std::max(split, layout.groups() - t.bounds.MaxOn(layout));
+      // LS starts at the split, or lower while BE holds less than the split gives it: until BE's next kernel
+      // boundary those groups are idle, and a BE kernel launched there later cannot take SMs from LS blocks.
+      const int begin = std::max(std::min(split, occupied), layout.groups() - t.bounds.MaxOn(layout));
       decided[t.id] = KernelDecision::Launch(t.id, {begin, layout.groups()}, ClassStreamPriority(t));
     }
   }

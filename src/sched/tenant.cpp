@@ -58,6 +58,7 @@ TenantView Tenant::View() const {
   view.priority = config_.priority;
   view.running = running_;
   view.queued_requests = queue_.size();
+  view.kernels = model_->kernels;
   if (!queue_.empty()) {
     const std::vector<KernelProfile>& kernels = model_->kernels;
     view.head_arrival = queue_.front().arrival;

@@ -96,6 +96,26 @@ TEST_F(MissilePolicyTest, WhenNoSplitMeetsTheBudgetBeGetsItsMinimumOrHolds) {
             (Decisions{D::Launch(kBe, All(), 0)}));
 }
 
+TEST_F(MissilePolicyTest, BeWithoutAGuaranteeWaitsWhenThatFinishesItsKernelSooner) {
+  TenantSpec no_min = be;
+  no_min.bounds = {0, kAllGroups};
+  // LS has 20 us of work left; BE's kernel takes 825 us on one group, 50 us on the whole GPU: wait.
+  TenantView ls_view = Running(ls, ls_memory, 0, {1, 17}, 3);
+  EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})), (Decisions{D::Hold(kBe)}));
+  // With 100 LS requests queued, waiting would take longer than running on one group.
+  ls_view.queued_requests = 100;
+  EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})),
+            (Decisions{D::Launch(kBe, {0, 1}, 0)}));
+  // A BE tenant guaranteed a group (min_groups 1) runs beside LS regardless: see the test above.
+}
+
+TEST_F(MissilePolicyTest, LsUsesTheGroupsBeDoesNotHoldYet) {
+  // BE's kernel in flight holds [0, 1); at its next boundary it may take 11 groups (LS is compute-bound), but
+  // until then LS launches on everything above its group.
+  const Decisions d = policy->Decide(View({Ready(ls, ls_compute), Running(be, be_memory, 0, {0, 1}, 0)}));
+  EXPECT_EQ(d, (Decisions{D::Launch(kLs, {1, 17}, 3)}));
+}
+
 TEST_F(MissilePolicyTest, LsMinimumBoundsTheBeShare) {
   TenantSpec guarded = ls;
   guarded.bounds = {8, kAllGroups};

@@ -71,6 +71,7 @@ inline TenantView Ready(const TenantSpec& spec, const std::vector<KernelProfile>
   TenantView view = Idle(spec);
   view.next = &kernels[from];
   view.upcoming = std::span<const KernelProfile>(kernels).subspan(from);
+  view.kernels = kernels;
   view.request_started = from > 0;
   view.head_arrival = arrival;
   view.queued_requests = 1;
@@ -83,6 +84,7 @@ inline TenantView Running(const TenantSpec& spec, const std::vector<KernelProfil
   TenantView view = Idle(spec);
   view.running = RunningKernel{&kernels[index], partition, priority};
   view.upcoming = std::span<const KernelProfile>(kernels).subspan(index);
+  view.kernels = kernels;
   view.request_started = true;
   view.head_arrival = arrival;
   view.queued_requests = 1;
