@@ -43,9 +43,9 @@ struct TenantState {
 };
 
 // One run: the clock, the devices, the scheduler and the load, wired together.
-class Run {
+class SimulationRun {
  public:
-  explicit Run(const SimConfig& config) : config_(config), gpu_(clock_, config.gpu) {}
+  explicit SimulationRun(const SimConfig& config) : config_(config), gpu_(clock_, config.gpu) {}
 
   Result<SimOutcome> Execute() {
     MISSILE_ASSIGN_OR_RETURN(auto policy, sched::MakePolicy(config_.policy, config_.policy_options));
@@ -215,7 +215,7 @@ Status SimConfig::Validate() const {
 
 Result<SimOutcome> Simulate(const SimConfig& config) {
   MISSILE_RETURN_IF_ERROR(config.Validate());
-  Run run(config);
+  SimulationRun run(config);
   return run.Execute();
 }
 
