@@ -15,25 +15,6 @@ struct InspectOptions {
   bool no_fusion = false;
 };
 
-// Zero-filled inputs at the declared shapes, for models whose input dims are all known.
-Result<runtime::NamedTensors> DeclaredInputs(const graph::Graph& model) {
-  runtime::NamedTensors inputs;
-  for (size_t i = 0; i < model.inputs().size(); ++i) {
-    const auto& signature = model.input_signatures()[i];
-    Shape shape;
-    for (const auto& dim : signature.dims) {
-      if (!dim.known()) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "input '{}' has symbolic dims {}: give --input NAME=FILE.npy",
-                     model.value(model.inputs()[i]).name, signature.ShapeString());
-      }
-      shape.push_back(dim.value);
-    }
-    inputs.emplace(model.value(model.inputs()[i]).name, Tensor(signature.dtype, shape));
-  }
-  return inputs;
-}
-
 int Inspect(const InspectOptions& options) {
   runtime::SessionOptions session_options;
   session_options.backend = "cpu";

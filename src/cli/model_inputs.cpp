@@ -31,4 +31,22 @@ Result<runtime::NamedTensors> ReadModelInputs(const graph::Graph& model,
   return inputs;
 }
 
+Result<runtime::NamedTensors> DeclaredInputs(const graph::Graph& model) {
+  runtime::NamedTensors inputs;
+  for (size_t i = 0; i < model.inputs().size(); ++i) {
+    const auto& signature = model.input_signatures()[i];
+    Shape shape;
+    for (const auto& dim : signature.dims) {
+      if (!dim.known()) {
+        return Error(ErrorCode::kInvalidArgument,
+                     "input '{}' has symbolic dims {}: give --input NAME=FILE.npy",
+                     model.value(model.inputs()[i]).name, signature.ShapeString());
+      }
+      shape.push_back(dim.value);
+    }
+    inputs.emplace(model.value(model.inputs()[i]).name, Tensor(signature.dtype, shape));
+  }
+  return inputs;
+}
+
 }  // namespace missile::cli

@@ -12,4 +12,7 @@ namespace missile::cli {
 Result<runtime::NamedTensors> ReadModelInputs(const graph::Graph& model,
                                               const std::vector<std::string>& arguments);
 
+// Zero-filled inputs at the declared shapes, for models whose input dims are all known.
+Result<runtime::NamedTensors> DeclaredInputs(const graph::Graph& model);
+
 }  // namespace missile::cli

@@ -49,25 +49,28 @@ Result<std::unique_ptr<CpuExecutable>> CpuExecutable::Build(graph::Graph graph) 
   return executable;
 }
 
-Result<std::vector<Tensor>> CpuExecutable::Run(const std::vector<const Tensor*>& inputs,
-                                               std::vector<StepTiming>* timings) {
+void CpuExecutable::SetInputs(const std::vector<const Tensor*>& inputs) {
   for (size_t i = 0; i < inputs.size(); ++i) {
     void* destination = ValuePointer(graph_.inputs()[i]);
     if (destination != nullptr && inputs[i]->nbytes() > 0) {
       std::memcpy(destination, inputs[i]->raw_data(), inputs[i]->nbytes());
     }
   }
-  for (size_t s = 0; s < steps_.size(); ++s) {
-    const BoundStep& step = steps_[s];
-    const auto start = std::chrono::steady_clock::now();
-    Status status = step.kernel->Run({step.inputs.data(), step.outputs.data(), step.workspace});
-    if (!status.ok())
-      return status.WithContext(graph_.nodes()[static_cast<size_t>(plan_.steps()[s].node)].Describe());
-    if (timings != nullptr) {
-      const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
-      timings->push_back({plan_.steps()[s].node, elapsed.count()});
-    }
+}
+
+Status CpuExecutable::RunStep(size_t step) {
+  if (step >= steps_.size()) {
+    return Error(ErrorCode::kInvalidArgument, "step {} out of range: the plan has {} steps", step,
+                 steps_.size());
   }
+  const BoundStep& bound = steps_[step];
+  Status status = bound.kernel->Run({bound.inputs.data(), bound.outputs.data(), bound.workspace});
+  if (!status.ok())
+    return status.WithContext(graph_.nodes()[static_cast<size_t>(plan_.steps()[step].node)].Describe());
+  return Status::Ok();
+}
+
+std::vector<Tensor> CpuExecutable::Outputs() {
   std::vector<Tensor> outputs;
   for (graph::ValueId out : graph_.outputs()) {
     const auto& spec = *graph_.value(out).spec;
@@ -77,6 +80,20 @@ Result<std::vector<Tensor>> CpuExecutable::Run(const std::vector<const Tensor*>&
     outputs.push_back(std::move(tensor));
   }
   return outputs;
+}
+
+Result<std::vector<Tensor>> CpuExecutable::Run(const std::vector<const Tensor*>& inputs,
+                                               std::vector<StepTiming>* timings) {
+  SetInputs(inputs);
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    const auto start = std::chrono::steady_clock::now();
+    MISSILE_RETURN_IF_ERROR(RunStep(s));
+    if (timings != nullptr) {
+      const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
+      timings->push_back({plan_.steps()[s].node, elapsed.count()});
+    }
+  }
+  return Outputs();
 }
 
 }  // namespace missile::runtime

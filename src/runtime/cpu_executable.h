@@ -19,6 +19,14 @@ class CpuExecutable final : public Executable {
   Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs,
                                   std::vector<StepTiming>* timings = nullptr) override;
 
+  // Step by step, for a scheduler that releases kernels one at a time: SetInputs, RunStep(0) ..
+  // RunStep(step_count() - 1) in order, then Outputs(). Run() is exactly this sequence. One request at a
+  // time.
+  size_t step_count() const { return steps_.size(); }
+  void SetInputs(const std::vector<const Tensor*>& inputs);
+  Status RunStep(size_t step);
+  std::vector<Tensor> Outputs();
+
  private:
   struct BoundStep {
     std::unique_ptr<ops::Kernel> kernel;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Bad input to `missile run` gives one line on stderr that names the problem, a non-zero exit, and no crash.
+"""Bad input to `missile run` (and `profile`, `simulate`) gives one line on stderr that names the problem, a non-zero
+exit, and no crash.
 
 Each test builds the faulty input itself (with onnx.helper and numpy), so the cases are explicit and independent.
 """
@@ -28,7 +29,9 @@ def conv_model(op_type="Conv", domain="", opset=17):
     return helper.make_model(graph, opset_imports=imports)
 
 
-class CliErrorTest(unittest.TestCase):
+class CliTestBase(unittest.TestCase):
+    """A temporary folder with a small model and an input for it; the one-line error check."""
+
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = pathlib.Path(self.tmp.name)
@@ -48,10 +51,6 @@ class CliErrorTest(unittest.TestCase):
         np.save(path, array)
         return path
 
-    def run_missile(self, *args):
-        return subprocess.run([MISSILE, "run", *map(str, args), "--backend", "cpu"], capture_output=True, text=True,
-                              timeout=120)
-
     def assert_fails_with(self, result, *fragments):
         self.assertNotEqual(result.returncode, 0, result.stdout)
         self.assertLess(result.returncode, 128, "killed by a signal: " + result.stderr)
@@ -60,6 +59,12 @@ class CliErrorTest(unittest.TestCase):
         self.assertTrue(lines[0].startswith("missile: error: "), lines[0])
         for fragment in fragments:
             self.assertIn(fragment, lines[0])
+
+
+class CliErrorTest(CliTestBase):
+    def run_missile(self, *args):
+        return subprocess.run([MISSILE, "run", *map(str, args), "--backend", "cpu"], capture_output=True, text=True,
+                              timeout=120)
 
     def test_valid_model_runs(self):
         result = self.run_missile(self.model, "--input", f"x={self.x}", "--output-dir", self.dir / "out")
@@ -154,6 +159,56 @@ class CliErrorTest(unittest.TestCase):
         model.graph.initializer[0].CopyFrom(numpy_helper.from_array(np.ones((4, 5, 3, 3), np.float32), "weight"))
         result = self.run_missile(self.save(model, "inconsistent.onnx"), "--input", f"x={self.x}")
         self.assert_fails_with(result, "features.conv", "Conv")
+
+
+class SchedulingCliTest(CliTestBase):
+    """`missile profile` and `missile simulate`: a profile made from a model feeds the simulator."""
+
+    def missile(self, *args):
+        return subprocess.run([MISSILE, *map(str, args)], capture_output=True, text=True, timeout=120)
+
+    def profile(self):
+        path = self.dir / "profile.json"
+        result = self.missile("profile", "--synthesize", self.model, "--name", "conv", "--out", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return path
+
+    def test_synthesized_profile_says_where_its_numbers_come_from(self):
+        import json
+        profile = json.loads(self.profile().read_text())
+        self.assertEqual(profile["source"], "synthesized-roofline")
+        self.assertEqual(profile["model"], "conv")
+        self.assertEqual(len(profile["kernels"]), 1)
+        self.assertEqual(len(profile["kernels"][0]["duration_us"]), 17)
+
+    def test_measuring_needs_the_gpu(self):
+        self.assert_fails_with(self.missile("profile", self.model), "--synthesize")
+
+    def test_simulate_runs_on_synthesized_profiles(self):
+        path = self.profile()
+        result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--policy", "all",
+                              "--seconds", "0.3", "--warmup", "0.1", "--rate", "500")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for row in ["LS alone", "BE alone", "temporal", "shared", "priority", "static", "orion", "missile"]:
+            self.assertIn(f"| {row} |", result.stdout)
+
+    def test_unknown_policy(self):
+        path = self.profile()
+        result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--policy", "fifo")
+        self.assert_fails_with(result, "unknown scheduling policy 'fifo'", "missile")
+
+    def test_missing_profile(self):
+        result = self.missile("simulate", "--ls-profile", self.dir / "none.json", "--be-profile", self.profile())
+        self.assert_fails_with(result, "none.json")
+
+    def test_bad_sm_bounds(self):
+        path = self.profile()
+        result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--ls-groups", "4:2")
+        self.assert_fails_with(result, "--ls-groups", "MIN:MAX")
+
+    def test_profile_that_is_not_one(self):
+        result = self.missile("simulate", "--ls-profile", self.x, "--be-profile", self.x)
+        self.assert_fails_with(result, "not valid JSON")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+#include "sched/compute_scheduler.h"
+
+namespace missile::sched {
+
+ComputeScheduler::ComputeScheduler(const GpuLayout& layout, std::unique_ptr<SchedulingPolicy> policy,
+                                   KernelLauncher& launcher, const pcie::Clock& clock)
+    : layout_(layout), policy_(std::move(policy)), launcher_(launcher), clock_(clock) {}
+
+Result<TenantId> ComputeScheduler::AddTenant(const TenantConfig& config,
+                                             std::shared_ptr<const ModelProfile> model) {
+  MISSILE_RETURN_IF_ERROR(config.Validate());
+  if (model == nullptr) return Error(ErrorCode::kInvalidArgument, "tenant '{}' has no model", config.name);
+  MISSILE_RETURN_IF_ERROR(model->Validate());
+  if (model->layout.groups() != layout_.groups()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "tenant '{}': profile of '{}' has durations for {} SM groups, this GPU has {}", config.name,
+                 model->model, model->layout.groups(), layout_.groups());
+  }
+  std::lock_guard lock(mutex_);
+  const TenantId id = static_cast<TenantId>(tenants_.size());
+  tenants_.push_back(std::make_unique<Tenant>(id, config, std::move(model)));
+  return id;
+}
+
+Status ComputeScheduler::Submit(TenantId tenant, RequestId request, RequestCallback on_done) {
+  std::lock_guard lock(mutex_);
+  Tenant* entry = Find(tenant);
+  if (entry == nullptr) return Error(ErrorCode::kNotFound, "unknown tenant {}", tenant);
+  if (entry->HasRequest(request)) {
+    return Error(ErrorCode::kInvalidArgument, "tenant {}: request {} is already queued", tenant, request);
+  }
+  entry->Enqueue(request, next_arrival_++, clock_.Now(), std::move(on_done));
+  Pump();
+  return Status::Ok();
+}
+
+void ComputeScheduler::OnKernelDone(const KernelLaunch& launch, const Status& status) {
+  std::vector<Completion> completions;
+  {
+    std::lock_guard lock(mutex_);
+    Tenant* entry = Find(launch.tenant);
+    if (entry == nullptr) return;  // cannot happen: tenants are never removed
+    if (auto done = entry->Complete(status)) completions.push_back(std::move(*done));
+    Pump();
+  }
+  RunCallbacks(completions, status);
+}
+
+void ComputeScheduler::RunCallbacks(std::vector<Completion>& completions, const Status& status_for_all) {
+  for (auto& [request, on_done] : completions) {
+    if (on_done) on_done(request, status_for_all);
+  }
+}
+
+void ComputeScheduler::Pump() {
+  const SchedulerView view = BuildView();
+  bool any_ready = false;
+  for (const TenantView& t : view.tenants) any_ready |= t.ready();
+  if (!any_ready) return;
+  for (const KernelDecision& decision : policy_->Decide(view)) {
+    if (decision.action != Action::kLaunch) continue;
+    Tenant* entry = Find(decision.tenant);
+    const bool valid = entry != nullptr && entry->ready() && !decision.partition.empty() &&
+                       decision.partition.begin >= 0 && decision.partition.end <= layout_.groups() &&
+                       decision.stream_priority >= kLowestStreamPriority &&
+                       decision.stream_priority <= kHighestStreamPriority;
+    if (!valid) {
+      ++invalid_decisions_;
+      continue;
+    }
+    launcher_.Launch(entry->Launch(decision.partition, decision.stream_priority), *this);
+  }
+}
+
+SchedulerView ComputeScheduler::BuildView() const {
+  SchedulerView view;
+  view.layout = layout_;
+  view.tenants.reserve(tenants_.size());
+  for (const auto& tenant : tenants_) view.tenants.push_back(tenant->View());
+  return view;
+}
+
+Tenant* ComputeScheduler::Find(TenantId tenant) {
+  return tenant < tenants_.size() ? tenants_[tenant].get() : nullptr;
+}
+
+const Tenant* ComputeScheduler::Find(TenantId tenant) const {
+  return tenant < tenants_.size() ? tenants_[tenant].get() : nullptr;
+}
+
+TenantStats ComputeScheduler::StatsOf(TenantId tenant) const {
+  std::lock_guard lock(mutex_);
+  const Tenant* entry = Find(tenant);
+  return entry != nullptr ? entry->stats() : TenantStats{};
+}
+
+uint64_t ComputeScheduler::invalid_decisions() const {
+  std::lock_guard lock(mutex_);
+  return invalid_decisions_;
+}
+
+}  // namespace missile::sched

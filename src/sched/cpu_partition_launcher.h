@@ -1,0 +1,91 @@
+// The CPU device's stand-in for SM partitions, so that the compute scheduler, its policies and the executor
+// run end to end in CI on real models (the kernels are the CPU backend's, the results real).
+//
+// What it emulates, and how (it is a functional device, not a performance model):
+// - Streams: one worker thread per tenant runs that tenant's kernels in launch order.
+// - The SMs: the CPU computes one kernel at a time (each kernel already uses every core). Tenants waiting to
+//   compute are served by stream priority, then in the order they asked: the block scheduler's rule.
+// - Partitions: a kernel launched into a partition of s of the GPU's S SMs holds its completion for
+//   (S / s - 1) times its compute time after computing, without holding the CPU: a smaller partition finishes
+//   later, as if the kernel scaled linearly with SMs, and other tenants compute meanwhile, as they would on
+//   the other SMs. (Disable with stretch_time = false.)
+// Request data: inputs are bound (copied into the executable's arena) when step 0 launches, outputs read back
+// when the last step completes; each tenant owns its executable, so a tenant's requests run one at a time.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/tensor.h"
+#include "runtime/cpu_executable.h"
+#include "sched/kernel_launcher.h"
+#include "sched/sm_layout.h"
+
+namespace missile::sched {
+
+class CpuPartitionLauncher final : public KernelLauncher {
+ public:
+  explicit CpuPartitionLauncher(const GpuLayout& layout, bool stretch_time = true);
+  // Runs the kernels already launched, then stops. Their listeners must still be alive.
+  ~CpuPartitionLauncher() override;
+  CpuPartitionLauncher(const CpuPartitionLauncher&) = delete;
+  CpuPartitionLauncher& operator=(const CpuPartitionLauncher&) = delete;
+
+  // The executable runs `tenant`'s kernels; it must outlive the launcher and have one step per kernel of the
+  // tenant's profile.
+  Status AddModel(TenantId tenant, runtime::CpuExecutable& executable);
+  // The request's inputs in graph-input order, validated by the caller; set before the request is submitted.
+  Status SetInputs(TenantId tenant, RequestId request, std::vector<Tensor> inputs);
+  // The request's outputs, once its last kernel has completed.
+  Result<std::vector<Tensor>> TakeOutputs(TenantId tenant, RequestId request);
+
+  void Launch(const KernelLaunch& launch, KernelListener& listener) override;
+
+  // (tenant, step) in the order kernels got the CPU: what tests check priorities against.
+  std::vector<std::pair<TenantId, size_t>> ComputeOrder() const;
+
+ private:
+  // Who computes next: the highest stream priority, then the earliest to ask.
+  class PriorityGate {
+   public:
+    void Acquire(int priority);
+    void Release();
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::map<std::pair<int, uint64_t>, bool> waiting_;  // (-priority, ticket)
+    uint64_t next_ticket_ = 0;
+    bool busy_ = false;
+  };
+
+  struct Stream {
+    runtime::CpuExecutable* executable = nullptr;
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<std::pair<KernelLaunch, KernelListener*>> queue;
+    std::map<RequestId, std::vector<Tensor>> inputs;
+    std::map<RequestId, std::vector<Tensor>> outputs;
+    bool stopping = false;
+    std::thread worker;
+  };
+
+  Stream& StreamOf(TenantId tenant);  // created on first use
+  void Work(Stream& stream);
+  Status Compute(Stream& stream, const KernelLaunch& launch);
+
+  const GpuLayout layout_;
+  const bool stretch_time_;
+  PriorityGate gate_;
+  std::mutex streams_mutex_;
+  std::map<TenantId, std::unique_ptr<Stream>> streams_;
+  mutable std::mutex order_mutex_;
+  std::vector<std::pair<TenantId, size_t>> compute_order_;
+};
+
+}  // namespace missile::sched

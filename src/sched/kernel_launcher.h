@@ -1,0 +1,44 @@
+// The seam between the compute scheduler and a device: "run step i of request r into partition p at stream
+// priority q", completion reported back. The CUDA device implements it with green-context streams, the CPU
+// device with worker threads (cpu_partition_launcher.h), the simulator with a timing model (sim/).
+#pragma once
+
+#include <cstddef>
+
+#include "core/status.h"
+#include "sched/kernel_profile.h"
+#include "sched/scheduler_view.h"
+
+namespace missile::sched {
+
+struct KernelLaunch {
+  TenantId tenant = 0;
+  RequestId request = 0;
+  size_t step = 0;        // index into the model's plan (and its profile's kernels)
+  size_t step_count = 0;  // steps in the model: step_count - 1 is the request's last
+  GroupRange partition;
+  int stream_priority = kLowestStreamPriority;
+  const KernelProfile* kernel = nullptr;  // the step's profile (timing models use it)
+
+  bool first() const { return step == 0; }
+  bool last() const { return step + 1 == step_count; }
+};
+
+class KernelListener {
+ public:
+  // Exactly once per launch, possibly on another thread, never from inside Launch().
+  virtual void OnKernelDone(const KernelLaunch& launch, const Status& status) = 0;
+
+ protected:
+  ~KernelListener() = default;
+};
+
+class KernelLauncher {
+ public:
+  virtual ~KernelLauncher() = default;
+  // Starts the kernel and returns without waiting; it runs after every kernel this tenant launched before
+  // it (one stream per tenant). Errors come back through the listener.
+  virtual void Launch(const KernelLaunch& launch, KernelListener& listener) = 0;
+};
+
+}  // namespace missile::sched

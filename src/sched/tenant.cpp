@@ -1,0 +1,74 @@
+#include "sched/tenant.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace missile::sched {
+
+Status TenantConfig::Validate() const {
+  if (bounds.min_groups < 0 || bounds.max_groups < 1 || bounds.min_groups > bounds.max_groups) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "tenant '{}': SM bounds must satisfy 0 <= min <= max and max >= 1 (got [{}, {}] groups)",
+                 name, bounds.min_groups, bounds.max_groups);
+  }
+  return Status::Ok();
+}
+
+bool Tenant::HasRequest(RequestId request) const {
+  return std::any_of(queue_.begin(), queue_.end(), [&](const Request& r) { return r.id == request; });
+}
+
+void Tenant::Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done) {
+  queue_.push_back({request, arrival, submitted_at, std::move(on_done)});
+  ++stats_.submitted;
+}
+
+KernelLaunch Tenant::Launch(const GroupRange& partition, int stream_priority) {
+  assert(!queue_.empty() && !running_.has_value());
+  KernelLaunch launch;
+  launch.tenant = id_;
+  launch.request = queue_.front().id;
+  launch.step = next_step_;
+  launch.step_count = model_->kernels.size();
+  launch.partition = partition;
+  launch.stream_priority = stream_priority;
+  launch.kernel = &model_->kernels[next_step_];
+  running_ = RunningKernel{launch.kernel, partition, stream_priority};
+  ++next_step_;
+  ++stats_.kernels_launched;
+  return launch;
+}
+
+std::optional<std::pair<RequestId, RequestCallback>> Tenant::Complete(const Status& status) {
+  assert(!queue_.empty() && running_.has_value());
+  running_.reset();
+  if (status.ok() && next_step_ < model_->kernels.size()) return std::nullopt;
+  Request done = std::move(queue_.front());
+  queue_.pop_front();
+  next_step_ = 0;
+  ++(status.ok() ? stats_.completed : stats_.failed);
+  return std::make_pair(done.id, std::move(done.on_done));
+}
+
+TenantView Tenant::View() const {
+  TenantView view;
+  view.id = id_;
+  view.cls = config_.cls;
+  view.bounds = config_.bounds;
+  view.priority = config_.priority;
+  view.running = running_;
+  view.queued_requests = queue_.size();
+  view.kernels = model_->kernels;
+  if (!queue_.empty()) {
+    const std::vector<KernelProfile>& kernels = model_->kernels;
+    view.head_arrival = queue_.front().arrival;
+    view.request_started = next_step_ > 0;
+    // The kernel in flight is step next_step_ - 1; otherwise next_step_ is about to go.
+    const size_t from = running_.has_value() ? next_step_ - 1 : next_step_;
+    view.upcoming = std::span<const KernelProfile>(kernels).subspan(from);
+    if (!running_.has_value()) view.next = &kernels[next_step_];
+  }
+  return view;
+}
+
+}  // namespace missile::sched

@@ -1,0 +1,80 @@
+// A tenant as the compute scheduler keeps it: a model instance (the kernel sequence every request runs, with
+// its profile), a class, SM bounds, a priority, and a queue of requests. A tenant runs one kernel at a time,
+// in order: request after request, step after step. It decides nothing; the policy does.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "pcie/transfer_types.h"
+#include "sched/kernel_launcher.h"
+#include "sched/kernel_profile.h"
+#include "sched/scheduler_view.h"
+
+namespace missile::sched {
+
+using pcie::Nanos;
+
+struct TenantConfig {
+  std::string name;
+  TenantClass cls = TenantClass::kBestEffort;
+  SmBounds bounds;
+  int priority = 0;  // among tenants of one class: higher is more urgent
+
+  Status Validate() const;
+};
+
+// Runs once per request with its outcome.
+using RequestCallback = std::function<void(RequestId, const Status&)>;
+
+struct TenantStats {
+  uint64_t submitted = 0;
+  uint64_t completed = 0;
+  uint64_t failed = 0;
+  uint64_t kernels_launched = 0;
+};
+
+class Tenant {
+ public:
+  Tenant(TenantId id, TenantConfig config, std::shared_ptr<const ModelProfile> model)
+      : id_(id), config_(std::move(config)), model_(std::move(model)) {}
+
+  TenantId id() const { return id_; }
+  const TenantConfig& config() const { return config_; }
+  const ModelProfile& model() const { return *model_; }
+  const TenantStats& stats() const { return stats_; }
+  bool HasRequest(RequestId request) const;
+  // Has a request whose next step can launch (nothing of its own in flight).
+  bool ready() const { return !queue_.empty() && !running_.has_value(); }
+
+  void Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done);
+  // The launch of the head request's next step into `partition`; the tenant then waits for its completion.
+  KernelLaunch Launch(const GroupRange& partition, int stream_priority);
+  // The kernel in flight finished. Returns the callback to run (with the request id) when that ended the
+  // request: its last step, or a failure, which drops the request's remaining steps.
+  std::optional<std::pair<RequestId, RequestCallback>> Complete(const Status& status);
+
+  TenantView View() const;
+
+ private:
+  struct Request {
+    RequestId id = 0;
+    uint64_t arrival = 0;
+    Nanos submitted_at{0};
+    RequestCallback on_done;
+  };
+
+  TenantId id_;
+  TenantConfig config_;
+  std::shared_ptr<const ModelProfile> model_;
+  std::deque<Request> queue_;  // the head is the request in progress
+  size_t next_step_ = 0;       // of the head request
+  std::optional<RunningKernel> running_;
+  TenantStats stats_;
+};
+
+}  // namespace missile::sched
