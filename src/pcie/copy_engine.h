@@ -1,6 +1,7 @@
 // The mechanism under the transfer scheduler: something that copies one chunk at a time between host and
 // device memory. Implementations: a modelled engine on a virtual clock (tests, simulator), a host memcpy
-// engine (integrity tests on the CPU), and later a CUDA engine (cudaMemcpyAsync on one stream per direction).
+// engine (integrity tests on the CPU), and the CUDA engine (cuda/cuda_copy_engine.h: cudaMemcpyAsync on one
+// stream per direction).
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,6 @@
-// Where staging buffers come from. On the CPU: aligned host memory. The CUDA backend will add an allocator of
-// pinned (page-locked) memory (cudaHostAlloc), which DMA can read without the driver's own staging copy.
+// Where staging buffers come from. On the CPU: aligned host memory. On the GPU: pinned (page-locked) memory
+// from cudaHostAlloc (cuda/pinned_host_allocator.h), which DMA can read without the driver's own staging
+// copy.
 #pragma once
 
 #include <cstddef>

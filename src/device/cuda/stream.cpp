@@ -32,10 +32,11 @@ Status Stream::Synchronize() const {
   return Status();
 }
 
-Result<Event> Event::Create(bool timing) {
+Result<Event> Event::Create(bool timing, bool blocking_sync) {
   Event event;
-  MISSILE_CUDA_RETURN_IF_ERROR(
-      cudaEventCreateWithFlags(&event.event_, timing ? cudaEventDefault : cudaEventDisableTiming));
+  const unsigned flags =
+      (timing ? cudaEventDefault : cudaEventDisableTiming) | (blocking_sync ? cudaEventBlockingSync : 0u);
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(&event.event_, flags));
   return event;
 }
 

@@ -29,8 +29,9 @@ class Stream {
 class Event {
  public:
   Event() = default;
-  // `timing` events can measure elapsed time; others are cheaper and serve only ordering.
-  static Result<Event> Create(bool timing = false);
+  // `timing` events can measure elapsed time; others are cheaper and serve only ordering. A `blocking_sync`
+  // event makes Synchronize() put the calling thread to sleep until it completes instead of spinning.
+  static Result<Event> Create(bool timing = false, bool blocking_sync = false);
   Event(Event&& other) noexcept;
   Event& operator=(Event&& other) noexcept;
   ~Event();
