@@ -8,6 +8,8 @@ int main(int argc, char** argv) {
       missile::cli::AddRunCommand(app),
       missile::cli::AddInspectCommand(app),
       missile::cli::AddDevicesCommand(app),
+      missile::cli::AddServeCommand(app),
+      missile::cli::AddBenchCommand(app),
   };
   CLI11_PARSE(app, argc, argv);
   for (const auto& command : commands) {
