@@ -56,11 +56,21 @@ HttpServer::HttpServer(InferenceService& service, const HttpConfig& config)
         message = fmt::format("no route for {} {}", req.method, req.path);
         break;
       case 413:
-        message = fmt::format("request body is larger than the server's limit of {} (server.max_body_bytes)",
-                              memory::FormatBytes(config_.max_body_bytes));
+        // httplib parses application/x-www-form-urlencoded bodies (curl -d's default type) and caps them at
+        // 8 KiB whatever the body limit: say so, or the limit in the message would look wrong.
+        if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
+            req.get_header_value<uint64_t>("Content-Length") <= config_.max_body_bytes) {
+          message = "form-encoded bodies are limited to 8 KiB: send the request as application/json or "
+                    "application/octet-stream (curl: -H 'Content-Type: application/json')";
+        } else {
+          message = fmt::format("request body is larger than the server's limit of {} (server.max_body_bytes)",
+                                memory::FormatBytes(config_.max_body_bytes));
+        }
         break;
       case 400:
-        message = "malformed HTTP request";
+        message = req.method == "POST" && !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")
+                      ? "a POST needs a Content-Length header, 0 for no body (curl: -d '')"
+                      : "malformed HTTP request";
         break;
       default:
         message = fmt::format("HTTP error {}", res.status);
