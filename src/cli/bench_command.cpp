@@ -35,6 +35,8 @@ struct BenchOptions {
   std::string trace_unit = "ms";
   std::string disb;
   std::vector<std::string> model_map;
+  bool model_per_task = false;
+  bool trace_only = false;
   double time_scale = 1.0;
   int be_concurrency = 1;
   double duration = 0;
@@ -75,6 +77,8 @@ Result<loadgen::Workload> BuildWorkload(const BenchOptions& options) {
       }
       disb.model_map[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
+    disb.model_per_task = options.model_per_task;
+    disb.trace_tasks_only = options.trace_only;
     disb.time_scale = options.time_scale;
     disb.be_concurrency = options.be_concurrency;
     disb.max_outstanding = options.max_outstanding;
@@ -138,6 +142,7 @@ json OptionsJson(const BenchOptions& o) {
           {"model", o.model},       {"closed", o.closed},
           {"poisson", o.poisson},   {"trace", o.trace},
           {"disb", o.disb},         {"map", o.model_map},
+          {"model_per_task", o.model_per_task}, {"trace_only", o.trace_only},
           {"time_scale", o.time_scale}, {"be_concurrency", o.be_concurrency},
           {"duration", o.duration}, {"warmup", o.warmup},
           {"binary_tensors", !o.json_tensors}, {"seed", o.seed}};
@@ -225,7 +230,10 @@ Command AddBenchCommand(CLI::App& app) {
   bench->add_option("--trace", o->trace, "replay a file of timestamps, one per line");
   bench->add_option("--trace-unit", o->trace_unit, "unit of --trace timestamps: s, ms or us")->capture_default_str();
   bench->add_option("--disb", o->disb, "replay a DISB workload (e.g. ../shared/data/disb-real-trace.json)");
-  bench->add_option("--map", o->model_map, "TRACE_MODEL=SERVED_MODEL for --disb, once per model");
+  bench->add_option("--map", o->model_map, "--disb: TASK_ID=MODEL or TRACE_MODEL=MODEL, as often as needed");
+  bench->add_flag("--model-per-task", o->model_per_task,
+                  "--disb: send each task to the model named after its id (each task its own tenant)");
+  bench->add_flag("--trace-only", o->trace_only, "--disb: leave the continuous (best-effort) tasks out");
   bench->add_option("--time-scale", o->time_scale, "multiply trace offsets by this (2: half the rate)")
       ->capture_default_str();
   bench->add_option("--be-concurrency", o->be_concurrency, "--disb: requests outstanding per continuous task")

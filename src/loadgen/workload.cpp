@@ -160,10 +160,16 @@ Result<Workload> WorkloadFromDisb(const DisbTrace& trace, const DisbOptions& opt
   workload.duration_s = trace.duration_s * options.time_scale;
   double last_arrival = 0;
   for (const DisbTask& task : trace.tasks) {
+    if (task.continuous && options.trace_tasks_only) continue;
     StreamSpec stream;
     stream.name = task.id;
-    auto mapped = options.model_map.find(task.model_name);
-    stream.model = mapped != options.model_map.end() ? mapped->second : task.model_name;
+    if (auto by_id = options.model_map.find(task.id); by_id != options.model_map.end()) {
+      stream.model = by_id->second;
+    } else if (auto by_model = options.model_map.find(task.model_name); by_model != options.model_map.end()) {
+      stream.model = by_model->second;
+    } else {
+      stream.model = options.model_per_task ? task.id : task.model_name;
+    }
     stream.max_outstanding = options.max_outstanding;
     if (task.continuous) {
       stream.pattern.kind = ArrivalPattern::Kind::kClosedLoop;

@@ -51,11 +51,13 @@ Result<Workload> ParseWorkload(std::string_view json_text, const std::filesystem
 Result<Workload> LoadWorkload(const std::string& path);
 
 // The DISB workload: each trace task becomes a trace stream, each continuous task a closed loop with
-// `be_concurrency` outstanding. Model names go through `model_map` (trace name -> served name; names absent
-// from the map are used as they are). time_scale multiplies every offset and the duration (2: half the
-// rate over twice the time).
+// `be_concurrency` outstanding. A task's served model is, in order: model_map[task id], model_map[trace model
+// name], the task id itself when model_per_task (so each task can be its own tenant), else the trace's model
+// name. time_scale multiplies every offset and the duration (2: half the rate over twice the time).
 struct DisbOptions {
   std::map<std::string, std::string> model_map;
+  bool model_per_task = false;
+  bool trace_tasks_only = false;  // leave the continuous (closed-loop) tasks out: the LS-alone baseline
   double time_scale = 1.0;
   int be_concurrency = 1;
   int max_outstanding = 64;

@@ -195,6 +195,17 @@ TEST(WorkloadTest, DisbBecomesTraceAndClosedLoopStreamsWithMappedModelsAndScaled
   EXPECT_EQ(workload->streams[2].model, "distilbert");  // unmapped names pass through
   // The run covers the scaled "time" and every arrival (DISB's time is rounded down).
   EXPECT_DOUBLE_EQ(workload->duration_s, 19.7);
+
+  // One model per task (each task its own tenant), a task id mapped on its own, the closed loops left out.
+  options = {};
+  options.model_per_task = true;
+  options.model_map = {{"b_rt", "bert"}};
+  options.trace_tasks_only = true;
+  workload = WorkloadFromDisb(trace, options);
+  ASSERT_TRUE(workload.ok()) << workload.status().message();
+  ASSERT_EQ(workload->streams.size(), 2u);
+  EXPECT_EQ(workload->streams[0].model, "a_rt");
+  EXPECT_EQ(workload->streams[1].model, "bert");
 }
 
 TEST(HttpUrlTest, ParsesHostAndPort) {
