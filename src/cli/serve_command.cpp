@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "server/blas_threads.h"
 #include "server/http_server.h"
 #include "server/shutdown_signal.h"
 
@@ -45,6 +46,9 @@ int Serve(const ServeOptions& options) {
         "missile serve: note: the compute scheduler is not part of this build yet; each tenant runs on its own "
         "worker (the 'shared' behaviour) whatever the policy\n");
   }
+  const int blas_threads =
+      server::ConfigureBlasThreads(effective.blas_threads, static_cast<int>(effective.tenants.size()));
+  std::cout << fmt::format("missile serve: {} thread{} per BLAS call\n", blas_threads, blas_threads == 1 ? "" : "s");
   std::cout.flush();
   if (Status loaded = (*service)->LoadStartupModels(); !loaded.ok()) return ReportError(loaded);
   for (const server::ModelConfig& model : effective.models) {

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace missile::loadgen {
@@ -22,7 +23,6 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 struct StreamState {
   const StreamSpec* spec = nullptr;
   std::vector<std::unique_ptr<InferenceClient>> clients;
-  std::atomic<size_t> next_arrival{0};
   std::atomic<uint64_t> ok{0};
   std::atomic<uint64_t> failed{0};
   std::mutex mutex;  // guards the merged results below
@@ -64,21 +64,86 @@ void ClosedLoopWorker(StreamState& state, InferenceClient& client, Clock::time_p
   record.MergeInto(state);
 }
 
-void OpenLoopWorker(StreamState& state, InferenceClient& client, Clock::time_point start, double duration_s) {
-  WorkerRecord record;
-  const std::vector<double>& arrivals = state.spec->pattern.arrivals_s;
-  for (;;) {
-    const size_t index = state.next_arrival.fetch_add(1);
-    // Arrivals are sorted: the first one past the run's end ends the stream.
-    if (index >= arrivals.size() || arrivals[index] >= duration_s) break;
-    const Clock::time_point scheduled =
-        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(arrivals[index]));
-    std::this_thread::sleep_until(scheduled);
-    CallResult result = client.Infer();
-    record.Add(arrivals[index], Seconds(Clock::now() - scheduled), std::move(result), state);
-  }
-  record.MergeInto(state);
+Clock::time_point At(Clock::time_point start, double offset_s) {
+  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(offset_s));
 }
+
+// An open-loop stream: a dispatcher hands each arrival, at its time, to the idle sender used most recently.
+// Reusing the warmest senders first keeps the connections in use as few as the concurrency needs (a server
+// with a thread per connection then serves them all); the others never connect.
+class OpenLoopStream {
+ public:
+  OpenLoopStream(StreamState& state, Clock::time_point start, double duration_s)
+      : state_(state), start_(start), duration_s_(duration_s) {
+    for (auto& client : state.clients) senders_.push_back(std::make_unique<Sender>(client.get()));
+    for (auto it = senders_.rbegin(); it != senders_.rend(); ++it) idle_.push_back(it->get());
+  }
+
+  // Starts the senders' threads and the dispatcher's.
+  void Start(std::vector<std::thread>& threads) {
+    for (auto& sender : senders_) {
+      Sender* s = sender.get();
+      threads.emplace_back([this, s] { Send(*s); });
+    }
+    threads.emplace_back([this] { Dispatch(); });
+  }
+
+ private:
+  struct Sender {
+    explicit Sender(InferenceClient* c) : client(c) {}
+    InferenceClient* client;
+    std::optional<size_t> arrival;  // assigned, not yet sent
+    std::condition_variable wake;
+    WorkerRecord record;
+  };
+
+  void Dispatch() {
+    const std::vector<double>& arrivals = state_.spec->pattern.arrivals_s;
+    std::unique_lock lock(mutex_);
+    for (size_t index = 0; index < arrivals.size() && arrivals[index] < duration_s_; ++index) {
+      lock.unlock();
+      std::this_thread::sleep_until(At(start_, arrivals[index]));
+      lock.lock();
+      // Every sender busy: this arrival goes late, and its latency will count from its scheduled time.
+      became_idle_.wait(lock, [this] { return !idle_.empty(); });
+      Sender* sender = idle_.back();
+      idle_.pop_back();
+      sender->arrival = index;
+      sender->wake.notify_one();
+    }
+    done_ = true;
+    for (auto& sender : senders_) sender->wake.notify_one();
+  }
+
+  void Send(Sender& sender) {
+    const std::vector<double>& arrivals = state_.spec->pattern.arrivals_s;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      sender.wake.wait(lock, [&] { return sender.arrival.has_value() || done_; });
+      if (!sender.arrival) break;
+      const size_t index = *sender.arrival;
+      sender.arrival.reset();
+      lock.unlock();
+      const Clock::time_point scheduled = At(start_, arrivals[index]);
+      CallResult result = sender.client->Infer();
+      sender.record.Add(arrivals[index], Seconds(Clock::now() - scheduled), std::move(result), state_);
+      lock.lock();
+      idle_.push_back(&sender);
+      became_idle_.notify_one();
+    }
+    lock.unlock();
+    sender.record.MergeInto(state_);
+  }
+
+  StreamState& state_;
+  const Clock::time_point start_;
+  const double duration_s_;
+  std::vector<std::unique_ptr<Sender>> senders_;
+  std::mutex mutex_;
+  std::condition_variable became_idle_;
+  std::vector<Sender*> idle_;  // the most recently used last
+  bool done_ = false;
+};
 
 // Prints "[ 12/60 s] camera 1203 ok 0 err 98/s | ..." once a second until told to stop.
 class ProgressLine {
@@ -155,16 +220,17 @@ Result<RunOutcome> RunWorkload(const Workload& workload, ClientFactory& factory,
   const Clock::time_point end =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(workload.duration_s));
   std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<OpenLoopStream>> open_streams;
   for (auto& state : streams) {
+    if (state->spec->pattern.kind != ArrivalPattern::Kind::kClosedLoop) {
+      open_streams.push_back(std::make_unique<OpenLoopStream>(*state, start, workload.duration_s));
+      open_streams.back()->Start(threads);
+      continue;
+    }
     for (auto& client : state->clients) {
       StreamState* s = state.get();
       InferenceClient* c = client.get();
-      if (state->spec->pattern.kind == ArrivalPattern::Kind::kClosedLoop) {
-        threads.emplace_back([s, c, start, end] { ClosedLoopWorker(*s, *c, start, end); });
-      } else {
-        const double duration_s = workload.duration_s;
-        threads.emplace_back([s, c, start, duration_s] { OpenLoopWorker(*s, *c, start, duration_s); });
-      }
+      threads.emplace_back([s, c, start, end] { ClosedLoopWorker(*s, *c, start, end); });
     }
   }
   {

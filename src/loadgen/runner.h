@@ -1,8 +1,9 @@
 // Drives a workload: every stream at once, each on its own threads, one client (connection) per thread.
 //
 // Closed loop: `concurrency` threads, each sending its next request as soon as the last one is answered.
-// Open loop (Poisson, trace): the arrival times are fixed before the run; up to max_outstanding threads take
-// the next arrival, wait for its time and send it. A request whose thread was busy goes late, and its latency
+// Open loop (Poisson, trace): the arrival times are fixed before the run; a dispatcher hands each arrival, at
+// its time, to an idle sender (up to max_outstanding of them, the most recently used first, so only as many
+// connections open as the concurrency needs). When every sender is busy the arrival goes late, and its latency
 // counts from its scheduled time: the load generator never hides queueing by slowing down (no coordinated
 // omission).
 #pragma once

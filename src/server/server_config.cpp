@@ -64,7 +64,7 @@ Status ParseHttp(const json& object, HttpConfig& http) {
   MISSILE_RETURN_IF_ERROR(CheckObject(object, path,
                                       {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s",
                                        "keep_alive_max_requests", "read_timeout_s", "write_timeout_s",
-                                       "listen_backlog", "backend"}));
+                                       "listen_backlog", "blas_threads", "backend"}));
   MISSILE_ASSIGN_OR_RETURN(auto host, ReadString(object, path, "host"));
   if (host) {
     if (host->empty()) return Error(ErrorCode::kInvalidArgument, "server.host: empty");
@@ -187,6 +187,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::fi
   ServerConfig config;
   if (document.contains("server")) {
     MISSILE_RETURN_IF_ERROR(ParseHttp(document.at("server"), config.http));
+    MISSILE_RETURN_IF_ERROR(ReadIntInRange(document.at("server"), "server", "blas_threads", 0, 1024, config.blas_threads));
     MISSILE_ASSIGN_OR_RETURN(auto backend, ReadString(document.at("server"), "server", "backend"));
     if (backend) {
       if (*backend != "cpu" && *backend != "cuda" && *backend != "auto") {

@@ -54,6 +54,8 @@ struct HttpConfig {
 struct ServerConfig {
   HttpConfig http;
   std::string backend = "cpu";
+  // Threads per BLAS call on the CPU backend; 0: one when several tenants share the CPU (blas_threads.h).
+  int blas_threads = 0;
   SchedulingPolicy policy = SchedulingPolicy::kMissile;
   std::vector<TenantConfig> tenants;
   std::vector<ModelConfig> models;

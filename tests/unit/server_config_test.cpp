@@ -9,7 +9,7 @@ namespace {
 
 constexpr const char* kFullConfig = R"({
   "server": {"host": "0.0.0.0", "port": 9000, "http_threads": 64, "max_body_bytes": "8MiB",
-             "keep_alive_timeout_s": 3, "backend": "cpu"},
+             "keep_alive_timeout_s": 3, "backend": "cpu", "blas_threads": 2},
   "policy": "orion",
   "tenants": [
     {"name": "camera", "class": "LS", "vram_quota": "2GiB", "pcie_nice": -5, "sm_min": 16, "sm_max": 64,
@@ -31,6 +31,7 @@ TEST(ServerConfigTest, ParsesEveryField) {
   EXPECT_EQ(config->http.max_body_bytes, uint64_t{8} << 20);
   EXPECT_EQ(config->http.keep_alive_timeout_s, 3);
   EXPECT_EQ(config->backend, "cpu");
+  EXPECT_EQ(config->blas_threads, 2);
   EXPECT_EQ(config->policy, SchedulingPolicy::kOrion);
 
   ASSERT_EQ(config->tenants.size(), 2u);
