@@ -63,7 +63,8 @@ void DrawPoissonArrivals(loadgen::Workload& workload) {
 Result<loadgen::Workload> BuildWorkload(const BenchOptions& options) {
   const int sources = !options.workload.empty() + !options.disb.empty() + !options.model.empty();
   if (sources != 1) {
-    return Error(ErrorCode::kInvalidArgument, "give exactly one of --workload FILE, --disb FILE and --model NAME");
+    return Error(ErrorCode::kInvalidArgument,
+                 "give exactly one of --workload FILE, --disb FILE and --model NAME");
   }
   loadgen::Workload workload;
   if (!options.workload.empty()) {
@@ -87,7 +88,8 @@ Result<loadgen::Workload> BuildWorkload(const BenchOptions& options) {
   } else {
     const int patterns = (options.closed > 0) + (options.poisson > 0) + !options.trace.empty();
     if (patterns != 1) {
-      return Error(ErrorCode::kInvalidArgument, "--model needs exactly one of --closed N, --poisson RATE, --trace FILE");
+      return Error(ErrorCode::kInvalidArgument,
+                   "--model needs exactly one of --closed N, --poisson RATE, --trace FILE");
     }
     loadgen::StreamSpec stream;
     stream.name = options.model;
@@ -121,7 +123,8 @@ Result<loadgen::RunReport> RunOnce(const loadgen::Workload& workload, loadgen::C
                                    const BenchOptions& options) {
   std::cerr << fmt::format("missile bench: {} streams against {} for {:.0f} s\n", workload.streams.size(),
                            factory.Describe(), workload.duration_s);
-  MISSILE_ASSIGN_OR_RETURN(loadgen::RunOutcome outcome, loadgen::RunWorkload(workload, factory, {!options.quiet}));
+  MISSILE_ASSIGN_OR_RETURN(loadgen::RunOutcome outcome,
+                           loadgen::RunWorkload(workload, factory, {!options.quiet}));
   loadgen::RunReport report = loadgen::BuildReport(outcome);
   std::cout << loadgen::FormatTable(report) << std::flush;
   return report;
@@ -137,36 +140,49 @@ std::string UtcNow() {
 }
 
 json OptionsJson(const BenchOptions& o) {
-  return {{"url", o.url},           {"mode", o.mode},
-          {"config", o.config},     {"workload", o.workload},
-          {"model", o.model},       {"closed", o.closed},
-          {"poisson", o.poisson},   {"trace", o.trace},
-          {"disb", o.disb},         {"map", o.model_map},
-          {"model_per_task", o.model_per_task}, {"trace_only", o.trace_only},
-          {"time_scale", o.time_scale}, {"be_concurrency", o.be_concurrency},
-          {"duration", o.duration}, {"warmup", o.warmup},
-          {"binary_tensors", !o.json_tensors}, {"seed", o.seed}};
+  return {{"url", o.url},
+          {"mode", o.mode},
+          {"config", o.config},
+          {"workload", o.workload},
+          {"model", o.model},
+          {"closed", o.closed},
+          {"poisson", o.poisson},
+          {"trace", o.trace},
+          {"disb", o.disb},
+          {"map", o.model_map},
+          {"model_per_task", o.model_per_task},
+          {"trace_only", o.trace_only},
+          {"time_scale", o.time_scale},
+          {"be_concurrency", o.be_concurrency},
+          {"duration", o.duration},
+          {"warmup", o.warmup},
+          {"binary_tensors", !o.json_tensors},
+          {"seed", o.seed}};
 }
 
 int Bench(const BenchOptions& options) {
   signal(SIGPIPE, SIG_IGN);
   if (options.mode != "http" && options.mode != "inproc" && options.mode != "both") {
-    return ReportError(Error(ErrorCode::kInvalidArgument, "--mode '{}' is not http, inproc or both", options.mode));
+    return ReportError(
+        Error(ErrorCode::kInvalidArgument, "--mode '{}' is not http, inproc or both", options.mode));
   }
   if (options.mode != "http" && options.config.empty()) {
     return ReportError(Error(ErrorCode::kInvalidArgument,
-                             "--mode {} loads the models in-process: give the server's --config", options.mode));
+                             "--mode {} loads the models in-process: give the server's --config",
+                             options.mode));
   }
   auto workload = BuildWorkload(options);
   if (!workload.ok()) return ReportError(workload.status());
 
   json results{{"date", UtcNow()},
-               {"machine", {{"host", [] {
-                               char name[256] = {};
-                               gethostname(name, sizeof(name) - 1);
-                               return std::string(name);
-                             }()},
-                            {"cpus", std::thread::hardware_concurrency()}}},
+               {"machine",
+                {{"host",
+                  [] {
+                    char name[256] = {};
+                    gethostname(name, sizeof(name) - 1);
+                    return std::string(name);
+                  }()},
+                 {"cpus", std::thread::hardware_concurrency()}}},
                {"options", OptionsJson(options)}};
   std::optional<loadgen::RunReport> inproc;
   std::optional<loadgen::RunReport> http;
@@ -180,7 +196,8 @@ int Bench(const BenchOptions& options) {
     results["inproc"] = loadgen::ReportToJson(*inproc);
   }
   if (options.mode != "inproc") {
-    auto factory = loadgen::HttpClientFactory::Create(options.url, {!options.json_tensors, options.timeout, options.seed});
+    auto factory = loadgen::HttpClientFactory::Create(options.url,
+                                                      {!options.json_tensors, options.timeout, options.seed});
     if (!factory.ok()) return ReportError(factory.status());
     auto report = RunOnce(*workload, **factory, options);
     if (!report.ok()) return ReportError(report.status());
@@ -196,14 +213,18 @@ int Bench(const BenchOptions& options) {
     const std::filesystem::path out(options.out);
     std::error_code ec;
     std::filesystem::create_directories(out, ec);
-    if (ec) return ReportError(Error(ErrorCode::kInvalidArgument, "cannot create '{}': {}", options.out, ec.message()));
+    if (ec)
+      return ReportError(
+          Error(ErrorCode::kInvalidArgument, "cannot create '{}': {}", options.out, ec.message()));
     std::ofstream(out / "results.json") << results.dump(2) << "\n";
     std::string markdown;
     for (const auto& [name, report] : {std::pair{"inproc", &inproc}, std::pair{"http", &http}}) {
       if (!*report) continue;
-      markdown += fmt::format("### {} ({})\n\n{}\n", name, (*report)->target, loadgen::FormatMarkdown(**report));
+      markdown +=
+          fmt::format("### {} ({})\n\n{}\n", name, (*report)->target, loadgen::FormatMarkdown(**report));
       const std::string prefix = inproc && http ? std::string(name) + "-" : "";
-      Status plotted = loadgen::WritePlots(**report, out, prefix, prefix.empty() ? "" : std::string(name) + ": ");
+      Status plotted =
+          loadgen::WritePlots(**report, out, prefix, prefix.empty() ? "" : std::string(name) + ": ");
       if (!plotted.ok()) return ReportError(plotted);
     }
     std::ofstream(out / "summary.md") << markdown;
@@ -218,17 +239,20 @@ int Bench(const BenchOptions& options) {
 Command AddBenchCommand(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
   CLI::App* bench = app.add_subcommand(
-      "bench", "Load generator: closed loop, Poisson or trace replay against a server or in-process (docs/server.md)");
+      "bench",
+      "Load generator: closed loop, Poisson or trace replay against a server or in-process (docs/server.md)");
   bench->add_option("--url", o->url, "the server, http://host:port")->capture_default_str();
   bench->add_option("--mode", o->mode, "http, inproc (the engine alone) or both (prints what serving adds)")
       ->capture_default_str();
   bench->add_option("--config", o->config, "the server configuration (for --mode inproc/both: the models)");
-  bench->add_option("--workload", o->workload, "workload file (JSON): several streams, each with its pattern");
+  bench->add_option("--workload", o->workload,
+                    "workload file (JSON): several streams, each with its pattern");
   bench->add_option("--model", o->model, "one stream to this model (with --closed, --poisson or --trace)");
   bench->add_option("--closed", o->closed, "closed loop with N requests outstanding");
   bench->add_option("--poisson", o->poisson, "Poisson arrivals at RATE per second");
   bench->add_option("--trace", o->trace, "replay a file of timestamps, one per line");
-  bench->add_option("--trace-unit", o->trace_unit, "unit of --trace timestamps: s, ms or us")->capture_default_str();
+  bench->add_option("--trace-unit", o->trace_unit, "unit of --trace timestamps: s, ms or us")
+      ->capture_default_str();
   bench->add_option("--disb", o->disb, "replay a DISB workload (e.g. ../shared/data/disb-real-trace.json)");
   bench->add_option("--map", o->model_map, "--disb: TASK_ID=MODEL or TRACE_MODEL=MODEL, as often as needed");
   bench->add_flag("--model-per-task", o->model_per_task,

@@ -5,10 +5,8 @@ int main(int argc, char** argv) {
   CLI::App app{"missile: run several DNN inference tenants on one GPU with near-hardware isolation"};
   app.require_subcommand(1);
   const std::vector<missile::cli::Command> commands = {
-      missile::cli::AddRunCommand(app),
-      missile::cli::AddInspectCommand(app),
-      missile::cli::AddDevicesCommand(app),
-      missile::cli::AddServeCommand(app),
+      missile::cli::AddRunCommand(app),     missile::cli::AddInspectCommand(app),
+      missile::cli::AddDevicesCommand(app), missile::cli::AddServeCommand(app),
       missile::cli::AddBenchCommand(app),
   };
   CLI11_PARSE(app, argc, argv);

@@ -26,7 +26,8 @@ int Serve(const ServeOptions& options) {
   // A client that hangs up while its response is being written must cost that response, not the process.
   signal(SIGPIPE, SIG_IGN);
   if (options.config.empty() == options.repo.empty()) {
-    return ReportError(Error(ErrorCode::kInvalidArgument, "give exactly one of --config FILE and --repo DIR"));
+    return ReportError(
+        Error(ErrorCode::kInvalidArgument, "give exactly one of --config FILE and --repo DIR"));
   }
   auto config = options.config.empty() ? server::ConfigFromModelDirectory(options.repo)
                                        : server::LoadServerConfig(options.config);
@@ -43,12 +44,14 @@ int Serve(const ServeOptions& options) {
                            effective.models.size());
   if (effective.policy != server::SchedulingPolicy::kShared) {
     std::cout << fmt::format(
-        "missile serve: note: the compute scheduler is not part of this build yet; each tenant runs on its own "
+        "missile serve: note: the compute scheduler is not part of this build yet; each tenant runs on its "
+        "own "
         "worker (the 'shared' behaviour) whatever the policy\n");
   }
   const int blas_threads =
       server::ConfigureBlasThreads(effective.blas_threads, static_cast<int>(effective.tenants.size()));
-  std::cout << fmt::format("missile serve: {} thread{} per BLAS call\n", blas_threads, blas_threads == 1 ? "" : "s");
+  std::cout << fmt::format("missile serve: {} thread{} per BLAS call\n", blas_threads,
+                           blas_threads == 1 ? "" : "s");
   std::cout.flush();
   if (Status loaded = (*service)->LoadStartupModels(); !loaded.ok()) return ReportError(loaded);
   for (const server::ModelConfig& model : effective.models) {
@@ -71,8 +74,9 @@ int Serve(const ServeOptions& options) {
     (*service)->BeginShutdown();
     http.Stop();
   });
-  std::cout << fmt::format("missile serve: listening on http://{}:{} ({} connection threads, body limit {} B)\n",
-                           effective.http.host, *port, effective.http.threads, effective.http.max_body_bytes);
+  std::cout << fmt::format(
+      "missile serve: listening on http://{}:{} ({} connection threads, body limit {} B)\n",
+      effective.http.host, *port, effective.http.threads, effective.http.max_body_bytes);
   std::cout.flush();
   Status served = http.Serve();
   (*signal_event)->Cancel();
@@ -88,7 +92,8 @@ int Serve(const ServeOptions& options) {
 Command AddServeCommand(CLI::App& app) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* serve = app.add_subcommand(
-      "serve", "Serve models over the Open Inference Protocol (KServe v2 REST) until SIGTERM (docs/server.md)");
+      "serve",
+      "Serve models over the Open Inference Protocol (KServe v2 REST) until SIGTERM (docs/server.md)");
   serve->add_option("--config,-c", options->config, "server configuration (JSON): tenants, models, policy");
   serve->add_option("--repo", options->repo,
                     "serve every DIR/<name>.onnx and DIR/<name>/model.onnx in one tenant, without a config");

@@ -13,7 +13,8 @@ Result<json> ParseJson(std::string_view text, std::string_view what) {
     // nlohmann's message starts with "[json.exception.parse_error.101] "; the id means nothing to users.
     std::string message = error.what();
     const size_t bracket = message.find("] ");
-    if (message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) message.erase(0, bracket + 2);
+    if (message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos)
+      message.erase(0, bracket + 2);
     return Error(ErrorCode::kInvalidArgument, "{} is not valid JSON: {}", what, message);
   }
 }
@@ -23,7 +24,9 @@ std::string JsonPath(std::string_view parent, std::string_view key) {
   return fmt::format("{}.{}", parent, key);
 }
 
-std::string JsonPath(std::string_view parent, size_t index) { return fmt::format("{}[{}]", parent, index); }
+std::string JsonPath(std::string_view parent, size_t index) {
+  return fmt::format("{}[{}]", parent, index);
+}
 
 const char* JsonTypeName(const json& value) {
   switch (value.type()) {
@@ -46,7 +49,14 @@ const char* JsonTypeName(const json& value) {
   }
 }
 
-Status CheckObject(const json& value, std::string_view path, std::initializer_list<std::string_view> allowed) {
+std::string ShortJson(const json& value) {
+  if (value.is_array()) return "an array";
+  if (value.is_object()) return "an object";
+  return value.dump();
+}
+
+Status CheckObject(const json& value, std::string_view path,
+                   std::initializer_list<std::string_view> allowed) {
   const std::string where = path.empty() ? std::string("the document") : std::string(path);
   if (!value.is_object()) {
     return Error(ErrorCode::kInvalidArgument, "{}: expected an object, got {}", where, JsonTypeName(value));

@@ -33,13 +33,17 @@ Result<std::optional<int64_t>> ReadInteger(const nlohmann::json& object, std::st
                                            std::string_view key, bool required = false);
 Result<std::optional<double>> ReadNumber(const nlohmann::json& object, std::string_view path,
                                          std::string_view key, bool required = false);
-Result<std::optional<bool>> ReadBool(const nlohmann::json& object, std::string_view path, std::string_view key,
-                                     bool required = false);
+Result<std::optional<bool>> ReadBool(const nlohmann::json& object, std::string_view path,
+                                     std::string_view key, bool required = false);
 
 // Readers of required fields: kInvalidArgument "<path>.<key>: required" when absent.
 Result<std::string> RequireString(const nlohmann::json& object, std::string_view path, std::string_view key);
 Result<int64_t> RequireInteger(const nlohmann::json& object, std::string_view path, std::string_view key);
 Result<double> RequireNumber(const nlohmann::json& object, std::string_view path, std::string_view key);
+
+// A value for an error message: scalars as written, containers by their type ("an array"), so that quoting a
+// client's value can never recurse through (or print) a huge nested document.
+std::string ShortJson(const nlohmann::json& value);
 
 // The JSON type as users know it ("string", "number", "object"...), for messages.
 const char* JsonTypeName(const nlohmann::json& value);

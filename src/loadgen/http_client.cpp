@@ -15,7 +15,8 @@ using nlohmann::json;
 Result<HttpEndpoint> ParseHttpUrl(const std::string& url) {
   constexpr std::string_view kScheme = "http://";
   if (url.rfind(kScheme, 0) != 0) {
-    return Error(ErrorCode::kInvalidArgument, "URL '{}' must start with http:// (https is not supported)", url);
+    return Error(ErrorCode::kInvalidArgument, "URL '{}' must start with http:// (https is not supported)",
+                 url);
   }
   std::string_view rest = std::string_view(url).substr(kScheme.size());
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
@@ -71,7 +72,8 @@ Result<std::vector<server::TensorSignature>> FetchInputs(httplib::Client& client
   }
   std::vector<server::TensorSignature> signatures;
   for (const json& input : *inputs) {
-    if (!input.is_object() || !input.contains("name") || !input.contains("datatype") || !input.contains("shape")) {
+    if (!input.is_object() || !input.contains("name") || !input.contains("datatype") ||
+        !input.contains("shape")) {
       return Error(ErrorCode::kInvalidArgument, "model '{}': an input lacks name, datatype or shape", model);
     }
     server::TensorSignature signature;
@@ -82,7 +84,7 @@ Result<std::vector<server::TensorSignature>> FetchInputs(httplib::Client& client
     for (const json& dim : input.at("shape")) {
       if (!dim.is_number_integer() || dim.get<int64_t>() < 0) {
         return Error(ErrorCode::kInvalidArgument, "model '{}': input '{}' has a variable shape {}", model,
-                     signature.name, input.at("shape").dump());
+                     signature.name, ShortJson(input.at("shape")));
       }
       signature.shape.push_back(dim.get<int64_t>());
     }

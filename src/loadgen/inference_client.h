@@ -16,7 +16,9 @@ struct CallResult {
   std::string error_kind;  // a short key for counting: "http_400", "connection", "engine"
   std::string error_message;
 
-  static CallResult Failure(std::string kind, std::string message) { return {false, std::move(kind), std::move(message)}; }
+  static CallResult Failure(std::string kind, std::string message) {
+    return {false, std::move(kind), std::move(message)};
+  }
 };
 
 // One request slot: not thread-safe; each worker thread owns one.

@@ -7,7 +7,8 @@ namespace {
 
 class InProcessClient final : public InferenceClient {
  public:
-  explicit InProcessClient(std::shared_ptr<InProcessClientFactory::LoadedModel> model) : model_(std::move(model)) {}
+  explicit InProcessClient(std::shared_ptr<InProcessClientFactory::LoadedModel> model)
+      : model_(std::move(model)) {}
 
   CallResult Infer() override {
     auto outputs = model_->model->RunEngine(model_->inputs);

@@ -1,6 +1,6 @@
 // Load-generator requests straight into the engine, in this process: each model of a server configuration
-// loaded as the server loads it, each request a Session::Run on the calling thread. The latency it measures is
-// the engine's; the same workload over HTTP shows what the server adds on top.
+// loaded as the server loads it, each request a Session::Run on the calling thread. The latency it measures
+// is the engine's; the same workload over HTTP shows what the server adds on top.
 #pragma once
 
 #include <map>

@@ -36,16 +36,17 @@ std::vector<std::pair<double, double>> CdfPoints(std::vector<double> values, siz
   // Quantiles to draw: half the budget uniform over (0, 0.9], the rest split over the tail decades.
   std::vector<double> quantiles{1.0 / n};  // the minimum
   const size_t body = max_points / 2;
-  for (size_t i = 1; i <= body; ++i) quantiles.push_back(0.9 * static_cast<double>(i) / static_cast<double>(body));
+  for (size_t i = 1; i <= body; ++i)
+    quantiles.push_back(0.9 * static_cast<double>(i) / static_cast<double>(body));
   const size_t decades = 4;  // 0.9-0.99, 0.99-0.999, 0.999-0.9999, 0.9999-1
   const size_t per_decade = std::max<size_t>(1, (max_points - body) / decades);
   double low = 0.9;
   for (size_t d = 0; d < decades; ++d) {
     const double high = 1.0 - (1.0 - low) / 10.0;
     for (size_t i = 1; i <= per_decade; ++i) {
-      quantiles.push_back(d + 1 == decades && i == per_decade
-                              ? 1.0
-                              : low + (high - low) * static_cast<double>(i) / static_cast<double>(per_decade));
+      quantiles.push_back(d + 1 == decades && i == per_decade ? 1.0
+                                                              : low + (high - low) * static_cast<double>(i) /
+                                                                          static_cast<double>(per_decade));
     }
     low = high;
   }

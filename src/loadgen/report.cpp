@@ -29,7 +29,8 @@ RunReport BuildReport(const RunOutcome& outcome) {
     out.pattern = stream.spec.pattern.Describe();
     out.error_examples = stream.error_examples;
     std::vector<double> latencies_ms;
-    const size_t bins = static_cast<size_t>(std::ceil(std::max(outcome.wall_s, outcome.duration_s) / out.bin_s));
+    const size_t bins =
+        static_cast<size_t>(std::ceil(std::max(outcome.wall_s, outcome.duration_s) / out.bin_s));
     out.completions_per_s.assign(std::max<size_t>(bins, 1), 0.0);
     for (const Sample& sample : stream.samples) {
       if (sample.error.empty()) {
@@ -102,14 +103,16 @@ std::string ErrorsText(const StreamReport& s) {
 }  // namespace
 
 std::string FormatTable(const RunReport& report) {
-  std::string text = fmt::format("{}: {:.0f} s run, {:.0f} s warmup left out\n", report.target, report.duration_s,
-                                 report.warmup_s);
-  text += fmt::format("{:<16} {:<18} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "stream", "model",
-                      "requests", "ok", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
+  std::string text = fmt::format("{}: {:.0f} s run, {:.0f} s warmup left out\n", report.target,
+                                 report.duration_s, report.warmup_s);
+  text +=
+      fmt::format("{:<16} {:<18} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}\n", "stream", "model",
+                  "requests", "ok", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
   for (const StreamReport& s : report.streams) {
-    text += fmt::format("{:<16} {:<18} {:>8} {:>8} {:>9.1f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}  {}\n", s.name,
-                        s.model, s.requests, s.ok, s.throughput_rps, s.latency_ms.p50, s.latency_ms.p90,
-                        s.latency_ms.p99, s.latency_ms.p999, s.latency_ms.max, ErrorsText(s));
+    text +=
+        fmt::format("{:<16} {:<18} {:>8} {:>8} {:>9.1f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}  {}\n",
+                    s.name, s.model, s.requests, s.ok, s.throughput_rps, s.latency_ms.p50, s.latency_ms.p90,
+                    s.latency_ms.p99, s.latency_ms.p999, s.latency_ms.max, ErrorsText(s));
   }
   for (const StreamReport& s : report.streams) {
     for (const auto& [kind, message] : s.error_examples) {
@@ -121,12 +124,14 @@ std::string FormatTable(const RunReport& report) {
 
 std::string FormatMarkdown(const RunReport& report) {
   std::string text =
-      "| stream | model | pattern | requests | ok | errors | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n"
+      "| stream | model | pattern | requests | ok | errors | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | "
+      "max ms |\n"
       "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const StreamReport& s : report.streams) {
-    text += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n",
-                        s.name, s.model, s.pattern, s.requests, s.ok, ErrorsText(s), s.throughput_rps,
-                        s.latency_ms.p50, s.latency_ms.p90, s.latency_ms.p99, s.latency_ms.p999, s.latency_ms.max);
+    text += fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {:.1f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n", s.name,
+        s.model, s.pattern, s.requests, s.ok, ErrorsText(s), s.throughput_rps, s.latency_ms.p50,
+        s.latency_ms.p90, s.latency_ms.p99, s.latency_ms.p999, s.latency_ms.max);
   }
   return text;
 }
@@ -147,14 +152,16 @@ json OverheadToJson(const RunReport& inproc, const RunReport& http) {
 }
 
 std::string FormatOverhead(const RunReport& inproc, const RunReport& http) {
-  std::string text = fmt::format("what serving adds (HTTP minus in-process):\n{:<16} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
-                                 "stream", "inproc p50", "http p50", "+p50 us", "+p90 us", "+p99 us");
+  std::string text =
+      fmt::format("what serving adds (HTTP minus in-process):\n{:<16} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
+                  "stream", "inproc p50", "http p50", "+p50 us", "+p90 us", "+p99 us");
   for (const StreamReport& h : http.streams) {
     for (const StreamReport& i : inproc.streams) {
       if (i.name != h.name) continue;
-      text += fmt::format("{:<16} {:>9.3f} ms {:>9.3f} ms {:>12.1f} {:>12.1f} {:>12.1f}\n", h.name, i.latency_ms.p50,
-                          h.latency_ms.p50, (h.latency_ms.p50 - i.latency_ms.p50) * 1e3,
-                          (h.latency_ms.p90 - i.latency_ms.p90) * 1e3, (h.latency_ms.p99 - i.latency_ms.p99) * 1e3);
+      text += fmt::format("{:<16} {:>9.3f} ms {:>9.3f} ms {:>12.1f} {:>12.1f} {:>12.1f}\n", h.name,
+                          i.latency_ms.p50, h.latency_ms.p50, (h.latency_ms.p50 - i.latency_ms.p50) * 1e3,
+                          (h.latency_ms.p90 - i.latency_ms.p90) * 1e3,
+                          (h.latency_ms.p99 - i.latency_ms.p99) * 1e3);
     }
   }
   return text;
@@ -171,8 +178,8 @@ Status WriteText(const std::filesystem::path& path, const std::string& text) {
 
 }  // namespace
 
-Status WritePlots(const RunReport& report, const std::filesystem::path& directory, const std::string& file_prefix,
-                  const std::string& title_prefix) {
+Status WritePlots(const RunReport& report, const std::filesystem::path& directory,
+                  const std::string& file_prefix, const std::string& title_prefix) {
   std::vector<ChartSeries> cdf;
   std::vector<ChartSeries> throughput;
   for (const StreamReport& s : report.streams) {
@@ -183,10 +190,10 @@ Status WritePlots(const RunReport& report, const std::filesystem::path& director
     }
     throughput.push_back(std::move(timeline));
   }
-  MISSILE_RETURN_IF_ERROR(WriteText(
-      directory / (file_prefix + "latency-cdf.svg"),
-      RenderLineChart(cdf, {title_prefix + "latency CDF (successful requests after warmup)", "latency (ms, log scale)",
-                            "fraction of requests", true})));
+  MISSILE_RETURN_IF_ERROR(
+      WriteText(directory / (file_prefix + "latency-cdf.svg"),
+                RenderLineChart(cdf, {title_prefix + "latency CDF (successful requests after warmup)",
+                                      "latency (ms, log scale)", "fraction of requests", true})));
   return WriteText(directory / (file_prefix + "throughput.svg"),
                    RenderLineChart(throughput, {title_prefix + "throughput over time", "time since start (s)",
                                                 "responses per second", false}));

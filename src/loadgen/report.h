@@ -54,7 +54,7 @@ std::string FormatOverhead(const RunReport& inproc, const RunReport& http);
 
 // <file_prefix>latency-cdf.svg and <file_prefix>throughput.svg under `directory`; title_prefix starts each
 // chart's title.
-Status WritePlots(const RunReport& report, const std::filesystem::path& directory, const std::string& file_prefix,
-                  const std::string& title_prefix);
+Status WritePlots(const RunReport& report, const std::filesystem::path& directory,
+                  const std::string& file_prefix, const std::string& title_prefix);
 
 }  // namespace missile::loadgen

@@ -17,7 +17,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 // What one stream's threads share while the run goes on.
 struct StreamState {
@@ -52,7 +54,8 @@ struct WorkerRecord {
   }
 };
 
-void ClosedLoopWorker(StreamState& state, InferenceClient& client, Clock::time_point start, Clock::time_point end) {
+void ClosedLoopWorker(StreamState& state, InferenceClient& client, Clock::time_point start,
+                      Clock::time_point end) {
   WorkerRecord record;
   std::this_thread::sleep_until(start);
   for (;;) {

@@ -3,9 +3,9 @@
 // Closed loop: `concurrency` threads, each sending its next request as soon as the last one is answered.
 // Open loop (Poisson, trace): the arrival times are fixed before the run; a dispatcher hands each arrival, at
 // its time, to an idle sender (up to max_outstanding of them, the most recently used first, so only as many
-// connections open as the concurrency needs). When every sender is busy the arrival goes late, and its latency
-// counts from its scheduled time: the load generator never hides queueing by slowing down (no coordinated
-// omission).
+// connections open as the concurrency needs). When every sender is busy the arrival goes late, and its
+// latency counts from its scheduled time: the load generator never hides queueing by slowing down (no
+// coordinated omission).
 #pragma once
 
 #include <map>
@@ -25,8 +25,8 @@ struct Sample {
 
 struct StreamOutcome {
   StreamSpec spec;
-  std::vector<Sample> samples;                          // in start order
-  std::map<std::string, std::string> error_examples;    // the first message of each kind of error
+  std::vector<Sample> samples;                        // in start order
+  std::map<std::string, std::string> error_examples;  // the first message of each kind of error
 };
 
 struct RunOutcome {

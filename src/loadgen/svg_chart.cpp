@@ -101,8 +101,9 @@ std::string RenderLineChart(const std::vector<ChartSeries>& series, const ChartO
   y_max = std::max(y_max, y_ticks.back());
 
   const auto sx = [&](double x) {
-    const double f = options.log_x ? (std::log10(x) - std::log10(x_min)) / (std::log10(x_max) - std::log10(x_min))
-                                   : (x - x_min) / (x_max - x_min);
+    const double f = options.log_x
+                         ? (std::log10(x) - std::log10(x_min)) / (std::log10(x_max) - std::log10(x_min))
+                         : (x - x_min) / (x_max - x_min);
     return left + f * plot_w;
   };
   const auto sy = [&](double y) { return top + plot_h - (y - y_min) / (y_max - y_min) * plot_h; };
@@ -127,8 +128,8 @@ std::string RenderLineChart(const std::vector<ChartSeries>& series, const ChartO
         "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4}</text>\n",
         sx(t), top, top + plot_h, top + plot_h + 18, TickLabel(t));
   }
-  svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#333\"/>\n", left,
-                     top, plot_w, plot_h);
+  svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#333\"/>\n",
+                     left, top, plot_w, plot_h);
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", left + plot_w / 2,
                      options.height - 12.0, EscapeXml(options.x_label));
   svg += fmt::format(
@@ -146,9 +147,11 @@ std::string RenderLineChart(const std::vector<ChartSeries>& series, const ChartO
                        points);
     const double ly = top + 10 + 18.0 * static_cast<double>(i);
     svg += fmt::format(
-        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"{3}\" stroke-width=\"3\"/>"
+        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"{3}\" "
+        "stroke-width=\"3\"/>"
         "<text x=\"{4:.1f}\" y=\"{5:.1f}\">{6}</text>\n",
-        left + plot_w + 12, ly, left + plot_w + 32, color, left + plot_w + 38, ly + 4, EscapeXml(series[i].name));
+        left + plot_w + 12, ly, left + plot_w + 32, color, left + plot_w + 38, ly + 4,
+        EscapeXml(series[i].name));
   }
   svg += "</svg>\n";
   return svg;

@@ -24,8 +24,8 @@ struct ChartOptions {
 
 std::string RenderLineChart(const std::vector<ChartSeries>& series, const ChartOptions& options);
 
-// Tick positions: 1-2-5 steps over [low, high] for a linear axis (about `target` of them), powers of ten (with
-// 2 and 5 between them when the range spans few decades) for a log axis.
+// Tick positions: 1-2-5 steps over [low, high] for a linear axis (about `target` of them), powers of ten
+// (with 2 and 5 between them when the range spans few decades) for a log axis.
 std::vector<double> LinearTicks(double low, double high, int target = 6);
 std::vector<double> LogTicks(double low, double high);
 

@@ -50,13 +50,15 @@ Result<DisbTrace> ParseDisbTrace(std::string_view json_text) {
       auto arrivals = load->find("trace");
       const std::string arrivals_path = JsonPath(load_path, "trace");
       if (arrivals == load->end() || !arrivals->is_array()) {
-        return Error(ErrorCode::kInvalidArgument, "{}: required, an array of millisecond offsets", arrivals_path);
+        return Error(ErrorCode::kInvalidArgument, "{}: required, an array of millisecond offsets",
+                     arrivals_path);
       }
       double previous = 0;
       for (size_t a = 0; a < arrivals->size(); ++a) {
         const json& offset = (*arrivals)[a];
         if (!offset.is_number() || offset.get<double>() < 0) {
-          return Error(ErrorCode::kInvalidArgument, "{}: offsets must be numbers >= 0", JsonPath(arrivals_path, a));
+          return Error(ErrorCode::kInvalidArgument, "{}: offsets must be numbers >= 0",
+                       JsonPath(arrivals_path, a));
         }
         const double ms = offset.get<double>();
         if (ms < previous) {
@@ -67,8 +69,8 @@ Result<DisbTrace> ParseDisbTrace(std::string_view json_text) {
         parsed.arrivals_s.push_back(ms / 1000.0);
       }
     } else {
-      return Error(ErrorCode::kInvalidArgument, "{}.type: '{}' is neither 'trace' nor 'continuous'", load_path,
-                   type);
+      return Error(ErrorCode::kInvalidArgument, "{}.type: '{}' is neither 'trace' nor 'continuous'",
+                   load_path, type);
     }
     trace.tasks.push_back(std::move(parsed));
   }
@@ -112,9 +114,10 @@ Result<std::vector<double>> ParseTimestampLines(std::string_view text, TimeUnit 
     if (offsets.empty()) {
       first = value;
     } else if (value < previous) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "line {}: timestamp {} is earlier than the previous one ({}); timestamps must not decrease",
-                   line_number, line, previous);
+      return Error(
+          ErrorCode::kInvalidArgument,
+          "line {}: timestamp {} is earlier than the previous one ({}); timestamps must not decrease",
+          line_number, line, previous);
     }
     previous = value;
     offsets.push_back((value - first) * to_seconds);

@@ -1,8 +1,9 @@
 // Request-arrival traces the load generator replays.
 //
 // DISB (the DNN Inference Serving Benchmark, ../shared/data/README.md): {"time": seconds, "tasks": [...]},
-// each task with an "id", a "load" ({"type": "trace", "trace": [ms, ...]} for arrivals at millisecond offsets,
-// or {"type": "continuous"} for a closed-loop client) and a "client" naming the model and batch size.
+// each task with an "id", a "load" ({"type": "trace", "trace": [ms, ...]} for arrivals at millisecond
+// offsets, or {"type": "continuous"} for a closed-loop client) and a "client" naming the model and batch
+// size.
 //
 // Plain: one timestamp per line (blank lines and '#' comments skipped), non-decreasing, in seconds,
 // milliseconds or microseconds; replayed as offsets from the first, so absolute times from a log work too.
@@ -20,8 +21,8 @@ struct DisbTask {
   std::string id;
   std::string model_name;
   int batch_size = 1;
-  bool continuous = false;            // a closed-loop client rather than a trace
-  std::vector<double> arrivals_s;     // offsets from the start, seconds, non-decreasing (trace tasks)
+  bool continuous = false;         // a closed-loop client rather than a trace
+  std::vector<double> arrivals_s;  // offsets from the start, seconds, non-decreasing (trace tasks)
 };
 
 struct DisbTrace {

@@ -36,8 +36,9 @@ Status ValidateWorkload(const Workload& workload) {
     return Error(ErrorCode::kInvalidArgument, "duration must be > 0 s, got {}", workload.duration_s);
   }
   if (workload.warmup_s < 0 || workload.warmup_s >= workload.duration_s) {
-    return Error(ErrorCode::kInvalidArgument, "warmup ({} s) must be >= 0 and shorter than the duration ({} s)",
-                 workload.warmup_s, workload.duration_s);
+    return Error(ErrorCode::kInvalidArgument,
+                 "warmup ({} s) must be >= 0 and shorter than the duration ({} s)", workload.warmup_s,
+                 workload.duration_s);
   }
   if (workload.streams.empty()) return Error(ErrorCode::kInvalidArgument, "the workload has no streams");
   std::set<std::string> names;
@@ -46,18 +47,19 @@ Status ValidateWorkload(const Workload& workload) {
     if (!names.insert(stream.name).second) {
       return Error(ErrorCode::kInvalidArgument, "stream '{}' is declared twice", stream.name);
     }
-    if (stream.model.empty()) return Error(ErrorCode::kInvalidArgument, "stream '{}' has no model", stream.name);
+    if (stream.model.empty())
+      return Error(ErrorCode::kInvalidArgument, "stream '{}' has no model", stream.name);
     if (stream.max_outstanding < 1) {
       return Error(ErrorCode::kInvalidArgument, "stream '{}': max_outstanding must be >= 1", stream.name);
     }
     const ArrivalPattern& p = stream.pattern;
     if (p.kind == ArrivalPattern::Kind::kClosedLoop && (p.concurrency < 1 || p.concurrency > 4096)) {
-      return Error(ErrorCode::kInvalidArgument, "stream '{}': concurrency must be 1..4096, got {}", stream.name,
-                   p.concurrency);
+      return Error(ErrorCode::kInvalidArgument, "stream '{}': concurrency must be 1..4096, got {}",
+                   stream.name, p.concurrency);
     }
     if (p.kind == ArrivalPattern::Kind::kPoisson && !(p.rate > 0)) {
-      return Error(ErrorCode::kInvalidArgument, "stream '{}': the Poisson rate must be > 0, got {}", stream.name,
-                   p.rate);
+      return Error(ErrorCode::kInvalidArgument, "stream '{}': the Poisson rate must be > 0, got {}",
+                   stream.name, p.rate);
     }
     if (p.kind == ArrivalPattern::Kind::kTrace && p.arrivals_s.empty()) {
       return Error(ErrorCode::kInvalidArgument, "stream '{}': the trace has no arrivals", stream.name);
@@ -131,14 +133,16 @@ Result<Workload> ParseWorkload(std::string_view json_text, const std::filesystem
     if (!object.contains("pattern")) return Error(ErrorCode::kInvalidArgument, "{}.pattern: required", path);
     MISSILE_ASSIGN_OR_RETURN(stream.pattern,
                              ParsePattern(object.at("pattern"), JsonPath(path, "pattern"), base_dir, i + 1));
-    if (!stream.pattern.arrivals_s.empty()) longest_trace = std::max(longest_trace, stream.pattern.arrivals_s.back());
+    if (!stream.pattern.arrivals_s.empty())
+      longest_trace = std::max(longest_trace, stream.pattern.arrivals_s.back());
     workload.streams.push_back(std::move(stream));
   }
   // A run with only traces lasts as long as its longest trace (plus a second for the last responses).
   workload.duration_s = duration.value_or(longest_trace > 0 ? longest_trace + 1.0 : 30.0);
   for (StreamSpec& stream : workload.streams) {
     if (stream.pattern.kind == ArrivalPattern::Kind::kPoisson) {
-      stream.pattern.arrivals_s = PoissonArrivals(stream.pattern.rate, workload.duration_s, stream.pattern.seed);
+      stream.pattern.arrivals_s =
+          PoissonArrivals(stream.pattern.rate, workload.duration_s, stream.pattern.seed);
     }
   }
   MISSILE_RETURN_IF_ERROR(ValidateWorkload(workload));
@@ -178,7 +182,8 @@ Result<Workload> WorkloadFromDisb(const DisbTrace& trace, const DisbOptions& opt
       stream.pattern.kind = ArrivalPattern::Kind::kTrace;
       stream.pattern.source = fmt::format("DISB {}", task.id);
       for (double t : task.arrivals_s) stream.pattern.arrivals_s.push_back(t * options.time_scale);
-      if (!stream.pattern.arrivals_s.empty()) last_arrival = std::max(last_arrival, stream.pattern.arrivals_s.back());
+      if (!stream.pattern.arrivals_s.empty())
+        last_arrival = std::max(last_arrival, stream.pattern.arrivals_s.back());
     }
     workload.streams.push_back(std::move(stream));
   }

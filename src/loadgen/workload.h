@@ -5,7 +5,8 @@
 //   {"duration_s": 60, "warmup_s": 5,
 //    "streams": [{"name": "camera", "model": "mobilenet", "pattern": {"type": "poisson", "rate": 50}},
 //                {"name": "batch", "model": "resnet", "pattern": {"type": "closed", "concurrency": 4}},
-//                {"name": "log", "model": "bert", "pattern": {"type": "trace", "file": "t.txt", "unit": "ms"}}]}
+//                {"name": "log", "model": "bert", "pattern": {"type": "trace", "file": "t.txt", "unit":
+//                "ms"}}]}
 #pragma once
 
 #include <cstdint>
@@ -22,13 +23,13 @@ namespace missile::loadgen {
 struct ArrivalPattern {
   enum class Kind { kClosedLoop, kPoisson, kTrace };
   Kind kind = Kind::kClosedLoop;
-  int concurrency = 1;              // closed loop: requests outstanding at all times
-  double rate = 0;                  // Poisson: mean arrivals per second
-  uint64_t seed = 1;                // Poisson: the arrival sequence is a function of the seed
-  std::vector<double> arrivals_s;   // trace: offsets from the run's start
-  std::string source;               // trace: where the offsets came from, for the report
+  int concurrency = 1;             // closed loop: requests outstanding at all times
+  double rate = 0;                 // Poisson: mean arrivals per second
+  uint64_t seed = 1;               // Poisson: the arrival sequence is a function of the seed
+  std::vector<double> arrivals_s;  // trace: offsets from the run's start
+  std::string source;              // trace: where the offsets came from, for the report
 
-  std::string Describe() const;     // "closed loop, 4 outstanding", "Poisson 50/s", "trace t.txt (120 requests)"
+  std::string Describe() const;  // "closed loop, 4 outstanding", "Poisson 50/s", "trace t.txt (120 requests)"
 };
 
 struct StreamSpec {
@@ -64,7 +65,8 @@ struct DisbOptions {
 };
 Result<Workload> WorkloadFromDisb(const DisbTrace& trace, const DisbOptions& options);
 
-// Exponential inter-arrival times at `rate` per second from time 0 up to duration_s, deterministic for a seed.
+// Exponential inter-arrival times at `rate` per second from time 0 up to duration_s, deterministic for a
+// seed.
 std::vector<double> PoissonArrivals(double rate, double duration_s, uint64_t seed);
 
 // Checks names are unique and valid, patterns sensible, and warmup < duration.

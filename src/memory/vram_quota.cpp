@@ -17,7 +17,8 @@ std::string FormatBytes(uint64_t bytes) {
 Status VramQuotaLedger::AddTenant(const std::string& tenant, std::optional<uint64_t> limit_bytes) {
   std::lock_guard lock(mutex_);
   if (!accounts_.emplace(tenant, Account{limit_bytes, 0, {}}).second) {
-    return Error(ErrorCode::kInvalidArgument, "tenant '{}' is already registered for VRAM accounting", tenant);
+    return Error(ErrorCode::kInvalidArgument, "tenant '{}' is already registered for VRAM accounting",
+                 tenant);
   }
   return Status::Ok();
 }
@@ -28,8 +29,8 @@ Status VramQuotaLedger::Charge(const std::string& tenant, const std::string& hol
   if (it == accounts_.end()) return Error(ErrorCode::kNotFound, "unknown tenant '{}'", tenant);
   Account& account = it->second;
   if (account.holders.count(holder) != 0) {
-    return Error(ErrorCode::kFailedPrecondition, "{} already holds a VRAM charge of {} in tenant '{}'", holder,
-                 FormatBytes(account.holders.at(holder)), tenant);
+    return Error(ErrorCode::kFailedPrecondition, "{} already holds a VRAM charge of {} in tenant '{}'",
+                 holder, FormatBytes(account.holders.at(holder)), tenant);
   }
   if (account.limit.has_value()) {
     const uint64_t free = *account.limit - account.used;  // used never exceeds the limit

@@ -21,13 +21,14 @@ Result<double> UnitFactor(std::string_view unit) {
   const std::string u = Lower(unit);
   if (u.empty() || u == "b") return 1.0;
   static constexpr std::pair<const char*, double> kUnits[] = {
-      {"kib", 1024.0},   {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0},
-      {"kb", 1e3},       {"mb", 1e6},        {"gb", 1e9},           {"tb", 1e12},
+      {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0},
+      {"kb", 1e3},     {"mb", 1e6},        {"gb", 1e9},           {"tb", 1e12},
   };
   for (const auto& [name, factor] : kUnits) {
     if (u == name) return factor;
   }
-  return Error(ErrorCode::kInvalidArgument, "unknown unit '{}' (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)", unit);
+  return Error(ErrorCode::kInvalidArgument, "unknown unit '{}' (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)",
+               unit);
 }
 
 }  // namespace
@@ -75,8 +76,9 @@ Result<uint64_t> ByteSizeFromJson(const nlohmann::json& value, std::string_view 
     if (!bytes.ok()) return bytes.status().WithContext(std::string(path));
     return bytes;
   }
-  return Error(ErrorCode::kInvalidArgument, "{}: expected a byte size (a number or a string like \"64MiB\"), got {}",
-               path, JsonTypeName(value));
+  return Error(ErrorCode::kInvalidArgument,
+               "{}: expected a byte size (a number or a string like \"64MiB\"), got {}", path,
+               JsonTypeName(value));
 }
 
 }  // namespace missile::server

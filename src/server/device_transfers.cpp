@@ -5,7 +5,8 @@
 
 namespace missile::server {
 
-Result<std::unique_ptr<DeviceTransfers>> DeviceTransfers::CreateHostMemcpy(const pcie::TransferConfig& config) {
+Result<std::unique_ptr<DeviceTransfers>> DeviceTransfers::CreateHostMemcpy(
+    const pcie::TransferConfig& config) {
   std::unique_ptr<DeviceTransfers> transfers(new DeviceTransfers());
   transfers->to_device_engine_ = std::make_unique<pcie::HostMemcpyEngine>();
   transfers->to_host_engine_ = std::make_unique<pcie::HostMemcpyEngine>();
@@ -29,7 +30,8 @@ Status DeviceTransfers::AddTenant(pcie::TenantId tenant, const pcie::TenantParam
   return to_host_->AddTenant(tenant, params);
 }
 
-Status DeviceTransfers::Copy(pcie::Direction direction, pcie::TenantId tenant, std::span<const CopySpan> spans) {
+Status DeviceTransfers::Copy(pcie::Direction direction, pcie::TenantId tenant,
+                             std::span<const CopySpan> spans) {
   // Completions arrive on the engine's thread; the caller sleeps until the count reaches zero.
   struct Waiter {
     std::mutex mutex;

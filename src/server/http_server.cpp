@@ -47,48 +47,52 @@ HttpServer::HttpServer(InferenceService& service, const HttpConfig& config)
   });
   // Responses httplib makes itself (unknown route, body over the limit, unparsable request) get the same
   // {"error": ...} body as the service's own errors.
-  server_->set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
-                                                                        httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message;
-    switch (res.status) {
-      case 404:
-        message = fmt::format("no route for {} {}", req.method, req.path);
-        break;
-      case 413:
-        // httplib parses application/x-www-form-urlencoded bodies (curl -d's default type) and caps them at
-        // 8 KiB whatever the body limit: say so, or the limit in the message would look wrong.
-        if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
-            req.get_header_value<uint64_t>("Content-Length") <= config_.max_body_bytes) {
-          message = "form-encoded bodies are limited to 8 KiB: send the request as application/json or "
-                    "application/octet-stream (curl: -H 'Content-Type: application/json')";
-        } else {
-          message = fmt::format("request body is larger than the server's limit of {} (server.max_body_bytes)",
-                                memory::FormatBytes(config_.max_body_bytes));
+  server_->set_error_handler(
+      httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string message;
+        switch (res.status) {
+          case 404:
+            message = fmt::format("no route for {} {}", req.method, req.path);
+            break;
+          case 413:
+            // httplib parses application/x-www-form-urlencoded bodies (curl -d's default type) and caps them
+            // at 8 KiB whatever the body limit: say so, or the limit in the message would look wrong.
+            if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
+                req.get_header_value<uint64_t>("Content-Length") <= config_.max_body_bytes) {
+              message =
+                  "form-encoded bodies are limited to 8 KiB: send the request as application/json or "
+                  "application/octet-stream (curl: -H 'Content-Type: application/json')";
+            } else {
+              message =
+                  fmt::format("request body is larger than the server's limit of {} (server.max_body_bytes)",
+                              memory::FormatBytes(config_.max_body_bytes));
+            }
+            break;
+          case 400:
+            message = req.method == "POST" && !req.has_header("Content-Length") &&
+                              !req.has_header("Transfer-Encoding")
+                          ? "a POST needs a Content-Length header, 0 for no body (curl: -d '')"
+                          : "malformed HTTP request";
+            break;
+          default:
+            message = fmt::format("HTTP error {}", res.status);
+            break;
         }
-        break;
-      case 400:
-        message = req.method == "POST" && !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")
-                      ? "a POST needs a Content-Length header, 0 for no body (curl: -d '')"
-                      : "malformed HTTP request";
-        break;
-      default:
-        message = fmt::format("HTTP error {}", res.status);
-        break;
-    }
-    res.set_content(ErrorReply(res.status, message).body, "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  server_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-    std::string message = "internal error";
-    try {
-      if (error) std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      message = fmt::format("internal error: {}", e.what());
-    } catch (...) {
-    }
-    Apply(ErrorReply(500, message), res);
-  });
+        res.set_content(ErrorReply(res.status, message).body, "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
+        std::string message = "internal error";
+        try {
+          if (error) std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          message = fmt::format("internal error: {}", e.what());
+        } catch (...) {
+        }
+        Apply(ErrorReply(500, message), res);
+      });
   AddRoutes();
 }
 
@@ -96,7 +100,8 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::AddRoutes() {
   InferenceService& s = service_;
-  server_->Get("/v2/health/live", [&s](const httplib::Request&, httplib::Response& res) { Apply(s.Live(), res); });
+  server_->Get("/v2/health/live",
+               [&s](const httplib::Request&, httplib::Response& res) { Apply(s.Live(), res); });
   server_->Get("/v2/health/ready",
                [&s](const httplib::Request&, httplib::Response& res) { Apply(s.Ready(), res); });
   server_->Get(R"(/v2/?)",
@@ -119,14 +124,16 @@ void HttpServer::AddRoutes() {
   });
   server_->Post("/v2/repository/index",
                 [&s](const httplib::Request&, httplib::Response& res) { Apply(s.RepositoryIndex(), res); });
-  server_->Post(R"(/v2/repository/models/([^/]+)/load)", [&s](const httplib::Request& req, httplib::Response& res) {
-    Apply(s.RepositoryLoad(Match(req, 1)), res);
-  });
+  server_->Post(R"(/v2/repository/models/([^/]+)/load)",
+                [&s](const httplib::Request& req, httplib::Response& res) {
+                  Apply(s.RepositoryLoad(Match(req, 1)), res);
+                });
   server_->Post(R"(/v2/repository/models/([^/]+)/unload)",
                 [&s](const httplib::Request& req, httplib::Response& res) {
                   Apply(s.RepositoryUnload(Match(req, 1)), res);
                 });
-  server_->Get("/metrics", [&s](const httplib::Request&, httplib::Response& res) { Apply(s.Metrics(), res); });
+  server_->Get("/metrics",
+               [&s](const httplib::Request&, httplib::Response& res) { Apply(s.Metrics(), res); });
 }
 
 Result<int> HttpServer::Bind() {
@@ -135,8 +142,8 @@ Result<int> HttpServer::Bind() {
     port = server_->bind_to_any_port(config_.host);
     if (port < 0) return Error(ErrorCode::kUnavailable, "cannot listen on {} (any port)", config_.host);
   } else if (!server_->bind_to_port(config_.host, port)) {
-    return Error(ErrorCode::kUnavailable, "cannot listen on {}:{} (in use, or not an address of this machine)",
-                 config_.host, port);
+    return Error(ErrorCode::kUnavailable,
+                 "cannot listen on {}:{} (in use, or not an address of this machine)", config_.host, port);
   }
   // Debian's libcpp-httplib is built with an accept backlog of 5: a burst of new connections (64 clients
   // starting at once) would overflow it and wait for SYN retransmissions (1 s and more). Linux lets a

@@ -31,10 +31,11 @@ class BinaryCursor {
 
   Result<std::string_view> Take(uint64_t size, std::string_view what) {
     if (size > bytes_.size() - offset_) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "{}: binary data truncated: binary_data_size is {} bytes, but only {} bytes of binary data "
-                   "remain in the body",
-                   what, size, bytes_.size() - offset_);
+      return Error(
+          ErrorCode::kInvalidArgument,
+          "{}: binary data truncated: binary_data_size is {} bytes, but only {} bytes of binary data "
+          "remain in the body",
+          what, size, bytes_.size() - offset_);
     }
     std::string_view taken = bytes_.substr(offset_, size);
     offset_ += size;
@@ -58,11 +59,12 @@ Result<Shape> ParseTensorShape(const json& object, std::string_view what) {
   int64_t elements = 1;
   for (const json& dim : *it) {
     if (!dim.is_number_integer() || dim.get<int64_t>() < 0) {
-      return Error(ErrorCode::kInvalidArgument, "{}: 'shape' must hold integers >= 0, got {}", what, dim.dump());
+      return Error(ErrorCode::kInvalidArgument, "{}: 'shape' must hold integers >= 0, got {}", what,
+                   ShortJson(dim));
     }
     shape.push_back(dim.get<int64_t>());
     if (__builtin_mul_overflow(elements, shape.back(), &elements) || elements > (int64_t{1} << 40)) {
-      return Error(ErrorCode::kInvalidArgument, "{}: shape {} is too large", what, it->dump());
+      return Error(ErrorCode::kInvalidArgument, "{}: shape {} is too large", what, ShapeToString(shape));
     }
   }
   return shape;
@@ -115,8 +117,8 @@ Result<NamedTensor> DecodeTensor(const json& object, std::string_view what_prefi
   // Count before allocating: a short "data" array with a huge shape must not allocate the huge tensor.
   MISSILE_ASSIGN_OR_RETURN(int64_t count, CountJsonElements(object.at("data"), what));
   if (count != NumElements(shape)) {
-    return Error(ErrorCode::kInvalidArgument, "{}: 'data' has {} elements, but shape {} needs {}", what, count,
-                 ShapeToString(shape), NumElements(shape));
+    return Error(ErrorCode::kInvalidArgument, "{}: 'data' has {} elements, but shape {} needs {}", what,
+                 count, ShapeToString(shape), NumElements(shape));
   }
   Tensor tensor(*datatype, shape);
   MISSILE_RETURN_IF_ERROR(FillTensorFromJson(object.at("data"), tensor, what));
@@ -154,8 +156,10 @@ Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uin
   MISSILE_ASSIGN_OR_RETURN(auto id, ReadString(document, "request", "id"));
   request.id = id.value_or("");
   if (auto params = document.find("parameters"); params != document.end()) {
-    if (!params->is_object()) return Error(ErrorCode::kInvalidArgument, "request.parameters: must be an object");
-    MISSILE_ASSIGN_OR_RETURN(auto binary_output, ReadBool(*params, "request.parameters", "binary_data_output"));
+    if (!params->is_object())
+      return Error(ErrorCode::kInvalidArgument, "request.parameters: must be an object");
+    MISSILE_ASSIGN_OR_RETURN(auto binary_output,
+                             ReadBool(*params, "request.parameters", "binary_data_output"));
     request.binary_data_output = binary_output.value_or(false);
   }
 
@@ -184,11 +188,12 @@ Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uin
       MISSILE_ASSIGN_OR_RETURN(std::string name, RequireString(output, where, "name"));
       RequestedOutput out{name, std::nullopt};
       if (auto params = output.find("parameters"); params != output.end()) {
-        if (!params->is_object()) return Error(ErrorCode::kInvalidArgument, "{}.parameters: must be an object", where);
+        if (!params->is_object())
+          return Error(ErrorCode::kInvalidArgument, "{}.parameters: must be an object", where);
         MISSILE_ASSIGN_OR_RETURN(out.binary, ReadBool(*params, where + ".parameters", "binary_data"));
         if (params->contains("classification")) {
-          return Error(ErrorCode::kUnimplemented, "output '{}': the classification extension is not supported",
-                       name);
+          return Error(ErrorCode::kUnimplemented,
+                       "output '{}': the classification extension is not supported", name);
         }
       }
       if (!requested.insert(out.name).second) {
@@ -279,10 +284,10 @@ Result<InferResponse> DecodeInferResponse(std::string_view body, std::optional<u
   if (!document.is_object()) return Error(ErrorCode::kInvalidArgument, "the response is not a JSON object");
   if (auto error = document.find("error"); error != document.end()) {
     return Error(ErrorCode::kInvalidArgument, "the server answered with an error: {}",
-                 error->is_string() ? error->get<std::string>() : error->dump());
+                 error->is_string() ? error->get<std::string>() : ShortJson(*error));
   }
-  MISSILE_RETURN_IF_ERROR(CheckObject(document, "response", {"model_name", "model_version", "id", "parameters",
-                                                             "outputs"}));
+  MISSILE_RETURN_IF_ERROR(
+      CheckObject(document, "response", {"model_name", "model_version", "id", "parameters", "outputs"}));
   InferResponse response;
   MISSILE_ASSIGN_OR_RETURN(std::string model, RequireString(document, "response", "model_name"));
   response.model_name = model;

@@ -54,8 +54,8 @@ struct EncodedBody {
 Result<uint64_t> ParseInferenceHeaderLength(std::string_view value);
 
 // Decodes a request body. `json_length` is the header's value when it was sent. Any structural problem
-// (malformed JSON, a missing or mistyped field, an unknown datatype, element or byte counts that disagree with
-// the shape, binary data cut short or followed by stray bytes) is kInvalidArgument naming the input.
+// (malformed JSON, a missing or mistyped field, an unknown datatype, element or byte counts that disagree
+// with the shape, binary data cut short or followed by stray bytes) is kInvalidArgument naming the input.
 Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uint64_t> json_length);
 
 // Encodes a response; outputs whose flag is set go binary. `binary[i]` pairs with response.outputs[i].

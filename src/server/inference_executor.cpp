@@ -18,7 +18,9 @@ PerTenantWorkers::PerTenantWorkers(const std::map<std::string, pcie::TenantId>& 
   }
 }
 
-PerTenantWorkers::~PerTenantWorkers() { Shutdown(); }
+PerTenantWorkers::~PerTenantWorkers() {
+  Shutdown();
+}
 
 Status PerTenantWorkers::Submit(InferenceJob job) {
   std::lock_guard lock(mutex_);
@@ -70,7 +72,8 @@ void PerTenantWorkers::Work(Worker& worker) {
     const auto started = std::chrono::steady_clock::now();
     ExecutionTimes times;
     auto outputs = next.job.model->Execute(next.job.request, transfers_, worker.id, &times);
-    JobOutcome outcome{std::move(outputs), std::chrono::duration<double>(started - next.submitted).count(), times};
+    JobOutcome outcome{std::move(outputs), std::chrono::duration<double>(started - next.submitted).count(),
+                       times};
     next.job.on_done(std::move(outcome));
     next.job = {};  // drop the model reference before taking the lock again
 

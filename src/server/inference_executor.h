@@ -1,5 +1,6 @@
 // Where the server hands a validated request over to be run: the seam between the protocol (server) and the
-// decision of when and on what share of the device each tenant's work runs (the compute scheduler, src/sched).
+// decision of when and on what share of the device each tenant's work runs (the compute scheduler,
+// src/sched).
 //
 // The server only submits jobs per tenant and reads back each tenant's state; everything about ordering and
 // sharing lives behind this interface. PerTenantWorkers is the CPU backend's executor until the scheduler's

@@ -35,7 +35,9 @@ HttpReply ErrorReply(int http_status, std::string_view message) {
   return HttpReply{http_status, "application/json", json{{"error", message}}.dump(), {}};
 }
 
-HttpReply ErrorReply(const Status& status) { return ErrorReply(HttpStatusFor(status.code()), status.message()); }
+HttpReply ErrorReply(const Status& status) {
+  return ErrorReply(HttpStatusFor(status.code()), status.message());
+}
 
 namespace {
 
@@ -46,7 +48,8 @@ HttpReply JsonReply(const json& body, int status = 200) {
 json SignatureJson(const std::vector<TensorSignature>& tensors) {
   json array = json::array();
   for (const TensorSignature& tensor : tensors) {
-    array.push_back({{"name", tensor.name}, {"datatype", OipDatatypeName(tensor.dtype)}, {"shape", tensor.shape}});
+    array.push_back(
+        {{"name", tensor.name}, {"datatype", OipDatatypeName(tensor.dtype)}, {"shape", tensor.shape}});
   }
   return array;
 }
@@ -73,9 +76,9 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
   pcie::TenantId next_id = 1;
   for (const TenantConfig& tenant : service->config_.tenants) {
     MISSILE_RETURN_IF_ERROR(service->quota_.AddTenant(tenant.name, tenant.vram_quota_bytes));
-    MISSILE_ASSIGN_OR_RETURN(
-        pcie::TenantParams params,
-        pcie::TenantParams::FromNice(tenant.pcie_nice, tenant.tenant_class == TenantClass::kLatencySensitive));
+    MISSILE_ASSIGN_OR_RETURN(pcie::TenantParams params,
+                             pcie::TenantParams::FromNice(
+                                 tenant.pcie_nice, tenant.tenant_class == TenantClass::kLatencySensitive));
     MISSILE_RETURN_IF_ERROR(service->transfers_->AddTenant(next_id, params));
     service->tenant_ids_.emplace(tenant.name, next_id++);
   }
@@ -89,7 +92,9 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
   return service;
 }
 
-InferenceService::~InferenceService() { Shutdown(); }
+InferenceService::~InferenceService() {
+  Shutdown();
+}
 
 void InferenceService::Shutdown() {
   shutting_down_ = true;
@@ -104,7 +109,9 @@ Status InferenceService::LoadStartupModels() {
   return Status::Ok();
 }
 
-HttpReply InferenceService::Live() const { return JsonReply({{"live", true}}); }
+HttpReply InferenceService::Live() const {
+  return JsonReply({{"live", true}});
+}
 
 HttpReply InferenceService::Ready() const {
   const bool ready = ready_ && !shutting_down_;
@@ -112,9 +119,10 @@ HttpReply InferenceService::Ready() const {
 }
 
 HttpReply InferenceService::ServerMetadata() const {
-  return JsonReply({{"name", kServerName},
-                    {"version", kServerVersion},
-                    {"extensions", {"binary_tensor_data", "model_repository", "model_configuration", "metrics"}}});
+  return JsonReply(
+      {{"name", kServerName},
+       {"version", kServerVersion},
+       {"extensions", {"binary_tensor_data", "model_repository", "model_configuration", "metrics"}}});
 }
 
 std::optional<HttpReply> InferenceService::CheckModelAndVersion(const std::string& model,
@@ -278,8 +286,8 @@ HttpReply InferenceService::Metrics() const {
   view.tenant_states = executor_->State();
   view.vram = quota_.Snapshot();
   for (const ModelStatus& status : repository_->Index()) {
-    view.models.push_back(
-        {model_metrics_.at(status.name).get(), status.state == ModelState::kReady, status.in_flight, status.footprint});
+    view.models.push_back({model_metrics_.at(status.name).get(), status.state == ModelState::kReady,
+                           status.in_flight, status.footprint});
   }
   view.http_responses = http_responses_.Snapshot();
   std::map<pcie::TenantId, std::string> names;

@@ -84,7 +84,8 @@ Status ModelRepository::Unload(const std::string& name) {
     Entry& entry = it->second;
     if (entry.state == ModelState::kUnloaded) return Status::Ok();
     if (entry.state == ModelState::kLoading) {
-      return Error(ErrorCode::kFailedPrecondition, "model '{}' is being loaded; unload it once it is ready", name);
+      return Error(ErrorCode::kFailedPrecondition, "model '{}' is being loaded; unload it once it is ready",
+                   name);
     }
     if (entry.in_flight > 0) {
       return Error(ErrorCode::kFailedPrecondition,
@@ -119,8 +120,8 @@ void ModelRepository::Release(const std::string& name) {
 }
 
 ModelStatus ModelRepository::StatusOf(const Entry& entry) const {
-  ModelStatus status{entry.config.name, entry.config.tenant, entry.state, entry.reason, entry.in_flight,
-                     std::nullopt};
+  ModelStatus status{entry.config.name, entry.config.tenant, entry.state,
+                     entry.reason,      entry.in_flight,     std::nullopt};
   if (entry.model) status.footprint = entry.model->footprint();
   return status;
 }

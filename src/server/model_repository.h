@@ -55,7 +55,8 @@ class ModelLease {
 class ModelRepository {
  public:
   // `quota` must hold every tenant of `config` and outlive the repository.
-  ModelRepository(const ServerConfig& config, memory::VramQuotaLedger& quota, runtime::SessionOptions options);
+  ModelRepository(const ServerConfig& config, memory::VramQuotaLedger& quota,
+                  runtime::SessionOptions options);
 
   // Loads a declared model and charges its tenant. Already ready: nothing to do. kNotFound for a model the
   // configuration does not declare, kFailedPrecondition while it is loading, kResourceExhausted when it does

@@ -6,8 +6,8 @@ namespace missile::server {
 namespace {
 
 constexpr std::pair<DataType, const char*> kDatatypes[] = {
-    {DataType::kBool, "BOOL"},   {DataType::kUInt8, "UINT8"}, {DataType::kInt8, "INT8"},
-    {DataType::kInt32, "INT32"}, {DataType::kInt64, "INT64"}, {DataType::kFloat16, "FP16"},
+    {DataType::kBool, "BOOL"},    {DataType::kUInt8, "UINT8"},  {DataType::kInt8, "INT8"},
+    {DataType::kInt32, "INT32"},  {DataType::kInt64, "INT64"},  {DataType::kFloat16, "FP16"},
     {DataType::kFloat32, "FP32"}, {DataType::kFloat64, "FP64"},
 };
 

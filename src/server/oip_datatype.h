@@ -7,8 +7,8 @@
 
 namespace missile::server {
 
-// kInvalidArgument for names the protocol does not define, kUnimplemented for BYTES (string tensors), which no
-// Missile model takes.
+// kInvalidArgument for names the protocol does not define, kUnimplemented for BYTES (string tensors), which
+// no Missile model takes.
 Result<DataType> ParseOipDatatype(std::string_view name);
 const char* OipDatatypeName(DataType type);
 

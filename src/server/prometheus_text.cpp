@@ -26,7 +26,8 @@ std::string EscapeLabelValue(std::string_view value) {
 std::string FormatMetricValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (value == std::floor(value) && std::fabs(value) < 1e15) return fmt::format("{}", static_cast<int64_t>(value));
+  if (value == std::floor(value) && std::fabs(value) < 1e15)
+    return fmt::format("{}", static_cast<int64_t>(value));
   return fmt::format("{}", value);  // the shortest text that reads back as the same double
 }
 

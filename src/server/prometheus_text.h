@@ -13,7 +13,8 @@ namespace missile::server {
 
 using MetricLabels = std::vector<std::pair<std::string, std::string>>;
 
-// Cumulative bucket counts of a histogram: counts[i] observations <= upper_bounds[i]; count is the +Inf bucket.
+// Cumulative bucket counts of a histogram: counts[i] observations <= upper_bounds[i]; count is the +Inf
+// bucket.
 struct HistogramSample {
   std::vector<double> upper_bounds;
   std::vector<uint64_t> cumulative_counts;

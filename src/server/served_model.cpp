@@ -24,8 +24,9 @@ Result<runtime::NamedTensors> ServedInputs(const graph::Graph& model, const Mode
   for (graph::ValueId id : model.inputs()) names.push_back(model.value(id).name);
   for (const auto& [name, shape] : config.input_shapes) {
     if (std::find(names.begin(), names.end(), name) == names.end()) {
-      return Error(ErrorCode::kInvalidArgument, "configured input '{}' is not an input of the model (inputs: {})",
-                   name, fmt::join(names, ", "));
+      return Error(ErrorCode::kInvalidArgument,
+                   "configured input '{}' is not an input of the model (inputs: {})", name,
+                   fmt::join(names, ", "));
     }
   }
   runtime::NamedTensors inputs;
@@ -37,9 +38,10 @@ Result<runtime::NamedTensors> ServedInputs(const graph::Graph& model, const Mode
     } else {
       for (const graph::Dim& dim : signature.dims) {
         if (!dim.known()) {
-          return Error(ErrorCode::kInvalidArgument,
-                       "input '{}' has symbolic dimensions {}: give the shape to serve in the model's \"inputs\"",
-                       names[i], signature.ShapeString());
+          return Error(
+              ErrorCode::kInvalidArgument,
+              "input '{}' has symbolic dimensions {}: give the shape to serve in the model's \"inputs\"",
+              names[i], signature.ShapeString());
         }
         shape.push_back(dim.value);
       }
@@ -83,7 +85,8 @@ Result<std::unique_ptr<ServedModel>> ServedModel::Load(const ModelConfig& config
   MISSILE_ASSIGN_OR_RETURN(model->session_, runtime::Session::Load(config.path.string(), options));
   const graph::Graph& graph = model->session_->model();
   MISSILE_ASSIGN_OR_RETURN(model->device_inputs_, ServedInputs(graph, config));
-  MISSILE_ASSIGN_OR_RETURN(runtime::CpuExecutable * executable, model->session_->Prepare(model->device_inputs_));
+  MISSILE_ASSIGN_OR_RETURN(runtime::CpuExecutable * executable,
+                           model->session_->Prepare(model->device_inputs_));
 
   uint64_t io_bytes = 0;
   for (graph::ValueId id : graph.inputs()) {
@@ -106,10 +109,11 @@ Status ServedModel::Validate(const InferRequest& request) const {
   std::vector<std::string> input_names;
   for (const auto& input : inputs_) input_names.push_back(input.name);
   for (const NamedTensor& given : request.inputs) {
-    auto expected = std::find_if(inputs_.begin(), inputs_.end(), [&](auto& s) { return s.name == given.name; });
+    auto expected =
+        std::find_if(inputs_.begin(), inputs_.end(), [&](auto& s) { return s.name == given.name; });
     if (expected == inputs_.end()) {
-      return Error(ErrorCode::kInvalidArgument, "unknown input '{}': model '{}' has inputs {}", given.name, name_,
-                   fmt::join(input_names, ", "));
+      return Error(ErrorCode::kInvalidArgument, "unknown input '{}': model '{}' has inputs {}", given.name,
+                   name_, fmt::join(input_names, ", "));
     }
     if (given.tensor.dtype() != expected->dtype) {
       return Error(ErrorCode::kInvalidArgument, "input '{}': datatype {} does not match the model's {}",
@@ -129,7 +133,8 @@ Status ServedModel::Validate(const InferRequest& request) const {
     }
   }
   for (const RequestedOutput& output : request.outputs) {
-    const bool known = std::any_of(outputs_.begin(), outputs_.end(), [&](auto& s) { return s.name == output.name; });
+    const bool known =
+        std::any_of(outputs_.begin(), outputs_.end(), [&](auto& s) { return s.name == output.name; });
     if (!known) {
       std::vector<std::string> names;
       for (const auto& o : outputs_) names.push_back(o.name);

@@ -67,7 +67,9 @@ class ServedModel {
 
   // The engine alone, on the caller's thread: no queue, no transfers, inputs passed as they are. What
   // in-process execution costs, for measuring what serving adds (`missile bench --mode inproc`).
-  Result<runtime::NamedTensors> RunEngine(const runtime::NamedTensors& inputs) { return session_->Run(inputs); }
+  Result<runtime::NamedTensors> RunEngine(const runtime::NamedTensors& inputs) {
+    return session_->Run(inputs);
+  }
 
  private:
   ServedModel() = default;

@@ -61,10 +61,10 @@ Status ReadIntInRange(const json& object, std::string_view path, std::string_vie
 
 Status ParseHttp(const json& object, HttpConfig& http) {
   const std::string path = "server";
-  MISSILE_RETURN_IF_ERROR(CheckObject(object, path,
-                                      {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s",
-                                       "keep_alive_max_requests", "read_timeout_s", "write_timeout_s",
-                                       "listen_backlog", "blas_threads", "backend"}));
+  MISSILE_RETURN_IF_ERROR(CheckObject(
+      object, path,
+      {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s", "keep_alive_max_requests",
+       "read_timeout_s", "write_timeout_s", "listen_backlog", "blas_threads", "backend"}));
   MISSILE_ASSIGN_OR_RETURN(auto host, ReadString(object, path, "host"));
   if (host) {
     if (host->empty()) return Error(ErrorCode::kInvalidArgument, "server.host: empty");
@@ -72,17 +72,20 @@ Status ParseHttp(const json& object, HttpConfig& http) {
   }
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "port", 0, 65535, http.port));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "http_threads", 1, 4096, http.threads));
-  MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "keep_alive_timeout_s", 1, 3600, http.keep_alive_timeout_s));
+  MISSILE_RETURN_IF_ERROR(
+      ReadIntInRange(object, path, "keep_alive_timeout_s", 1, 3600, http.keep_alive_timeout_s));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "read_timeout_s", 1, 3600, http.read_timeout_s));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "write_timeout_s", 1, 3600, http.write_timeout_s));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "listen_backlog", 1, 65535, http.listen_backlog));
   int max_requests = -1;
-  MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "keep_alive_max_requests", 1, INT32_MAX, max_requests));
+  MISSILE_RETURN_IF_ERROR(
+      ReadIntInRange(object, path, "keep_alive_max_requests", 1, INT32_MAX, max_requests));
   if (max_requests > 0) http.keep_alive_max_requests = static_cast<uint64_t>(max_requests);
   if (object.contains("max_body_bytes")) {
     MISSILE_ASSIGN_OR_RETURN(http.max_body_bytes,
                              ByteSizeFromJson(object.at("max_body_bytes"), "server.max_body_bytes"));
-    if (http.max_body_bytes == 0) return Error(ErrorCode::kInvalidArgument, "server.max_body_bytes: must be > 0");
+    if (http.max_body_bytes == 0)
+      return Error(ErrorCode::kInvalidArgument, "server.max_body_bytes: must be > 0");
   }
   return Status::Ok();
 }
@@ -97,7 +100,8 @@ Result<TenantConfig> ParseTenant(const json& object, const std::string& path) {
 
   MISSILE_ASSIGN_OR_RETURN(std::string tenant_class, RequireString(object, path, "class"));
   std::string upper = tenant_class;
-  std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) { return static_cast<char>(toupper(c)); });
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](char c) { return static_cast<char>(toupper(c)); });
   if (upper == "LS") {
     tenant.tenant_class = TenantClass::kLatencySensitive;
   } else if (upper == "BE") {
@@ -108,7 +112,8 @@ Result<TenantConfig> ParseTenant(const json& object, const std::string& path) {
   }
 
   if (object.contains("vram_quota")) {
-    MISSILE_ASSIGN_OR_RETURN(uint64_t quota, ByteSizeFromJson(object.at("vram_quota"), JsonPath(path, "vram_quota")));
+    MISSILE_ASSIGN_OR_RETURN(uint64_t quota,
+                             ByteSizeFromJson(object.at("vram_quota"), JsonPath(path, "vram_quota")));
     tenant.vram_quota_bytes = quota;
   }
   MISSILE_RETURN_IF_ERROR(
@@ -187,7 +192,8 @@ Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::fi
   ServerConfig config;
   if (document.contains("server")) {
     MISSILE_RETURN_IF_ERROR(ParseHttp(document.at("server"), config.http));
-    MISSILE_RETURN_IF_ERROR(ReadIntInRange(document.at("server"), "server", "blas_threads", 0, 1024, config.blas_threads));
+    MISSILE_RETURN_IF_ERROR(
+        ReadIntInRange(document.at("server"), "server", "blas_threads", 0, 1024, config.blas_threads));
     MISSILE_ASSIGN_OR_RETURN(auto backend, ReadString(document.at("server"), "server", "backend"));
     if (backend) {
       if (*backend != "cpu" && *backend != "cuda" && *backend != "auto") {

@@ -69,8 +69,8 @@ struct ServerConfig {
 Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::filesystem::path& base_dir);
 Result<ServerConfig> LoadServerConfig(const std::string& path);
 
-// `missile serve --repo DIR`: every DIR/<name>.onnx and DIR/<name>/model.onnx becomes model <name>, all in one
-// latency-sensitive tenant "default" without quota, under the given policy.
+// `missile serve --repo DIR`: every DIR/<name>.onnx and DIR/<name>/model.onnx becomes model <name>, all in
+// one latency-sensitive tenant "default" without quota, under the given policy.
 Result<ServerConfig> ConfigFromModelDirectory(const std::filesystem::path& directory);
 
 // Names that appear in URLs and metric labels: 1-128 characters from [A-Za-z0-9_.-].

@@ -34,8 +34,8 @@ HistogramSample BucketHistogram::Sample() const {
 }
 
 std::vector<double> LatencyBucketsSeconds() {
-  return {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3,
-          100e-3, 250e-3, 500e-3, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0};
+  return {50e-6,  100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3,
+          100e-3, 250e-3, 500e-3, 1.0,    2.5,  5.0,    10.0, 30.0,  60.0};
 }
 
 const char* RequestOutcomeLabel(RequestOutcome outcome) {
@@ -93,9 +93,10 @@ MetricLabels ModelLabels(const ModelMetrics& metrics) {
 }
 
 void RenderModels(PrometheusWriter& out, const MetricsView& view) {
-  out.Family("missile_inference_requests_total", "counter",
-             "Inference requests per model and tenant, by outcome (success, invalid_input, model_unavailable, "
-             "execution_error).");
+  out.Family(
+      "missile_inference_requests_total", "counter",
+      "Inference requests per model and tenant, by outcome (success, invalid_input, model_unavailable, "
+      "execution_error).");
   for (const ModelView& model : view.models) {
     for (size_t o = 0; o < kRequestOutcomeCount; ++o) {
       const auto outcome = static_cast<RequestOutcome>(o);
@@ -137,8 +138,9 @@ void RenderModels(PrometheusWriter& out, const MetricsView& view) {
   for (const ModelView& model : view.models) {
     out.Sample("missile_model_requests_in_flight", ModelLabels(*model.metrics), model.in_flight);
   }
-  out.Family("missile_model_vram_bytes", "gauge",
-             "Device memory a loaded model holds, by kind (weights, arena, io); host memory on the CPU backend.");
+  out.Family(
+      "missile_model_vram_bytes", "gauge",
+      "Device memory a loaded model holds, by kind (weights, arena, io); host memory on the CPU backend.");
   for (const ModelView& model : view.models) {
     if (!model.footprint) continue;
     const std::pair<const char*, uint64_t> kinds[] = {{"weights", model.footprint->weights_bytes},
@@ -166,7 +168,8 @@ void RenderTenants(PrometheusWriter& out, const MetricsView& view) {
   for (const TenantConfig& tenant : view.tenants) {
     out.Sample("missile_tenant_sm_min", {{"tenant", tenant.name}}, tenant.sm_min);
   }
-  out.Family("missile_tenant_sm_max", "gauge", "SMs the tenant may use at most (configured; absent: the whole GPU).");
+  out.Family("missile_tenant_sm_max", "gauge",
+             "SMs the tenant may use at most (configured; absent: the whole GPU).");
   for (const TenantConfig& tenant : view.tenants) {
     if (tenant.sm_max) out.Sample("missile_tenant_sm_max", {{"tenant", tenant.name}}, *tenant.sm_max);
   }
@@ -193,7 +196,8 @@ void RenderTenants(PrometheusWriter& out, const MetricsView& view) {
   out.Family("missile_tenant_vram_used_bytes", "gauge",
              "Device memory charged to the tenant (its loaded models); host memory on the CPU backend.");
   for (const memory::TenantVramUsage& usage : view.vram) {
-    out.Sample("missile_tenant_vram_used_bytes", {{"tenant", usage.tenant}}, static_cast<double>(usage.used_bytes));
+    out.Sample("missile_tenant_vram_used_bytes", {{"tenant", usage.tenant}},
+               static_cast<double>(usage.used_bytes));
   }
   out.Family("missile_tenant_vram_quota_bytes", "gauge", "The tenant's VRAM quota (absent: unlimited).");
   for (const memory::TenantVramUsage& usage : view.vram) {
@@ -248,9 +252,10 @@ void RenderPcie(PrometheusWriter& out, const MetricsView& view) {
 std::string RenderMetrics(const MetricsView& view) {
   PrometheusWriter out;
   out.Family("missile_build_info", "gauge", "Constant 1, labelled with the version, backend and policy.");
-  out.Sample("missile_build_info", {{"version", view.version}, {"backend", view.backend}, {"policy", view.policy}},
-             1);
-  out.Family("missile_http_responses_total", "counter", "HTTP responses by status code, every route included.");
+  out.Sample("missile_build_info",
+             {{"version", view.version}, {"backend", view.backend}, {"policy", view.policy}}, 1);
+  out.Family("missile_http_responses_total", "counter",
+             "HTTP responses by status code, every route included.");
   for (const auto& [code, count] : view.http_responses) {
     out.Sample("missile_http_responses_total", {{"code", std::to_string(code)}}, static_cast<double>(count));
   }

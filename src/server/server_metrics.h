@@ -43,7 +43,7 @@ std::vector<double> LatencyBucketsSeconds();
 // Why a request to a model ended as it did.
 enum class RequestOutcome {
   kSuccess,
-  kInvalidInput,      // malformed body, wrong tensor name / shape / datatype / element count, truncated binary
+  kInvalidInput,  // malformed body, wrong tensor name / shape / datatype / element count, truncated binary
   kModelUnavailable,  // the model is declared but not loaded
   kExecutionError,    // the engine failed on a valid request
 };
@@ -60,7 +60,9 @@ class ModelMetrics {
 
   const std::string& model() const { return model_; }
   const std::string& tenant() const { return tenant_; }
-  uint64_t outcome_count(RequestOutcome outcome) const { return outcomes_[static_cast<size_t>(outcome)].load(); }
+  uint64_t outcome_count(RequestOutcome outcome) const {
+    return outcomes_[static_cast<size_t>(outcome)].load();
+  }
   HistogramSample request_seconds() const { return request_.Sample(); }
   HistogramSample queue_seconds() const { return queue_.Sample(); }
   HistogramSample compute_seconds() const { return compute_.Sample(); }

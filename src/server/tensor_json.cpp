@@ -4,22 +4,33 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/json_fields.h"
 #include "server/oip_datatype.h"
 
 namespace missile::server {
 
 using nlohmann::json;
 
-Result<int64_t> CountJsonElements(const json& data, std::string_view what) {
+namespace {
+
+// Nested "data" arrays deeper than any tensor's rank are refused before anything recurses through them: a
+// body of a few MB of '[' would otherwise exhaust the handler thread's stack.
+constexpr int kMaxDataNesting = 32;
+
+Result<int64_t> CountAt(const json& data, std::string_view what, int depth) {
   if (!data.is_array()) {
     if (data.is_number() || data.is_boolean()) return int64_t{1};
-    return Error(ErrorCode::kInvalidArgument, "{}: 'data' holds a {}, expected numbers or booleans", what,
-                 data.is_string() ? "string" : data.type_name());
+    return Error(ErrorCode::kInvalidArgument, "{}: 'data' holds {}, expected numbers or booleans", what,
+                 data.is_string() ? "a string" : ShortJson(data));
+  }
+  if (depth >= kMaxDataNesting) {
+    return Error(ErrorCode::kInvalidArgument, "{}: 'data' is nested deeper than {} levels", what,
+                 kMaxDataNesting);
   }
   int64_t count = 0;
   for (const json& element : data) {
     if (element.is_array()) {
-      MISSILE_ASSIGN_OR_RETURN(int64_t nested, CountJsonElements(element, what));
+      MISSILE_ASSIGN_OR_RETURN(int64_t nested, CountAt(element, what, depth + 1));
       count += nested;
     } else {
       ++count;
@@ -28,13 +39,19 @@ Result<int64_t> CountJsonElements(const json& data, std::string_view what) {
   return count;
 }
 
+}  // namespace
+
+Result<int64_t> CountJsonElements(const json& data, std::string_view what) {
+  return CountAt(data, what, 0);
+}
+
 namespace {
 
 template <typename T>
 Status ConvertScalar(const json& value, T& out, int64_t index, std::string_view what, DataType type) {
   const auto wrong = [&] {
     return Error(ErrorCode::kInvalidArgument, "{}: element {} ({}) is not a valid {} value", what, index,
-                 value.dump(), OipDatatypeName(type));
+                 ShortJson(value), OipDatatypeName(type));
   };
   if constexpr (std::is_same_v<T, bool>) {
     if (!value.is_boolean()) return wrong();
@@ -73,7 +90,8 @@ Status FillRecursive(const json& data, T* out, int64_t& index, int64_t count, st
     ++index;
     return Status::Ok();
   }
-  for (const json& element : data) MISSILE_RETURN_IF_ERROR(FillRecursive(element, out, index, count, what, type));
+  for (const json& element : data)
+    MISSILE_RETURN_IF_ERROR(FillRecursive(element, out, index, count, what, type));
   return Status::Ok();
 }
 
@@ -82,8 +100,8 @@ Status FillRecursive(const json& data, T* out, int64_t& index, int64_t count, st
 Status FillTensorFromJson(const json& data, Tensor& tensor, std::string_view what) {
   MISSILE_ASSIGN_OR_RETURN(int64_t count, CountJsonElements(data, what));
   if (count != tensor.num_elements()) {
-    return Error(ErrorCode::kInvalidArgument, "{}: 'data' has {} elements, but shape {} needs {}", what, count,
-                 ShapeToString(tensor.shape()), tensor.num_elements());
+    return Error(ErrorCode::kInvalidArgument, "{}: 'data' has {} elements, but shape {} needs {}", what,
+                 count, ShapeToString(tensor.shape()), tensor.num_elements());
   }
   return VisitDataType(tensor.dtype(), [&](auto tag) -> Status {
     using T = decltype(tag);

@@ -1,9 +1,10 @@
+#include "server/infer_codec.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "server/infer_codec.h"
 #include "server/oip_datatype.h"
 
 namespace missile::server {
@@ -61,43 +62,55 @@ TEST(InferCodecTest, DecodesBinaryTensorsInHeaderOrder) {
 }
 
 TEST(InferCodecTest, RefusesMalformedRequestsNamingTheProblem) {
-  ExpectError(DecodeInferRequest("{\"inputs\": [", std::nullopt), ErrorCode::kInvalidArgument, "not valid JSON");
+  ExpectError(DecodeInferRequest("{\"inputs\": [", std::nullopt), ErrorCode::kInvalidArgument,
+              "not valid JSON");
   ExpectError(DecodeInferRequest("[]", std::nullopt), ErrorCode::kInvalidArgument, "expected an object");
   ExpectError(DecodeInferRequest(R"({"inputs": []})", std::nullopt), ErrorCode::kInvalidArgument,
               "request.inputs: required");
   ExpectError(DecodeInferRequest(R"({"inputs": [], "extra": 1})", std::nullopt), ErrorCode::kInvalidArgument,
               "unknown key 'extra'");
-  ExpectError(
-      DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP33", "data": [1, 2]}]})", {}),
-      ErrorCode::kInvalidArgument, "input 'x': unknown datatype 'FP33'");
-  ExpectError(
-      DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": ["a"]}]})", {}),
-      ErrorCode::kUnimplemented, "BYTES");
+  ExpectError(DecodeInferRequest(
+                  R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP33", "data": [1, 2]}]})", {}),
+              ErrorCode::kInvalidArgument, "input 'x': unknown datatype 'FP33'");
+  ExpectError(DecodeInferRequest(
+                  R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": ["a"]}]})", {}),
+              ErrorCode::kUnimplemented, "BYTES");
   ExpectError(DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32",
                                    "data": [1, 2, 3, 4, 5]}]})",
                                  {}),
               ErrorCode::kInvalidArgument, "input 'x': 'data' has 5 elements, but shape [2,3] needs 6");
+  ExpectError(DecodeInferRequest(
+                  R"({"inputs": [{"name": "x", "shape": [2], "datatype": "INT32", "data": [1, 2.5]}]})", {}),
+              ErrorCode::kInvalidArgument, "element 1 (2.5) is not a valid INT32 value");
+  ExpectError(DecodeInferRequest(
+                  R"({"inputs": [{"name": "x", "shape": [1], "datatype": "INT8", "data": [300]}]})", {}),
+              ErrorCode::kInvalidArgument, "is not a valid INT8 value");
+  ExpectError(DecodeInferRequest(
+                  R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": ["1"]}]})", {}),
+              ErrorCode::kInvalidArgument, "is not a valid FP32 value");
   ExpectError(
-      DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [2], "datatype": "INT32", "data": [1, 2.5]}]})", {}),
-      ErrorCode::kInvalidArgument, "element 1 (2.5) is not a valid INT32 value");
-  ExpectError(
-      DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "INT8", "data": [300]}]})", {}),
-      ErrorCode::kInvalidArgument, "is not a valid INT8 value");
-  ExpectError(
-      DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": ["1"]}]})", {}),
-      ErrorCode::kInvalidArgument, "is not a valid FP32 value");
-  ExpectError(DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [-1], "datatype": "FP32", "data": []}]})", {}),
-              ErrorCode::kInvalidArgument, "integers >= 0");
+      DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [-1], "datatype": "FP32", "data": []}]})", {}),
+      ErrorCode::kInvalidArgument, "integers >= 0");
   ExpectError(DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32"}]})", {}),
               ErrorCode::kInvalidArgument, "neither 'data' nor parameters.binary_data_size");
   ExpectError(DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]},
                                               {"name": "x", "shape": [1], "datatype": "FP32", "data": [1]}]})",
                                  {}),
               ErrorCode::kInvalidArgument, "input 'x' appears twice");
-  ExpectError(DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [4294967296, 4294967296], "datatype": "FP32",
+  ExpectError(
+      DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [4294967296, 4294967296], "datatype": "FP32",
                                    "data": [1]}]})",
-                                 {}),
-              ErrorCode::kInvalidArgument, "too large");
+                         {}),
+      ErrorCode::kInvalidArgument, "too large");
+  // Deeply nested data is refused without recursing through it.
+  const std::string deep = std::string(100000, '[') + "1" + std::string(100000, ']');
+  ExpectError(
+      DecodeInferRequest(
+          R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": )" + deep + "}]}", {}),
+      ErrorCode::kInvalidArgument, "nested deeper than 32 levels");
+  ExpectError(DecodeInferRequest(
+                  R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [{"a": 1}]}]})", {}),
+              ErrorCode::kInvalidArgument, "element 0 (an object) is not a valid FP32 value");
 }
 
 TEST(InferCodecTest, RefusesBinaryDataThatDoesNotAddUp) {
@@ -107,12 +120,13 @@ TEST(InferCodecTest, RefusesBinaryDataThatDoesNotAddUp) {
   ExpectError(DecodeInferRequest(header + Binary({1, 2, 3}), header.size()), ErrorCode::kInvalidArgument,
               "input 'x': binary data truncated: binary_data_size is 16 bytes, but only 12");
   // Stray bytes after the last tensor.
-  ExpectError(DecodeInferRequest(header + Binary({1, 2, 3, 4, 5}), header.size()), ErrorCode::kInvalidArgument,
-              "4 unexpected bytes after the binary tensors");
+  ExpectError(DecodeInferRequest(header + Binary({1, 2, 3, 4, 5}), header.size()),
+              ErrorCode::kInvalidArgument, "4 unexpected bytes after the binary tensors");
   // A size that disagrees with the shape.
   const std::string wrong_size =
       R"({"inputs": [{"name": "x", "shape": [4], "datatype": "FP32", "parameters": {"binary_data_size": 12}}]})";
-  ExpectError(DecodeInferRequest(wrong_size + Binary({1, 2, 3}), wrong_size.size()), ErrorCode::kInvalidArgument,
+  ExpectError(DecodeInferRequest(wrong_size + Binary({1, 2, 3}), wrong_size.size()),
+              ErrorCode::kInvalidArgument,
               "binary_data_size is 12 bytes, but shape [4] of FP32 needs 16 bytes");
   // A header length past the body.
   ExpectError(DecodeInferRequest(header, header.size() + 1), ErrorCode::kInvalidArgument,
@@ -137,7 +151,8 @@ TEST(InferCodecTest, ResponseRoundTripsInJsonAndBinary) {
     EXPECT_EQ(decoded->id, "abc");
     ASSERT_EQ(decoded->outputs.size(), 2u);
     // Floats survive JSON exactly: they are written with enough digits to read back the same float.
-    EXPECT_EQ(std::memcmp(decoded->outputs[0].tensor.raw_data(), response.outputs[0].tensor.raw_data(), 8), 0);
+    EXPECT_EQ(std::memcmp(decoded->outputs[0].tensor.raw_data(), response.outputs[0].tensor.raw_data(), 8),
+              0);
     EXPECT_EQ(decoded->outputs[1].tensor.data<int64_t>()[0], -7);
   }
   // The JSON part of a binary response says where each binary tensor is.
@@ -166,8 +181,8 @@ TEST(InferCodecTest, ClientRequestEncodingIsWhatTheServerDecodes) {
 }
 
 TEST(InferCodecTest, DatatypeNamesRoundTrip) {
-  for (DataType type : {DataType::kBool, DataType::kUInt8, DataType::kInt8, DataType::kInt32, DataType::kInt64,
-                        DataType::kFloat16, DataType::kFloat32, DataType::kFloat64}) {
+  for (DataType type : {DataType::kBool, DataType::kUInt8, DataType::kInt8, DataType::kInt32,
+                        DataType::kInt64, DataType::kFloat16, DataType::kFloat32, DataType::kFloat64}) {
     EXPECT_EQ(*ParseOipDatatype(OipDatatypeName(type)), type);
   }
 }

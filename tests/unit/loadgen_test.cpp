@@ -97,7 +97,8 @@ TEST(TraceTest, ParsesTheSharedDisbRealTraceIfPresent) {
 }
 
 TEST(TraceTest, ParsesPlainTimestampsAsOffsetsFromTheFirst) {
-  auto offsets = ParseTimestampLines("# a log\n1000.5\n\n1000.5\n1002  # comment\n1003.25\n", TimeUnit::kSeconds);
+  auto offsets =
+      ParseTimestampLines("# a log\n1000.5\n\n1000.5\n1002  # comment\n1003.25\n", TimeUnit::kSeconds);
   ASSERT_TRUE(offsets.ok()) << offsets.status().message();
   EXPECT_EQ(*offsets, (std::vector<double>{0, 0, 1.5, 2.75}));
   auto ms = ParseTimestampLines("10\n20\n", TimeUnit::kMilliseconds);
@@ -158,7 +159,8 @@ TEST(WorkloadTest, ParsesStreamsWithTheirPatterns) {
       {R"({"streams": [{"name": "a", "model": "m", "pattern": {"type": "burst"}}]})", "'burst' is not"},
       {R"({"streams": [{"name": "a", "model": "m", "pattern": {"type": "closed", "concurrency": 0}}]})",
        "concurrency must be 1..4096"},
-      {R"({"streams": [{"name": "a", "model": "m", "pattern": {"type": "poisson", "rate": -1}}]})", "rate must be > 0"},
+      {R"({"streams": [{"name": "a", "model": "m", "pattern": {"type": "poisson", "rate": -1}}]})",
+       "rate must be > 0"},
       {R"({"streams": [{"name": "a", "model": "m", "pattern": {"type": "closed", "concurrency": 1}},
                        {"name": "a", "model": "m", "pattern": {"type": "closed", "concurrency": 1}}]})",
        "declared twice"},
@@ -229,9 +231,11 @@ TEST(ReportTest, CountsTheWindowAndTheTimeline) {
   StreamOutcome stream;
   stream.spec.name = "s";
   stream.spec.model = "m";
-  stream.samples = {{0.5, 0.010, ""},        // warmup: in the timeline only
-                    {1.0, 0.020, ""},        {1.5, 0.040, "http_400"},
-                    {2.0, 0.030, ""},        {3.9, 0.5, ""}};  // completes at 4.4 s: last bin
+  stream.samples = {{0.5, 0.010, ""},  // warmup: in the timeline only
+                    {1.0, 0.020, ""},
+                    {1.5, 0.040, "http_400"},
+                    {2.0, 0.030, ""},
+                    {3.9, 0.5, ""}};  // completes at 4.4 s: last bin
   stream.error_examples = {{"http_400", "bad"}};
   outcome.streams.push_back(stream);
   const RunReport report = BuildReport(outcome);
@@ -253,13 +257,14 @@ TEST(ReportTest, CountsTheWindowAndTheTimeline) {
 }
 
 TEST(SvgChartTest, DrawsOnePolylinePerSeriesWithEscapedLegend) {
-  const std::string svg = RenderLineChart(
-      {{"a<b", {{1, 0.1}, {10, 0.5}, {100, 1.0}}}, {"c&d", {{2, 0.2}, {0, 0.3}, {50, 0.9}}}},
-      {"Title \"x\"", "latency (ms)", "fraction", true});
+  const std::string svg =
+      RenderLineChart({{"a<b", {{1, 0.1}, {10, 0.5}, {100, 1.0}}}, {"c&d", {{2, 0.2}, {0, 0.3}, {50, 0.9}}}},
+                      {"Title \"x\"", "latency (ms)", "fraction", true});
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
   size_t polylines = 0;
-  for (size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) ++polylines;
+  for (size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1))
+    ++polylines;
   EXPECT_EQ(polylines, 2u);
   EXPECT_NE(svg.find("a&lt;b"), std::string::npos);
   EXPECT_NE(svg.find("c&amp;d"), std::string::npos);

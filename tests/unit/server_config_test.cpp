@@ -1,8 +1,9 @@
+#include "server/server_config.h"
+
 #include <gtest/gtest.h>
 
 #include "server/byte_size.h"
 #include "server/scheduling_policy.h"
-#include "server/server_config.h"
 
 namespace missile::server {
 namespace {
@@ -83,9 +84,11 @@ TEST(ServerConfigTest, RefusesMistakesNamingTheField) {
       {R"({"tenants": [{"name": "t", "class": "LS"}, {"name": "t", "class": "BE"}]})", "declared twice"},
       {R"({"tenants": [{"name": "t", "class": "LS", "vram_quota": "2 parsecs"}]})", "tenants[0].vram_quota"},
       {R"({"tenants": [{"name": "t", "class": "LS", "vram_quota": -1}]})", "cannot be negative"},
-      {R"({"tenants": [{"name": "t", "class": "LS", "pcie_nice": 20}]})", "tenants[0].pcie_nice: 20 is outside"},
+      {R"({"tenants": [{"name": "t", "class": "LS", "pcie_nice": 20}]})",
+       "tenants[0].pcie_nice: 20 is outside"},
       {R"({"tenants": [{"name": "t", "class": "LS", "sm_min": 32, "sm_max": 16}]})", "sm_max (16) is below"},
-      {R"({"tenants": [{"name": "t", "class": "LS", "latency_target_ms": 0}]})", "latency_target_ms: must be > 0"},
+      {R"({"tenants": [{"name": "t", "class": "LS", "latency_target_ms": 0}]})",
+       "latency_target_ms: must be > 0"},
       {R"({"tenants": [{"name": "t", "class": "LS"}], "models": [{"name": "m", "tenant": "u", "path": "m.onnx"}]})",
        "models[0].tenant: no tenant named 'u'"},
       {R"({"tenants": [{"name": "t", "class": "LS"}], "models": [{"name": "m", "tenant": "t"}]})",

@@ -1,7 +1,8 @@
+#include "server/server_metrics.h"
+
 #include <gtest/gtest.h>
 
 #include "server/prometheus_text.h"
-#include "server/server_metrics.h"
 
 namespace missile::server {
 namespace {
@@ -112,7 +113,8 @@ TEST(ServerMetricsTest, RendersEveryDocumentedFamilyFromAView) {
   }
   // Every sample belongs to a family declared before it.
   size_t families = 0;
-  for (size_t at = text.find("# TYPE "); at != std::string::npos; at = text.find("# TYPE ", at + 1)) ++families;
+  for (size_t at = text.find("# TYPE "); at != std::string::npos; at = text.find("# TYPE ", at + 1))
+    ++families;
   EXPECT_EQ(families, 23u);  // the families docs/server.md lists
 }
 

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "memory/vram_quota.h"
+
+#include <gtest/gtest.h>
 
 namespace missile::memory {
 namespace {
@@ -13,7 +13,8 @@ TEST(VramQuotaTest, ChargesWithinTheLimitAndRefusesBeyondItWithoutSideEffects) {
   EXPECT_TRUE(ledger.Charge("ls", "model 'a'", 60).ok());
   Status refused = ledger.Charge("ls", "model 'b'", 41);
   EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted);
-  EXPECT_NE(refused.message().find("tenant 'ls' VRAM quota exceeded"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("tenant 'ls' VRAM quota exceeded"), std::string::npos)
+      << refused.message();
   EXPECT_NE(refused.message().find("model 'b' needs 41 B"), std::string::npos) << refused.message();
   EXPECT_NE(refused.message().find("40 B free"), std::string::npos) << refused.message();
 
