@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "server/byte_size.h"
 #include "server/scheduling_policy.h"
 
@@ -108,6 +111,31 @@ TEST(ServerConfigTest, RefusesMistakesNamingTheField) {
     EXPECT_NE(config.status().message().find(fragment), std::string::npos)
         << "expected '" << fragment << "' in: " << config.status().message();
   }
+}
+
+TEST(ServerConfigTest, AModelDirectoryBecomesOneTenantServingEveryModel) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "missile_repo_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "beta");
+  std::filesystem::create_directories(dir / "empty");
+  for (const auto& file : {dir / "alpha.onnx", dir / "beta" / "model.onnx", dir / "notes.txt"}) {
+    std::ofstream(file) << "x";
+  }
+  auto config = ConfigFromModelDirectory(dir);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->models.size(), 2u);
+  EXPECT_EQ(config->models[0].name, "alpha");
+  EXPECT_EQ(config->models[0].path, dir / "alpha.onnx");
+  EXPECT_EQ(config->models[1].name, "beta");
+  EXPECT_EQ(config->models[1].path, dir / "beta" / "model.onnx");
+  ASSERT_EQ(config->tenants.size(), 1u);
+  EXPECT_EQ(config->models[1].tenant, config->tenants[0].name);
+
+  std::filesystem::remove_all(dir / "beta");
+  std::filesystem::remove(dir / "alpha.onnx");
+  EXPECT_EQ(ConfigFromModelDirectory(dir).status().code(), ErrorCode::kNotFound);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(ConfigFromModelDirectory(dir).status().code(), ErrorCode::kNotFound);
 }
 
 TEST(ServerConfigTest, EveryPolicyNameRoundTrips) {
