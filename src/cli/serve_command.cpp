@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "memory/vram_quota.h"
 #include "server/blas_threads.h"
 #include "server/http_server.h"
 #include "server/shutdown_signal.h"
@@ -39,9 +40,10 @@ int Serve(const ServeOptions& options) {
   auto service = server::InferenceService::Create(*config);
   if (!service.ok()) return ReportError(service.status());
   const server::ServerConfig& effective = (*service)->config();
-  std::cout << fmt::format("missile serve: backend {}, policy {}, {} tenants, {} models\n", effective.backend,
-                           server::SchedulingPolicyName(effective.policy), effective.tenants.size(),
-                           effective.models.size());
+  std::cout << fmt::format("missile serve: backend {}, policy {}, {} tenant{}, {} model{}\n",
+                           effective.backend, server::SchedulingPolicyName(effective.policy),
+                           effective.tenants.size(), effective.tenants.size() == 1 ? "" : "s",
+                           effective.models.size(), effective.models.size() == 1 ? "" : "s");
   if (effective.policy != server::SchedulingPolicy::kShared) {
     std::cout << fmt::format(
         "missile serve: note: the compute scheduler is not part of this build yet; each tenant runs on its "
@@ -75,8 +77,8 @@ int Serve(const ServeOptions& options) {
     http.Stop();
   });
   std::cout << fmt::format(
-      "missile serve: listening on http://{}:{} ({} connection threads, body limit {} B)\n",
-      effective.http.host, *port, effective.http.threads, effective.http.max_body_bytes);
+      "missile serve: listening on http://{}:{} ({} connection threads, body limit {})\n",
+      effective.http.host, *port, effective.http.threads, memory::FormatBytes(effective.http.max_body_bytes));
   std::cout.flush();
   Status served = http.Serve();
   (*signal_event)->Cancel();
