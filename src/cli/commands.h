@@ -17,6 +17,8 @@ Command AddInspectCommand(CLI::App& app);
 Command AddDevicesCommand(CLI::App& app);
 Command AddProfileCommand(CLI::App& app);
 Command AddSimulateCommand(CLI::App& app);
+Command AddServeCommand(CLI::App& app);
+Command AddBenchCommand(CLI::App& app);
 
 // Prints "missile: error: ..." on stderr and returns the exit code for errors.
 int ReportError(const Status& status);

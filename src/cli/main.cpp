@@ -7,7 +7,8 @@ int main(int argc, char** argv) {
   const std::vector<missile::cli::Command> commands = {
       missile::cli::AddRunCommand(app),      missile::cli::AddInspectCommand(app),
       missile::cli::AddDevicesCommand(app),  missile::cli::AddProfileCommand(app),
-      missile::cli::AddSimulateCommand(app),
+      missile::cli::AddSimulateCommand(app), missile::cli::AddServeCommand(app),
+      missile::cli::AddBenchCommand(app),
   };
   CLI11_PARSE(app, argc, argv);
   for (const auto& command : commands) {

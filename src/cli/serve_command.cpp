@@ -1,0 +1,108 @@
+// `missile serve`: the inference server (Open Inference Protocol v2 over HTTP) for the tenants and models of
+// a configuration file (docs/server.md), until SIGTERM or SIGINT; then it stops accepting connections,
+// finishes the requests it has received and exits 0.
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "memory/vram_quota.h"
+#include "server/blas_threads.h"
+#include "server/http_server.h"
+#include "server/shutdown_signal.h"
+
+namespace missile::cli {
+namespace {
+
+struct ServeOptions {
+  std::string config;
+  std::string repo;
+  std::string host;
+  int port = -1;
+  int threads = 0;
+};
+
+int Serve(const ServeOptions& options) {
+  // A client that hangs up while its response is being written must cost that response, not the process.
+  signal(SIGPIPE, SIG_IGN);
+  if (options.config.empty() == options.repo.empty()) {
+    return ReportError(
+        Error(ErrorCode::kInvalidArgument, "give exactly one of --config FILE and --repo DIR"));
+  }
+  auto config = options.config.empty() ? server::ConfigFromModelDirectory(options.repo)
+                                       : server::LoadServerConfig(options.config);
+  if (!config.ok()) return ReportError(config.status());
+  if (!options.host.empty()) config->http.host = options.host;
+  if (options.port >= 0) config->http.port = options.port;
+  if (options.threads > 0) config->http.threads = options.threads;
+
+  auto service = server::InferenceService::Create(*config);
+  if (!service.ok()) return ReportError(service.status());
+  const server::ServerConfig& effective = (*service)->config();
+  std::cout << fmt::format("missile serve: backend {}, policy {}, {} tenant{}, {} model{}\n",
+                           effective.backend, server::SchedulingPolicyName(effective.policy),
+                           effective.tenants.size(), effective.tenants.size() == 1 ? "" : "s",
+                           effective.models.size(), effective.models.size() == 1 ? "" : "s");
+  if (effective.policy != server::SchedulingPolicy::kShared) {
+    std::cout << fmt::format(
+        "missile serve: note: the compute scheduler is not part of this build yet; each tenant runs on its "
+        "own "
+        "worker (the 'shared' behaviour) whatever the policy\n");
+  }
+  const int blas_threads =
+      server::ConfigureBlasThreads(effective.blas_threads, static_cast<int>(effective.tenants.size()));
+  std::cout << fmt::format("missile serve: {} thread{} per BLAS call\n", blas_threads,
+                           blas_threads == 1 ? "" : "s");
+  std::cout.flush();
+  if (Status loaded = (*service)->LoadStartupModels(); !loaded.ok()) return ReportError(loaded);
+  for (const server::ModelConfig& model : effective.models) {
+    std::cout << fmt::format("missile serve: model {} (tenant {}): {}\n", model.name, model.tenant,
+                             model.load_at_start ? "ready" : "declared, not loaded");
+  }
+
+  server::HttpServer http(**service, effective.http);
+  auto port = http.Bind();
+  if (!port.ok()) return ReportError(port.status());
+  auto signal_event = server::ShutdownSignal::Install();
+  if (!signal_event.ok()) return ReportError(signal_event.status());
+
+  std::thread watcher([&] {
+    const int signal_number = (*signal_event)->Wait();
+    if (signal_number == 0) return;  // cancelled: the server stopped on its own
+    std::cout << fmt::format("missile serve: {} received: finishing in-flight requests\n",
+                             signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+    std::cout.flush();
+    (*service)->BeginShutdown();
+    http.Stop();
+  });
+  std::cout << fmt::format(
+      "missile serve: listening on http://{}:{} ({} connection threads, body limit {})\n",
+      effective.http.host, *port, effective.http.threads, memory::FormatBytes(effective.http.max_body_bytes));
+  std::cout.flush();
+  Status served = http.Serve();
+  (*signal_event)->Cancel();
+  watcher.join();
+  (*service)->Shutdown();
+  if (!served.ok()) return ReportError(served);
+  std::cout << "missile serve: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+Command AddServeCommand(CLI::App& app) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Serve models over the Open Inference Protocol (KServe v2 REST) until SIGTERM (docs/server.md)");
+  serve->add_option("--config,-c", options->config, "server configuration (JSON): tenants, models, policy");
+  serve->add_option("--repo", options->repo,
+                    "serve every DIR/<name>.onnx and DIR/<name>/model.onnx in one tenant, without a config");
+  serve->add_option("--host", options->host, "listen address (overrides the config)");
+  serve->add_option("--port,-p", options->port, "listen port, 0 for any free one (overrides the config)");
+  serve->add_option("--threads", options->threads, "connection threads (overrides the config)");
+  return {serve, [options] { return Serve(*options); }};
+}
+
+}  // namespace missile::cli

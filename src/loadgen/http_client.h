@@ -1,0 +1,53 @@
+// Load-generator requests over HTTP to a running `missile serve` (or any Open Inference Protocol server):
+// one keep-alive connection per request slot, each request the same pre-encoded body (binary tensors by
+// default, JSON on request).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "loadgen/inference_client.h"
+
+namespace missile::loadgen {
+
+struct HttpEndpoint {
+  std::string host;
+  int port = 80;
+};
+// "http://host:port" (a trailing '/' allowed); https and paths are refused.
+Result<HttpEndpoint> ParseHttpUrl(const std::string& url);
+
+struct HttpClientOptions {
+  bool binary_tensors = true;
+  double timeout_s = 60;
+  uint64_t seed = 1;
+};
+
+class HttpClientFactory final : public ClientFactory {
+ public:
+  static Result<std::unique_ptr<HttpClientFactory>> Create(const std::string& url, HttpClientOptions options);
+
+  Status Prepare(const StreamSpec& stream) override;
+  Result<std::unique_ptr<InferenceClient>> Connect(const StreamSpec& stream) override;
+  std::string Describe() const override;
+
+  // A request's encoded form, shared by every client of the model's streams.
+  struct PreparedRequest {
+    std::string path;
+    std::string body;
+    std::string content_type;
+    std::optional<size_t> json_length;
+  };
+
+ private:
+  HttpClientFactory(HttpEndpoint endpoint, std::string url, HttpClientOptions options)
+      : endpoint_(std::move(endpoint)), url_(std::move(url)), options_(options) {}
+
+  HttpEndpoint endpoint_;
+  std::string url_;
+  HttpClientOptions options_;
+  std::map<std::string, std::shared_ptr<const PreparedRequest>> prepared_;  // by model
+};
+
+}  // namespace missile::loadgen

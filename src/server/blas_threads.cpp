@@ -1,0 +1,16 @@
+#include "server/blas_threads.h"
+
+#include <cblas.h>
+
+namespace missile::server {
+
+int ConfigureBlasThreads(int configured, int tenant_count) {
+  if (configured > 0) {
+    openblas_set_num_threads(configured);
+  } else if (tenant_count > 1) {
+    openblas_set_num_threads(1);
+  }
+  return openblas_get_num_threads();
+}
+
+}  // namespace missile::server

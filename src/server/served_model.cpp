@@ -1,0 +1,183 @@
+#include "server/served_model.h"
+
+#include <fmt/ranges.h>
+
+#include <chrono>
+#include <set>
+
+#include "memory/vram_quota.h"
+#include "server/oip_datatype.h"
+
+namespace missile::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The shape each input is served at: the configured one (checked against the model's signature), else the
+// model's own when it has no symbolic dimensions.
+Result<runtime::NamedTensors> ServedInputs(const graph::Graph& model, const ModelConfig& config) {
+  std::vector<std::string> names;
+  for (graph::ValueId id : model.inputs()) names.push_back(model.value(id).name);
+  for (const auto& [name, shape] : config.input_shapes) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "configured input '{}' is not an input of the model (inputs: {})", name,
+                   fmt::join(names, ", "));
+    }
+  }
+  runtime::NamedTensors inputs;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const graph::InputSignature& signature = model.input_signatures()[i];
+    Shape shape;
+    if (auto it = config.input_shapes.find(names[i]); it != config.input_shapes.end()) {
+      shape = it->second;
+    } else {
+      for (const graph::Dim& dim : signature.dims) {
+        if (!dim.known()) {
+          return Error(
+              ErrorCode::kInvalidArgument,
+              "input '{}' has symbolic dimensions {}: give the shape to serve in the model's \"inputs\"",
+              names[i], signature.ShapeString());
+        }
+        shape.push_back(dim.value);
+      }
+    }
+    inputs.emplace(names[i], Tensor(signature.dtype, shape));
+  }
+  // The engine's own check: dtypes, ranks, fixed dimensions and consistent symbols.
+  MISSILE_RETURN_IF_ERROR(runtime::BindInputs(model, inputs).status());
+  return inputs;
+}
+
+// Bytes of the constants the plan's kernels read: what a device backend uploads as weights.
+uint64_t WeightBytes(const runtime::CpuExecutable& executable) {
+  const graph::Graph& graph = executable.graph();
+  std::set<graph::ValueId> counted;
+  uint64_t bytes = 0;
+  const auto count = [&](graph::ValueId value) {
+    if (value == graph::kNoValue || !graph.value(value).constant || !counted.insert(value).second) return;
+    bytes += graph.value(value).constant->nbytes();
+  };
+  for (const plan::Step& step : executable.plan().steps()) {
+    for (graph::ValueId input : graph.nodes()[static_cast<size_t>(step.node)].inputs) count(input);
+  }
+  for (graph::ValueId output : graph.outputs()) count(output);
+  return bytes;
+}
+
+}  // namespace
+
+std::string ModelFootprint::Describe() const {
+  return fmt::format("{} (weights {}, arena {}, I/O {})", memory::FormatBytes(total()),
+                     memory::FormatBytes(weights_bytes), memory::FormatBytes(arena_bytes),
+                     memory::FormatBytes(io_bytes));
+}
+
+Result<std::unique_ptr<ServedModel>> ServedModel::Load(const ModelConfig& config,
+                                                       const runtime::SessionOptions& options) {
+  std::unique_ptr<ServedModel> model(new ServedModel());
+  model->name_ = config.name;
+  model->tenant_ = config.tenant;
+  MISSILE_ASSIGN_OR_RETURN(model->session_, runtime::Session::Load(config.path.string(), options));
+  const graph::Graph& graph = model->session_->model();
+  MISSILE_ASSIGN_OR_RETURN(model->device_inputs_, ServedInputs(graph, config));
+  MISSILE_ASSIGN_OR_RETURN(runtime::CpuExecutable * executable,
+                           model->session_->Prepare(model->device_inputs_));
+
+  uint64_t io_bytes = 0;
+  for (graph::ValueId id : graph.inputs()) {
+    const Tensor& tensor = model->device_inputs_.at(graph.value(id).name);
+    model->inputs_.push_back({graph.value(id).name, tensor.dtype(), tensor.shape()});
+    io_bytes += tensor.nbytes();
+  }
+  const graph::Graph& compiled = executable->graph();
+  for (size_t i = 0; i < compiled.outputs().size(); ++i) {
+    const graph::TensorSpec& spec = *compiled.value(compiled.outputs()[i]).spec;
+    model->outputs_.push_back({graph.output_names()[i], spec.dtype, spec.shape});
+    io_bytes += spec.nbytes();
+  }
+  model->footprint_ = {WeightBytes(*executable), executable->plan().arena_bytes(), io_bytes};
+  model->kernel_count_ = executable->plan().steps().size();
+  return model;
+}
+
+Status ServedModel::Validate(const InferRequest& request) const {
+  std::vector<std::string> input_names;
+  for (const auto& input : inputs_) input_names.push_back(input.name);
+  for (const NamedTensor& given : request.inputs) {
+    auto expected =
+        std::find_if(inputs_.begin(), inputs_.end(), [&](auto& s) { return s.name == given.name; });
+    if (expected == inputs_.end()) {
+      return Error(ErrorCode::kInvalidArgument, "unknown input '{}': model '{}' has inputs {}", given.name,
+                   name_, fmt::join(input_names, ", "));
+    }
+    if (given.tensor.dtype() != expected->dtype) {
+      return Error(ErrorCode::kInvalidArgument, "input '{}': datatype {} does not match the model's {}",
+                   given.name, OipDatatypeName(given.tensor.dtype()), OipDatatypeName(expected->dtype));
+    }
+    if (given.tensor.shape() != expected->shape) {
+      return Error(ErrorCode::kInvalidArgument, "input '{}': shape {} does not match the served shape {}",
+                   given.name, ShapeToString(given.tensor.shape()), ShapeToString(expected->shape));
+    }
+  }
+  for (const auto& expected : inputs_) {
+    const bool given = std::any_of(request.inputs.begin(), request.inputs.end(),
+                                   [&](const NamedTensor& t) { return t.name == expected.name; });
+    if (!given) {
+      return Error(ErrorCode::kInvalidArgument, "missing input '{}': expected {} {}", expected.name,
+                   OipDatatypeName(expected.dtype), ShapeToString(expected.shape));
+    }
+  }
+  for (const RequestedOutput& output : request.outputs) {
+    const bool known =
+        std::any_of(outputs_.begin(), outputs_.end(), [&](auto& s) { return s.name == output.name; });
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& o : outputs_) names.push_back(o.name);
+      return Error(ErrorCode::kInvalidArgument, "unknown output '{}': model '{}' has outputs {}", output.name,
+                   name_, fmt::join(names, ", "));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<NamedTensor>> ServedModel::Execute(const InferRequest& request, DeviceTransfers& transfers,
+                                                      pcie::TenantId tenant, ExecutionTimes* times) {
+  std::lock_guard lock(execute_mutex_);
+  ExecutionTimes local;
+  auto start = Clock::now();
+  std::vector<CopySpan> to_device;
+  for (const NamedTensor& input : request.inputs) {
+    Tensor& buffer = device_inputs_.at(input.name);
+    to_device.push_back({input.tensor.raw_data(), buffer.raw_data(), buffer.nbytes()});
+  }
+  MISSILE_RETURN_IF_ERROR(transfers.Copy(pcie::Direction::kHostToDevice, tenant, to_device));
+  local.to_device_s = SecondsSince(start);
+
+  start = Clock::now();
+  MISSILE_ASSIGN_OR_RETURN(runtime::NamedTensors device_outputs, session_->Run(device_inputs_));
+  local.compute_s = SecondsSince(start);
+
+  start = Clock::now();
+  std::vector<NamedTensor> outputs;
+  std::vector<CopySpan> to_host;
+  for (const TensorSignature& signature : outputs_) {
+    const bool wanted = request.outputs.empty() ||
+                        std::any_of(request.outputs.begin(), request.outputs.end(),
+                                    [&](const RequestedOutput& o) { return o.name == signature.name; });
+    if (!wanted) continue;
+    const Tensor& device = device_outputs.at(signature.name);
+    outputs.push_back({signature.name, Tensor(device.dtype(), device.shape())});
+    to_host.push_back({device.raw_data(), outputs.back().tensor.raw_data(), device.nbytes()});
+  }
+  MISSILE_RETURN_IF_ERROR(transfers.Copy(pcie::Direction::kDeviceToHost, tenant, to_host));
+  local.to_host_s = SecondsSince(start);
+  if (times != nullptr) *times = local;
+  return outputs;
+}
+
+}  // namespace missile::server

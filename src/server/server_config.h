@@ -1,0 +1,79 @@
+// What `missile serve` is told to do: where to listen, which policy schedules the GPU, which tenants share it
+// (class, VRAM quota, PCIe weight, SM bounds, latency target) and which models they serve. Read from a JSON
+// file documented in docs/server.md (examples under examples/server/).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/shape.h"
+#include "server/scheduling_policy.h"
+
+namespace missile::server {
+
+enum class TenantClass { kLatencySensitive, kBestEffort };
+const char* TenantClassName(TenantClass tenant_class);  // "LS" or "BE"
+
+struct TenantConfig {
+  std::string name;
+  TenantClass tenant_class = TenantClass::kBestEffort;
+  std::optional<uint64_t> vram_quota_bytes;  // none: unlimited
+  int pcie_nice = 0;                         // Linux nice, -20..19: the tenant's weight on the PCIe link
+  int sm_min = 0;                            // SMs the tenant is always guaranteed
+  std::optional<int> sm_max;                 // at most this many SMs; none: the whole GPU
+  std::optional<double> latency_target_ms;   // LS tenants: the latency the policy protects
+};
+
+struct ModelConfig {
+  std::string name;
+  std::string tenant;
+  std::filesystem::path path;  // absolute, or relative to the working directory when given so
+  bool load_at_start = true;
+  // Served input shapes, needed for inputs with symbolic dimensions; the model's own shapes otherwise.
+  std::map<std::string, Shape> input_shapes;
+};
+
+struct HttpConfig {
+  std::string host = "127.0.0.1";
+  int port = 8000;  // 0: any free port (the chosen one is printed)
+  // Connection-handling threads: a keep-alive connection holds one while it is open, so this bounds the
+  // connections served at once (more wait in the accept queue).
+  int threads = 128;
+  uint64_t max_body_bytes = uint64_t{64} << 20;
+  int keep_alive_timeout_s = 5;
+  uint64_t keep_alive_max_requests = 1'000'000;
+  int read_timeout_s = 30;
+  int write_timeout_s = 30;
+  int listen_backlog = 1024;
+};
+
+struct ServerConfig {
+  HttpConfig http;
+  std::string backend = "cpu";
+  // Threads per BLAS call on the CPU backend; 0: one when several tenants share the CPU (blas_threads.h).
+  int blas_threads = 0;
+  SchedulingPolicy policy = SchedulingPolicy::kMissile;
+  std::vector<TenantConfig> tenants;
+  std::vector<ModelConfig> models;
+
+  const TenantConfig* FindTenant(const std::string& name) const;
+  const ModelConfig* FindModel(const std::string& name) const;
+};
+
+// Parses and validates a configuration; relative model paths are resolved against `base_dir` (the config
+// file's directory). Every error names the offending field.
+Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::filesystem::path& base_dir);
+Result<ServerConfig> LoadServerConfig(const std::string& path);
+
+// `missile serve --repo DIR`: every DIR/<name>.onnx and DIR/<name>/model.onnx becomes model <name>, all in
+// one latency-sensitive tenant "default" without quota, under the given policy.
+Result<ServerConfig> ConfigFromModelDirectory(const std::filesystem::path& directory);
+
+// Names that appear in URLs and metric labels: 1-128 characters from [A-Za-z0-9_.-].
+Status CheckName(std::string_view name, std::string_view what);
+
+}  // namespace missile::server
