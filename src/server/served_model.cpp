@@ -54,7 +54,7 @@ Result<runtime::NamedTensors> ServedInputs(const graph::Graph& model, const Mode
 }
 
 // Bytes of the constants the plan's kernels read: what a device backend uploads as weights.
-uint64_t WeightBytes(const runtime::CpuExecutable& executable) {
+uint64_t WeightBytes(const runtime::Executable& executable) {
   const graph::Graph& graph = executable.graph();
   std::set<graph::ValueId> counted;
   uint64_t bytes = 0;
@@ -85,7 +85,7 @@ Result<std::unique_ptr<ServedModel>> ServedModel::Load(const ModelConfig& config
   MISSILE_ASSIGN_OR_RETURN(model->session_, runtime::Session::Load(config.path.string(), options));
   const graph::Graph& graph = model->session_->model();
   MISSILE_ASSIGN_OR_RETURN(model->device_inputs_, ServedInputs(graph, config));
-  MISSILE_ASSIGN_OR_RETURN(runtime::CpuExecutable * executable,
+  MISSILE_ASSIGN_OR_RETURN(runtime::Executable * executable,
                            model->session_->Prepare(model->device_inputs_));
 
   uint64_t io_bytes = 0;
