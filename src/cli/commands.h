@@ -15,6 +15,7 @@ struct Command {
 Command AddRunCommand(CLI::App& app);
 Command AddInspectCommand(CLI::App& app);
 Command AddDevicesCommand(CLI::App& app);
+Command AddProbeCommand(CLI::App& app);
 
 // Prints "missile: error: ..." on stderr and returns the exit code for errors.
 int ReportError(const Status& status);

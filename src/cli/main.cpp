@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
       missile::cli::AddRunCommand(app),
       missile::cli::AddInspectCommand(app),
       missile::cli::AddDevicesCommand(app),
+      missile::cli::AddProbeCommand(app),
   };
   CLI11_PARSE(app, argc, argv);
   for (const auto& command : commands) {
