@@ -13,9 +13,9 @@ stage=$(mktemp -d)
 mkdir -p "$stage/bin" "$stage/lib" "$stage/cases"
 cp "$BUILD_DIR/missile" "$BUILD_DIR/tests/missile_unit_tests" "$BUILD_DIR/tests/missile_case_tests" \
   "$BUILD_DIR/bench/missile_model_bench" "$stage/bin/"
-if [ -f "$BUILD_DIR/bench/missile_transfer_bench" ]; then
-  cp "$BUILD_DIR/bench/missile_transfer_bench" "$stage/bin/"
-fi
+for extra in "$BUILD_DIR/bench/missile_transfer_bench" "$BUILD_DIR/bench/missile_l2_setaside_bench"; do
+  if [ -f "$extra" ]; then cp "$extra" "$stage/bin/"; fi
+done
 strip "$stage/bin/"*
 # Every library the binaries load from outside glibc's own set; the GPU machine's glibc and libstdc++ are newer.
 ldd "$stage/bin/"* | awk '/=> \//{print $3}' | sort -u |

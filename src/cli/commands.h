@@ -19,6 +19,7 @@ Command AddProfileCommand(CLI::App& app);
 Command AddSimulateCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);
 Command AddBenchCommand(CLI::App& app);
+Command AddProbeCommand(CLI::App& app);
 
 // Prints "missile: error: ..." on stderr and returns the exit code for errors.
 int ReportError(const Status& status);

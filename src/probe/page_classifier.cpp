@@ -15,7 +15,7 @@ uint64_t GranuleBits(const PageProbeOptions& options) {
   return (options.page_bytes - 1) & ~(options.granule_bytes - 1);
 }
 
-uint64_t FindInvariantBits(Prober& prober, const PageProbeOptions& options) {
+uint64_t InvariantBits(Prober& prober, const PageProbeOptions& options) {
   std::mt19937_64 rng(options.classifier.seed ^ 0x9e3779b97f4a7c15ULL);
   std::uniform_int_distribution<uint64_t> granule(0, options.page_bytes / options.granule_bytes - 1);
   const int allowed_denials = static_cast<int>(options.invariance_samples * options.classifier.max_noise);
@@ -34,6 +34,14 @@ uint64_t FindInvariantBits(Prober& prober, const PageProbeOptions& options) {
 
 }  // namespace
 
+uint64_t FindInvariantBits(SameClassOracle& oracle, const PageProbeOptions& options, QueryStats& queries) {
+  Prober prober(oracle, options.classifier.votes);
+  const uint64_t invariant = InvariantBits(prober, options);
+  queries.pair_queries += prober.stats().pair_queries;
+  queries.group_queries += prober.stats().group_queries;
+  return invariant;
+}
+
 Result<PageClassification> ClassifyPage(SameClassOracle& oracle, const PageProbeOptions& options,
                                         std::span<const int64_t> predicted) {
   if (!std::has_single_bit(options.granule_bytes) || !std::has_single_bit(options.page_bytes) ||
@@ -49,8 +57,8 @@ Result<PageClassification> ClassifyPage(SameClassOracle& oracle, const PageProbe
   }
   PageClassification page;
   page.base = options.page_base;
-  Prober invariance(oracle, options.classifier.votes);
-  if (options.invariance_samples > 0) page.invariant_bits = FindInvariantBits(invariance, options);
+  QueryStats invariance;
+  if (options.invariance_samples > 0) page.invariant_bits = FindInvariantBits(oracle, options, invariance);
 
   // Measure only the granules with every invariant bit clear; the others copy their class.
   const uint64_t measured_bits = GranuleBits(options) & ~page.invariant_bits;
@@ -72,7 +80,7 @@ Result<PageClassification> ClassifyPage(SameClassOracle& oracle, const PageProbe
   page.representatives = std::move(classified.representatives);
   page.same_pairs_answered_different = classified.same_pairs_answered_different;
   page.different_pairs_answered_same = classified.different_pairs_answered_same;
-  page.queries.pair_queries = invariance.stats().pair_queries + classified.queries.pair_queries;
+  page.queries.pair_queries = invariance.pair_queries + classified.queries.pair_queries;
   page.queries.group_queries = classified.queries.group_queries;
   return page;
 }

@@ -40,6 +40,11 @@ struct PageClassification {
   int64_t class_count() const { return static_cast<int64_t>(representatives.size()); }
 };
 
+// The granule-offset bits whose flip kept the class in at least (1 - max_noise) of invariance_samples
+// measurements (bit 9 on the H200): the first step of ClassifyPage, public so that a probe classifying only a
+// sample of a page's granules can skip the same bits. Adds its measurements to `queries`.
+uint64_t FindInvariantBits(SameClassOracle& oracle, const PageProbeOptions& options, QueryStats& queries);
+
 // `predicted`, when not empty, guesses a class per granule of the page (see ClassifyGranules).
 Result<PageClassification> ClassifyPage(SameClassOracle& oracle, const PageProbeOptions& options,
                                         std::span<const int64_t> predicted = {});

@@ -41,6 +41,8 @@ class Session {
 
   const graph::Graph& model() const { return model_; }
   const SessionOptions& options() const { return options_; }
+  // The backend the session runs on, for device mechanisms that act on the session's stream and memory.
+  Backend& backend() const { return *backend_; }
 
  private:
   Session(graph::Graph model, SessionOptions options, std::unique_ptr<Backend> backend)

@@ -160,6 +160,13 @@ class CliErrorTest(CliTestBase):
         result = self.run_missile(self.save(model, "inconsistent.onnx"), "--input", f"x={self.x}")
         self.assert_fails_with(result, "features.conv", "Conv")
 
+    def test_probe_channels_without_a_gpu_says_what_it_needs(self):
+        result = subprocess.run([MISSILE, "probe", "channels", "--quick", "--out", str(self.dir / "probe")],
+                                capture_output=True, text=True, timeout=300)
+        if result.returncode == 0:
+            self.skipTest("a GPU is present: the probe ran")
+        self.assert_fails_with(result, "probe channels needs")
+
 
 class SchedulingCliTest(CliTestBase):
     """`missile profile` and `missile simulate`: a profile made from a model feeds the simulator."""

@@ -1,5 +1,7 @@
 #include "runtime/cuda/constant_store.h"
 
+#include <algorithm>
+
 #include "device/cuda/cuda_status.h"
 
 namespace missile::runtime::cuda {
@@ -36,6 +38,15 @@ Result<const void*> ConstantStore::DevicePointer(const Tensor& constant) {
   const void* pointer = buffer.data();
   buffers_.emplace(key, std::move(buffer));
   return pointer;
+}
+
+std::vector<ConstantStore::Region> ConstantStore::regions() const {
+  std::vector<Region> regions;
+  for (const auto& [key, buffer] : buffers_) regions.push_back({buffer.data(), buffer.size()});
+  std::sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) {
+    return reinterpret_cast<uintptr_t>(a.data) < reinterpret_cast<uintptr_t>(b.data);
+  });
+  return regions;
 }
 
 }  // namespace missile::runtime::cuda

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <tuple>
+#include <vector>
 
 #include "core/tensor.h"
 #include "device/cuda/device_memory.h"
@@ -17,6 +18,14 @@ class ConstantStore {
   // The device copy of `constant`, uploaded now if no identical one is stored.
   Result<const void*> DevicePointer(const Tensor& constant);
   size_t bytes() const { return bytes_; }
+
+  // Where the weights lie, one region per stored constant in address order: what an L2 access-policy window
+  // over a session's weights has to cover.
+  struct Region {
+    const void* data = nullptr;
+    size_t bytes = 0;
+  };
+  std::vector<Region> regions() const;
 
  private:
   using Key = std::tuple<DataType, size_t, uint64_t>;  // dtype, bytes, content hash

@@ -1,33 +1,20 @@
-// The CUDA backend: one stream (with its library handles) and one weight store per session.
+#include "runtime/cuda/cuda_backend.h"
+
 #include "device/cuda/cuda_status.h"
 #include "passes/lower_precision.h"
-#include "runtime/backend.h"
 #include "runtime/cuda/cuda_executable.h"
 
 namespace missile::runtime {
-namespace {
+namespace cuda {
 
-class CudaBackend final : public Backend {
- public:
-  CudaBackend(BackendOptions options, std::unique_ptr<cuda::CudaContext> context)
-      : options_(options), context_(std::move(context)) {}
+Result<std::unique_ptr<Executable>> CudaBackend::Compile(graph::Graph graph) {
+  if (options_.precision == Precision::kFp16) MISSILE_RETURN_IF_ERROR(passes::LowerFloat32ToFloat16(graph));
+  MISSILE_ASSIGN_OR_RETURN(auto executable,
+                           CudaExecutable::Build(std::move(graph), *context_, constants_, options_));
+  return std::unique_ptr<Executable>(std::move(executable));
+}
 
-  std::string name() const override { return "cuda"; }
-
-  Result<std::unique_ptr<Executable>> Compile(graph::Graph graph) override {
-    if (options_.precision == Precision::kFp16) MISSILE_RETURN_IF_ERROR(passes::LowerFloat32ToFloat16(graph));
-    MISSILE_ASSIGN_OR_RETURN(auto executable,
-                             cuda::CudaExecutable::Build(std::move(graph), *context_, constants_, options_));
-    return std::unique_ptr<Executable>(std::move(executable));
-  }
-
- private:
-  BackendOptions options_;
-  std::unique_ptr<cuda::CudaContext> context_;
-  cuda::ConstantStore constants_;  // destroyed before the context: weights go before the stream
-};
-
-}  // namespace
+}  // namespace cuda
 
 Result<std::unique_ptr<Backend>> MakeCudaBackend(const BackendOptions& options) {
   int devices = 0;
@@ -37,7 +24,7 @@ Result<std::unique_ptr<Backend>> MakeCudaBackend(const BackendOptions& options) 
                  error != cudaSuccess ? cudaGetErrorString(error) : "none found");
   }
   MISSILE_ASSIGN_OR_RETURN(auto context, cuda::CudaContext::Create());
-  return std::unique_ptr<Backend>(new CudaBackend(options, std::move(context)));
+  return std::unique_ptr<Backend>(new cuda::CudaBackend(options, std::move(context)));
 }
 
 }  // namespace missile::runtime

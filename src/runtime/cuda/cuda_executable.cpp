@@ -3,6 +3,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "device/cuda/access_policy.h"
 #include "device/cuda/cuda_status.h"
 #include "ops/cuda/cuda_kernels.h"
 
@@ -18,7 +19,12 @@ size_t AlignUp(size_t bytes) {
 }  // namespace
 
 CudaExecutable::~CudaExecutable() {
+  DropGraph();
+}
+
+void CudaExecutable::DropGraph() {
   if (graph_exec_ != nullptr) cudaGraphExecDestroy(graph_exec_);
+  graph_exec_ = nullptr;
 }
 
 Result<std::unique_ptr<CudaExecutable>> CudaExecutable::Build(graph::Graph graph, const CudaContext& context,
@@ -162,6 +168,12 @@ Status CudaExecutable::CaptureGraph() {
     return enqueued.WithContext("capturing the request as a CUDA graph");
   }
   MISSILE_CUDA_RETURN_IF_ERROR(ended);
+  // Kernel nodes carry their own launch attributes: give them the stream's L2 window, as launching kernel by
+  // kernel would.
+  if (Status copied = device::cuda::CopyStreamWindowToGraph(stream, graph); !copied.ok()) {
+    cudaGraphDestroy(graph);
+    return copied.WithContext("giving the captured request the stream's L2 access window");
+  }
   const cudaError_t instantiated = cudaGraphInstantiate(&graph_exec_, graph, 0);
   cudaGraphDestroy(graph);
   MISSILE_CUDA_RETURN_IF_ERROR(instantiated);

@@ -40,6 +40,10 @@ class CudaExecutable final : public Executable {
 
   size_t arena_bytes() const { return arena_.size(); }
 
+  // Forgets the captured CUDA graph, so that the next request captures again: for when the stream's launch
+  // attributes (the L2 access-policy window) changed after capture.
+  void DropGraph();
+
  private:
   struct BoundStep {
     std::unique_ptr<ops::Kernel> kernel;
