@@ -1,5 +1,6 @@
 #include "device/cuda/cuda_status.h"
 #include "ops/cuda/broadcast_copy.h"
+#include "ops/cuda/device_types.cuh"
 #include "ops/cuda/launch_geometry.cuh"
 
 namespace missile::ops::cuda {
@@ -30,16 +31,8 @@ Result<StridedIndex> PlanBroadcastCopy(const Shape& src_shape, const Shape& dst_
 Status EnqueueBroadcastCopy(DataType dtype, const StridedIndex& index, int64_t elements, const void* src,
                             void* dst, cudaStream_t stream) {
   if (elements == 0) return Status::Ok();
-  switch (DataTypeSize(dtype)) {
-    case 2:
-      return Launch<uint16_t>(index, elements, src, dst, stream);
-    case 4:
-      return Launch<uint32_t>(index, elements, src, dst, stream);
-    case 8:
-      return Launch<uint64_t>(index, elements, src, dst, stream);
-    default:
-      return Error(ErrorCode::kUnimplemented, "broadcasting {} on the GPU", DataTypeName(dtype));
-  }
+  return DispatchBySize(dtype,
+                        [&](auto unit) { return Launch<decltype(unit)>(index, elements, src, dst, stream); });
 }
 
 }  // namespace missile::ops::cuda

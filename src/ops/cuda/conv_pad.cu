@@ -1,5 +1,6 @@
 #include "device/cuda/cuda_status.h"
 #include "ops/cuda/conv_pad.h"
+#include "ops/cuda/device_types.cuh"
 #include "ops/cuda/launch_geometry.cuh"
 
 namespace missile::ops::cuda {
@@ -48,17 +49,13 @@ Status EnqueueZeroPad(DataType dtype, const Window3d& window, int64_t planes, co
   dims.total = planes * out[0] * out[1] * out[2];
   if (dims.total == 0) return Status::Ok();
   // Only the element width matters for a copy.
-  if (DataTypeSize(dtype) == 4) {
-    ZeroPadKernel<uint32_t><<<BlocksFor(dims.total), kThreadsPerBlock, 0, stream>>>(
-        dims, static_cast<const uint32_t*>(x), static_cast<uint32_t*>(padded));
-  } else if (DataTypeSize(dtype) == 2) {
-    ZeroPadKernel<uint16_t><<<BlocksFor(dims.total), kThreadsPerBlock, 0, stream>>>(
-        dims, static_cast<const uint16_t*>(x), static_cast<uint16_t*>(padded));
-  } else {
-    return Error(ErrorCode::kUnimplemented, "padding a convolution input of {}", DataTypeName(dtype));
-  }
-  MISSILE_CUDA_RETURN_IF_LAUNCH_FAILED();
-  return Status::Ok();
+  return DispatchBySize(dtype, [&](auto unit) -> Status {
+    using Unit = decltype(unit);
+    ZeroPadKernel<Unit><<<BlocksFor(dims.total), kThreadsPerBlock, 0, stream>>>(
+        dims, static_cast<const Unit*>(x), static_cast<Unit*>(padded));
+    MISSILE_CUDA_RETURN_IF_LAUNCH_FAILED();
+    return Status::Ok();
+  });
 }
 
 }  // namespace missile::ops::cuda

@@ -77,9 +77,10 @@ KernelResult DispatchArithmetic(DataType dtype, std::string_view what, Make&& ma
 }
 
 // Calls make(T{}) with a type of the same size as `dtype`, for kernels that only move bytes (copies,
-// gathers, transposes): one instantiation serves every dtype of that width.
+// gathers, transposes): one instantiation serves every dtype of that width. Returns what make returns (a
+// kernel from a factory, a Status from a launch).
 template <typename Make>
-KernelResult DispatchBySize(DataType dtype, Make&& make) {
+auto DispatchBySize(DataType dtype, Make&& make) -> decltype(make(uint8_t{})) {
   switch (DataTypeSize(dtype)) {
     case 1:
       return make(uint8_t{});
