@@ -3,7 +3,10 @@
 # `carry`): the binaries built here (with CUDA, since nvcc is here) and the Debian libraries they load that the GPU
 # machine (Ubuntu 24.04, no Debian packages) lacks, plus the given case folders. cuDNN and cuBLAS are not packed:
 # the GPU machine has them (scripts/device/env.sh points the loader at them).
-# Usage: scripts/device/pack.sh [CASE_DIR ...]   (BUILD_DIR defaults to build-cuda)
+# The checkout's scripts/, bench/ and tests/ go along under tree/, so a command can run the scripts of this
+# checkout even where the device tool sends another one (a helper's worktree): see docs/device.md.
+# Usage: scripts/device/pack.sh [CASE_DIR ...]   (BUILD_DIR defaults to build-cuda, PACK_OUT to
+#        .deps/device.tar.xz)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD_DIR=${BUILD_DIR:-build-cuda}
@@ -23,7 +26,10 @@ ldd "$stage/bin/"* | awk '/=> \//{print $3}' | sort -u |
   grep -vE '/lib(cudnn|cublas|cublasLt|cuda|nvrtc)[._]' |
   while read -r lib; do cp -L "$lib" "$stage/lib/"; done
 for case in "$@"; do cp -r "$case" "$stage/cases/"; done
-mkdir -p .deps
-tar -C "$stage" -cJf .deps/device.tar.xz .
+mkdir -p "$stage/tree"
+git ls-files -z scripts bench tests | xargs -0 cp --parents -t "$stage/tree"
+PACK_OUT=${PACK_OUT:-.deps/device.tar.xz}
+mkdir -p "$(dirname "$PACK_OUT")"
+tar -C "$stage" -cJf "$PACK_OUT" .
 rm -rf "$stage"
-ls -l .deps/device.tar.xz
+ls -l "$PACK_OUT"
