@@ -1,6 +1,7 @@
 #include "ops/conv_engine_policy.h"
 
 #include <algorithm>
+#include <charconv>
 #include <unordered_set>
 
 namespace missile::ops {
@@ -9,6 +10,17 @@ Result<ConvApi> ParseConvApi(std::string_view value) {
   if (value.empty() || value == "graph") return ConvApi::kGraph;
   if (value == "legacy") return ConvApi::kLegacy;
   return Error(ErrorCode::kInvalidArgument, "MISSILE_CUDNN_API must be 'graph' or 'legacy', got '{}'", value);
+}
+
+Result<size_t> ParsePlansPerGraph(std::string_view value) {
+  if (value.empty()) return kDefaultPlansPerGraph;
+  size_t plans = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), plans);
+  if (error != std::errc() || end != value.data() + value.size() || plans == 0 || plans > 1000) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "MISSILE_CUDNN_PLANS must be a whole number from 1 to 1000, got '{}'", value);
+  }
+  return plans;
 }
 
 bool EngineNumericsAcceptable(const EngineNotes& notes, bool float32_data, bool allow_tf32) {

@@ -20,6 +20,12 @@ namespace missile::ops {
 enum class ConvApi { kGraph, kLegacy };
 Result<ConvApi> ParseConvApi(std::string_view value);
 
+// MISSILE_CUDNN_PLANS: how many execution plans autotuning times per graph variant (unset or empty: 8). Fewer
+// plans load a model faster (each plan costs a finalize, sometimes a runtime compilation, and a few timed
+// runs).
+inline constexpr size_t kDefaultPlansPerGraph = 8;
+Result<size_t> ParsePlansPerGraph(std::string_view value);
+
 // What cuDNN's numerical notes say about one engine.
 struct EngineNotes {
   bool tensor_core = false;                  // tensor-core math: TF32 for float data

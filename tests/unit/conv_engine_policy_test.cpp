@@ -15,6 +15,16 @@ TEST(ConvEnginePolicy, ParsesTheApiSwitch) {
   EXPECT_NE(bad.status().message().find("fast"), std::string::npos);
 }
 
+TEST(ConvEnginePolicy, ParsesThePlanCount) {
+  EXPECT_EQ(*ParsePlansPerGraph(""), kDefaultPlansPerGraph);
+  EXPECT_EQ(*ParsePlansPerGraph("3"), 3u);
+  for (const char* bad : {"0", "-1", "2x", "many", "1001"}) {
+    auto parsed = ParsePlansPerGraph(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(ConvEnginePolicy, RejectsDownConvertedInputsAndHalfPrecisionSums) {
   EXPECT_TRUE(EngineNumericsAcceptable({}, true, false));
   EXPECT_FALSE(EngineNumericsAcceptable({.down_convert_inputs = true}, false, true));
