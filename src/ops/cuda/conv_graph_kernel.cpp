@@ -288,7 +288,11 @@ class GraphConvKernel final : public Kernel {
 }  // namespace
 
 KernelResult CreateGraphConv(const ConvSetup& setup, const BuildContext& build) {
-  const std::string key = setup.Key();
+  // Plans are shared by every kernel of the shape in the process, whichever handle runs them, but a plan
+  // belongs to the GPU it was built for.
+  int device = 0;
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
+  const std::string key = fmt::format("gpu{}/{}", device, setup.Key());
   std::shared_ptr<const TunedConv> tuned;
   bool cached = false;
   {
