@@ -284,6 +284,25 @@ TEST_F(PcieCudaEngineTest, FailuresArriveAsStatusesInIssueOrder) {
   }
 }
 
+TEST_F(PcieCudaEngineTest, DirectIssueLeavesTheCallersCudaStateAlone) {
+  // Into an idle engine the copy is started on this thread: its failure must reach the listener only, not
+  // this thread's last-error state (which the caller's next kernel launch check would report as its own).
+  PinnedBuffer source = Unwrap(PinnedBuffer::Allocate(kKiB));
+  int device_before = -1;
+  ASSERT_EQ(cudaGetDevice(&device_before), cudaSuccess);
+  ASSERT_EQ(cudaGetLastError(), cudaSuccess);
+  RecordingListener listener;
+  auto up = Unwrap(CudaCopyEngine::Create(Direction::kHostToDevice));
+  ChunkCopy null_destination{source.bytes(), nullptr, kKiB, Direction::kHostToDevice};
+  up->Issue(null_destination, listener);
+  ASSERT_TRUE(listener.WaitFor(1));
+  EXPECT_FALSE(listener.statuses[0].ok());
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess) << "the failed copy left an error on the issuing thread";
+  int device_after = -1;
+  ASSERT_EQ(cudaGetDevice(&device_after), cudaSuccess);
+  EXPECT_EQ(device_after, device_before);
+}
+
 // Holds its first callback until the engine's destruction has begun, then issues one more copy.
 class LateIssuingListener final : public RecordingListener {
  public:

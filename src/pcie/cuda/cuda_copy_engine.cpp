@@ -257,6 +257,10 @@ Status CudaCopyEngine::StartOnCallingThread(const ChunkCopy& copy, cudaEvent_t e
   MISSILE_CUDA_RETURN_IF_ERROR(cudaGetDevice(&caller_device));
   if (caller_device != device_) MISSILE_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
   Status status = Start(copy, event);
+  // A failed call also sets this thread's last-error state, which the caller's own later cudaGetLastError
+  // checks (every kernel launch's) would then report as theirs: the failure is the copy's, reported through
+  // the listener, so clear it here.
+  if (!status.ok()) (void)cudaGetLastError();
   if (caller_device != device_) (void)cudaSetDevice(caller_device);
   return status;
 }
