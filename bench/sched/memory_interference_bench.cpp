@@ -56,6 +56,7 @@ struct Options {
   int repetitions = 5;
   double budget = 0.05;
   int be_min_groups = 0;
+  int be_blocks_per_sm = 0;  // 0: as many as fit (the heaviest streaming BE)
 };
 
 double Mean(const std::vector<double>& v) {
@@ -82,12 +83,13 @@ class EventTrail {
   const Event& at(size_t i) const { return events_[i]; }
 
   // `kernels` launches of `read` on `sms` SMs into `stream`, an event after each.
-  Status Enqueue(const bench::StreamRead& read, cudaStream_t stream, int sms, size_t kernels) const {
+  Status Enqueue(const bench::StreamRead& read, cudaStream_t stream, int sms, size_t kernels,
+                 int blocks_per_sm = 0) const {
     if (kernels > capacity())
       return Error(ErrorCode::kInvalidArgument, "{} kernels, {} events", kernels, capacity());
     MISSILE_RETURN_IF_ERROR(events_[0].Record(stream));
     for (size_t i = 1; i <= kernels; ++i) {
-      MISSILE_RETURN_IF_ERROR(read.Enqueue(stream, sms));
+      MISSILE_RETURN_IF_ERROR(read.Enqueue(stream, sms, blocks_per_sm));
       MISSILE_RETURN_IF_ERROR(events_[i].Record(stream));
     }
     return Status::Ok();
@@ -123,12 +125,13 @@ class Bench {
   const std::string& be_timing() const { return be_timing_; }
 
   // The kernel alone on every prefix [0, g): its measured profile.
-  Result<sched::KernelProfile> Profile(const bench::StreamRead& read, const std::string& name) {
+  Result<sched::KernelProfile> Profile(const bench::StreamRead& read, const std::string& name,
+                                       int blocks_per_sm = 0) {
     std::vector<std::vector<double>> samples;
     for (int g = 1; g <= layout_.groups(); ++g) {
       MISSILE_ASSIGN_OR_RETURN(cudaStream_t stream, partitions_.StreamFor(0, g, 0));
       const size_t kernels = static_cast<size_t>(options_.warmup + options_.repetitions);
-      MISSILE_RETURN_IF_ERROR(ls_trail_.Enqueue(read, stream, layout_.SmsInFirst(g), kernels));
+      MISSILE_RETURN_IF_ERROR(ls_trail_.Enqueue(read, stream, layout_.SmsInFirst(g), kernels, blocks_per_sm));
       MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
       MISSILE_ASSIGN_OR_RETURN(std::vector<double> us, ls_trail_.KernelUs(kernels));
       samples.emplace_back(us.begin() + options_.warmup, us.end());
@@ -180,7 +183,8 @@ class Bench {
     std::vector<double> ls_rounds, be_rounds, be_counts;
     for (int r = 0; r < options_.rounds; ++r) {
       // BE first, so it is streaming when LS starts.
-      MISSILE_RETURN_IF_ERROR(be_trail_.Enqueue(be_, be_stream, layout_.SmsIn(be), be_kernels));
+      MISSILE_RETURN_IF_ERROR(
+          be_trail_.Enqueue(be_, be_stream, layout_.SmsIn(be), be_kernels, options_.be_blocks_per_sm));
       MISSILE_RETURN_IF_ERROR(ls_trail_.Enqueue(ls_, ls_stream, layout_.SmsIn(ls), ls_kernels));
       MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(ls_stream));
       MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(be_stream));
@@ -271,7 +275,8 @@ Result<json> Run(const Options& options) {
 
   std::cerr << "profiling the streaming read on every partition size\n";
   MISSILE_ASSIGN_OR_RETURN(const sched::KernelProfile ls_profile, bench.Profile(ls_read, "ls-stream-read"));
-  MISSILE_ASSIGN_OR_RETURN(const sched::KernelProfile be_profile, bench.Profile(be_read, "be-stream-read"));
+  MISSILE_ASSIGN_OR_RETURN(const sched::KernelProfile be_profile,
+                           bench.Profile(be_read, "be-stream-read", options.be_blocks_per_sm));
 
   json out;
   std::string gpu_name = "GPU";
@@ -281,6 +286,7 @@ Result<json> Run(const Options& options) {
   out["groups"] = n;
   out["buffer_bytes"] = bytes;
   out["ls_groups"] = options.ls_groups;
+  out["be_blocks_per_sm"] = options.be_blocks_per_sm;
   out["rounds"] = options.rounds;
   out["kernels"] = {KernelJson(ls_profile), KernelJson(be_profile)};
   json streaming = json::array();
@@ -414,6 +420,8 @@ int main(int argc, char** argv) {
   app.add_option("--rounds", options.rounds, "rounds per configuration, the median kept (default 3)");
   app.add_option("--budget", options.budget, "missile's LS slowdown budget (default 0.05)");
   app.add_option("--be-min-groups", options.be_min_groups, "BE tenant's min_groups for missile (default 0)");
+  app.add_option("--be-blocks-per-sm", options.be_blocks_per_sm,
+                 "BE kernel's blocks per SM (default 0: as many as fit; 1 streams less per SM)");
   CLI11_PARSE(app, argc, argv);
   if (options.rounds < 1 || options.gib <= 0 || options.ls_ms <= 0) {
     std::cerr << "missile_memory_interference_bench: --rounds >= 1, --gib > 0 and --ls-ms > 0\n";

@@ -40,8 +40,9 @@ Result<StreamRead> StreamRead::Create(const void* buffer, uint64_t bytes) {
   return read;
 }
 
-Status StreamRead::Enqueue(cudaStream_t stream, int sms) const {
-  const int blocks = std::min(65536, std::max(1, sms) * blocks_per_sm_);
+Status StreamRead::Enqueue(cudaStream_t stream, int sms, int blocks_per_sm) const {
+  const int per_sm = blocks_per_sm > 0 ? std::min(blocks_per_sm, blocks_per_sm_) : blocks_per_sm_;
+  const int blocks = std::min(65536, std::max(1, sms) * per_sm);
   StreamReadKernel<<<blocks, kThreads, 0, stream>>>(static_cast<const float4*>(buffer_), bytes_ / 16, sink_);
   MISSILE_CUDA_RETURN_IF_LAUNCH_FAILED();
   return Status::Ok();

@@ -14,8 +14,9 @@ class StreamRead {
  public:
   // `buffer` of `bytes` (a multiple of 16) in device memory.
   static Result<StreamRead> Create(const void* buffer, uint64_t bytes);
-  // One read of the whole buffer into `stream`, with enough blocks to fill `sms` SMs.
-  Status Enqueue(cudaStream_t stream, int sms) const;
+  // One read of the whole buffer into `stream`, with enough blocks to fill `sms` SMs: as many per SM as fit
+  // (`blocks_per_sm` 0), or `blocks_per_sm` of them (fewer loads in flight: less bandwidth per SM).
+  Status Enqueue(cudaStream_t stream, int sms, int blocks_per_sm = 0) const;
   uint64_t bytes() const { return bytes_; }
 
  private:

@@ -5,8 +5,8 @@
 # Device command (after PACK_OUT=/work/main/.deps-NAME/device.tar.xz scripts/device/pack.sh, carry [".deps-NAME"]):
 #   export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t; tar -C /tmp/t -xJf $MISSILE_PACK ./tree;
 #   cd /tmp/t/tree && bash scripts/device/partitions.sh [--no-tests] [--no-bench] [--no-profiles]
-# Writes to $OUT: partitions.log, unit-tests.xml, memory-interference.json, resnet50-bs1-fp16.json,
-# resnet152-bs32-fp16.json.
+# Writes to $OUT: partitions.log, unit-tests.xml, memory-interference.json, memory-interference-light-be.json,
+# resnet50-bs1-fp16.json, resnet152-bs32-fp16.json.
 set -uo pipefail
 run_tests=1
 run_bench=1
@@ -53,6 +53,10 @@ if [ "$run_bench" = 1 ]; then
     start=$(date +%s)
     "$MISSILE_BIN/missile_memory_interference_bench" --json "$OUT/memory-interference.json"
     echo "exit $?, $(( $(date +%s) - start )) s"
+    stamp "missile_memory_interference_bench --be-blocks-per-sm 1 (a lighter BE stream)"
+    "$MISSILE_BIN/missile_memory_interference_bench" --be-blocks-per-sm 1 \
+      --json "$OUT/memory-interference-light-be.json"
+    echo "exit $?, $(( $(date +%s) - start )) s"
   } 2>&1 | tee -a "$log"
 fi
 
@@ -65,9 +69,15 @@ if [ "$run_profiles" = 1 ]; then
       read -r model batch <<<"$spec"
       stamp "missile profile --measure $model batch $batch"
       start=$(date +%s)
-      "$MISSILE_BIN/missile" profile --measure "/tmp/zoo/bs$batch/$model/model.onnx" --name "$model" \
-        --precision fp16 --out "$OUT/$model-bs$batch-fp16.json"
-      echo "exit $?, $(( $(date +%s) - start )) s"
+      # Built inside the whole GPU's partition first; if a kernel still fails in a smaller one, inside the
+      # smallest (cuDNN then keeps only algorithms that launch on 8 SMs).
+      for build_groups in 0 1; do
+        "$MISSILE_BIN/missile" profile --measure "/tmp/zoo/bs$batch/$model/model.onnx" --name "$model" \
+          --precision fp16 --build-groups "$build_groups" --out "$OUT/$model-bs$batch-fp16.json"
+        rc=$?
+        echo "exit $rc (--build-groups $build_groups), $(( $(date +%s) - start )) s"
+        [ "$rc" = 0 ] && break
+      done
     done
   } 2>&1 | tee -a "$log"
 fi

@@ -33,6 +33,7 @@ struct ProfileOptions {
   std::string out;
   int warmup = 2;
   int repetitions = 5;
+  int build_groups = 0;  // --measure: build the model inside partition [0, N); 0: the whole GPU
 };
 
 std::string ModelName(const ProfileOptions& options) {
@@ -96,7 +97,18 @@ Result<sched::ModelProfile> Measure(const ProfileOptions& options) {
   std::unique_ptr<device::cuda::GreenPartitions> partitions = std::move(created).value();
   const device::cuda::SmGroups& groups = partitions->layout();
   const sched::GpuLayout layout{groups.sms, groups.sms_per_group};
-  MISSILE_ASSIGN_OR_RETURN(Compiled compiled, Compile(options, "cuda", layout));
+  const int build_groups = options.build_groups > 0 ? options.build_groups : groups.groups;
+  if (build_groups > groups.groups) {
+    return Error(ErrorCode::kInvalidArgument, "--build-groups {}: the GPU has {} SM groups", build_groups,
+                 groups.groups);
+  }
+  // The model is built (cuDNN times candidate algorithms) inside a green context, so that only algorithms
+  // that launch in partitions are chosen: some that run on the plain GPU fail in a partition whose SMs were
+  // split regardless of their GPCs (clusters_limited).
+  MISSILE_ASSIGN_OR_RETURN(auto current, partitions->MakeCurrent(0, build_groups));
+  Result<Compiled> built = Compile(options, "cuda", layout);
+  current.reset();
+  MISSILE_ASSIGN_OR_RETURN(Compiled compiled, std::move(built));
   auto* executable = dynamic_cast<runtime::cuda::CudaExecutable*>(compiled.executable);
   auto* backend = dynamic_cast<runtime::cuda::CudaBackend*>(&compiled.session->backend());
   if (executable == nullptr || backend == nullptr) {
@@ -135,9 +147,14 @@ Result<sched::ModelProfile> Measure(const ProfileOptions& options) {
                   "of the SMs the kernel occupies (the H200 curve); memory_bound: intensity >= {}",
                   sched::kMemoryBoundIntensity),
       fmt::format(
-          "made by: missile profile --measure {} --name {} --precision {} --warmup {} --repetitions {}",
+          "built (cuDNN algorithm search) inside the partition of SM groups [0,{}); SMs split {}",
+          build_groups,
+          groups.clusters_limited ? "regardless of GPCs (the GPC-aligned split is not 16x8 + 4)" : "by GPC"),
+      fmt::format(
+          "made by: missile profile --measure {} --name {} --precision {} --warmup {} --repetitions {} "
+          "--build-groups {}",
           std::filesystem::path(options.model).filename().string(), ModelName(options), options.precision,
-          options.warmup, options.repetitions)};
+          options.warmup, options.repetitions, build_groups)};
   return sched::MeasuredProfile(compiled.synthesized, samples, device_name, std::move(notes));
 }
 #else
@@ -156,8 +173,9 @@ int Profile(const ProfileOptions& options) {
     return ReportError(Error(ErrorCode::kInvalidArgument,
                              "say how to profile: --synthesize (roofline model) or --measure (on the GPU)"));
   }
-  if (options.warmup < 0 || options.repetitions < 1) {
-    return ReportError(Error(ErrorCode::kInvalidArgument, "--warmup must be >= 0 and --repetitions >= 1"));
+  if (options.warmup < 0 || options.repetitions < 1 || options.build_groups < 0) {
+    return ReportError(Error(ErrorCode::kInvalidArgument,
+                             "--warmup and --build-groups must be >= 0 and --repetitions >= 1"));
   }
   auto profile = options.synthesize ? Synthesize(options) : Measure(options);
   if (!profile.ok()) return ReportError(profile.status());
@@ -197,6 +215,9 @@ Command AddProfileCommand(CLI::App& app) {
   profile->add_option("--warmup", options->warmup, "--measure: warm-up rounds per partition (default 2)");
   profile->add_option("--repetitions", options->repetitions,
                       "--measure: timed rounds per partition, the median is kept (default 5)");
+  profile->add_option("--build-groups", options->build_groups,
+                      "--measure: build the model (cuDNN's algorithm search) inside SM groups [0,N) "
+                      "(default: all)");
   return {profile, [options] { return Profile(*options); }};
 }
 

@@ -138,6 +138,28 @@ TEST_F(GreenPartitionsTest, BadRangesAndPrioritiesAreRefused) {
   EXPECT_EQ(partitions_->StreamFor(0, n, -99).status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(GreenPartitionsTest, StreamsMadeWhileAPartitionIsCurrentRunThere) {
+  // What the CUDA backend relies on when a model is built inside a partition: a plain runtime stream made
+  // while the green context is current belongs to it.
+  cudaStream_t stream = nullptr;
+  {
+    auto current = partitions_->MakeCurrent(0, 1);
+    ASSERT_TRUE(current.ok()) << current.status().ToString();
+    ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), cudaSuccess);
+  }
+  auto sms = RecordBlockSms(stream, 64, 50);
+  ASSERT_TRUE(sms.ok()) << sms.status().ToString();
+  EXPECT_EQ(std::set<int>(sms->begin(), sms->end()).size(), 8u);
+  EXPECT_EQ(cudaStreamDestroy(stream), cudaSuccess);
+  // And the thread is back in the primary context: a new stream there sees every SM.
+  ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), cudaSuccess);
+  auto all = RecordBlockSms(stream, 4 * partitions_->layout().sms, 50);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(static_cast<int>(std::set<int>(all->begin(), all->end()).size()), partitions_->layout().sms);
+  EXPECT_EQ(cudaStreamDestroy(stream), cudaSuccess);
+  EXPECT_EQ(partitions_->MakeCurrent(3, 5).status().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST_F(GreenPartitionsTest, PrimaryContextMemoryWorksInAPartition) {
   // cudaMalloc'd in the primary context, written by a kernel in a partition, read back.
   auto stream = partitions_->StreamFor(0, 1, 0);

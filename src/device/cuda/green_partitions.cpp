@@ -24,6 +24,9 @@ struct GreenDriver {
   PFN_cuGreenCtxDestroy_v12040 destroy = nullptr;
   PFN_cuGreenCtxStreamCreate_v12050 stream_create = nullptr;
   PFN_cuStreamDestroy_v4000 stream_destroy = nullptr;
+  PFN_cuCtxFromGreenCtx_v12040 to_context = nullptr;
+  PFN_cuCtxPushCurrent_v4000 push = nullptr;
+  PFN_cuCtxPopCurrent_v4000 pop = nullptr;
   Status loaded;
 };
 
@@ -39,6 +42,9 @@ const GreenDriver& Driver() {
       MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuGreenCtxDestroy", 12040, d.destroy));
       MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuGreenCtxStreamCreate", 12050, d.stream_create));
       MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuStreamDestroy", 4000, d.stream_destroy));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuCtxFromGreenCtx", 12040, d.to_context));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuCtxPushCurrent", 4000, d.push));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuCtxPopCurrent", 4000, d.pop));
       return Status::Ok();
     }();
     return d;
@@ -64,6 +70,15 @@ Status Split(const CUdevResource& all, unsigned int flags, int per_group, std::v
       remainder->type == CU_DEV_RESOURCE_TYPE_SM ? static_cast<int>(remainder->sm.smCount) : 0;
   return Status::Ok();
 }
+
+// Pops the context it pushed.
+class PushedContext final : public GreenPartitions::CurrentScope {
+ public:
+  ~PushedContext() override {
+    CUcontext popped = nullptr;
+    Driver().pop(&popped);
+  }
+};
 
 class GreenPartitionsImpl final : public GreenPartitions {
  public:
@@ -96,6 +111,15 @@ class GreenPartitionsImpl final : public GreenPartitions {
         Driver().stream_create(&stream, contexts_.at({begin, end}), CU_STREAM_NON_BLOCKING, priority));
     streams_.emplace(key, stream);
     return reinterpret_cast<cudaStream_t>(stream);
+  }
+
+  Result<std::unique_ptr<CurrentScope>> MakeCurrent(int begin, int end) override {
+    MISSILE_RETURN_IF_ERROR(CheckPrecreatedSpan(layout_.groups, begin, end));
+    const GreenDriver& driver = Driver();
+    CUcontext context = nullptr;
+    MISSILE_CU_RETURN_IF_ERROR(driver.to_context(&context, contexts_.at({begin, end})));
+    MISSILE_CU_RETURN_IF_ERROR(driver.push(context));
+    return std::unique_ptr<CurrentScope>(new PushedContext());
   }
 
   Status Init(int sms_per_group) {

@@ -38,6 +38,19 @@ class GreenPartitions {
   // least urgent, down to -5 on the H200). Valid ranges: a prefix, a suffix or the whole GPU. The stream
   // lives as long as this object.
   virtual Result<cudaStream_t> StreamFor(int begin, int end, int priority) = 0;
+
+  // While the returned object lives, the green context of [begin, end) is current on the calling thread, so
+  // runtime and library calls made meanwhile act inside that partition: streams and cuDNN/cuBLASLt handles
+  // created then belong to it, and cuDNN's algorithm search (at model build) times only algorithms that
+  // launch there. A green context can be current on one thread at a time; destroy the scope on the thread
+  // that made it.
+  class CurrentScope {
+   public:
+    virtual ~CurrentScope() = default;
+  };
+  virtual Result<std::unique_ptr<CurrentScope>> MakeCurrent(int begin, int end) {
+    return Error(ErrorCode::kUnimplemented, "these partitions cannot be made current");
+  }
 };
 
 }  // namespace missile::device::cuda

@@ -37,9 +37,11 @@ Result<StepSamples> TimeStepsOnPartitions(const runtime::cuda::CudaExecutable& e
   double delay_us = kFirstDelayUs;
   for (int g = 1; g <= groups; ++g) {
     MISSILE_ASSIGN_OR_RETURN(cudaStream_t stream, partitions.StreamFor(0, g, options.cuda_priority));
-    // cuDNN and cuBLASLt handles bound to this partition's stream.
-    MISSILE_ASSIGN_OR_RETURN(device::cuda::LibraryHandles handles,
-                             device::cuda::LibraryHandles::Create(stream));
+    // cuDNN and cuBLASLt handles bound to this partition's stream, made inside its green context.
+    MISSILE_ASSIGN_OR_RETURN(auto current, partitions.MakeCurrent(0, g));
+    Result<device::cuda::LibraryHandles> made = device::cuda::LibraryHandles::Create(stream);
+    current.reset();
+    MISSILE_ASSIGN_OR_RETURN(device::cuda::LibraryHandles handles, std::move(made));
     const ops::cuda::LaunchContext launch{stream, handles.cudnn(), handles.cublaslt()};
     const auto started = Clock::now();
     for (int round = 0; round < options.warmup + options.repetitions; ++round) {
