@@ -40,13 +40,6 @@ std::string ModelName(const ProfileOptions& options) {
   return options.name.empty() ? std::filesystem::path(options.model).stem().string() : options.name;
 }
 
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
-
 // The plan's steps, compiled by `backend`, with every kernel timed by the roofline model: the synthesized
 // profile, and the work and block estimates a measured profile keeps.
 struct Compiled {
@@ -88,6 +81,13 @@ Result<sched::ModelProfile> Synthesize(const ProfileOptions& options) {
 }
 
 #ifdef MISSILE_HAVE_CUDA
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
 Result<sched::ModelProfile> Measure(const ProfileOptions& options) {
   auto created = device::cuda::GreenPartitions::Create();
   if (!created.ok()) {
