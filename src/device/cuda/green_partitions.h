@@ -1,10 +1,10 @@
 // SM partitions through CUDA green contexts: the mechanism behind sched::GroupRange on the GPU.
 //
-// The device's SMs are split once into groups of `sms_per_group` (8 on the H200: 16 groups of 8 and one of
-// the 4 left over, shared/DEVICE.md). A green context is created ahead of time for every range the compute
-// scheduler hands out: each prefix [0, k), each suffix [k, n) and the whole GPU [0, n). Streams are made on
-// demand per (range, CUDA priority) and kept, so choosing a partition at run time is a map lookup, never a
-// context creation. Memory from cudaMalloc in the primary context is usable by kernels in every partition.
+// The device's SMs are split once into groups of `sms_per_group` (8 on the H200: 16 groups of 8 and one of the
+// 4 left over, shared/DEVICE.md). A green context is created ahead of time for every range the compute scheduler
+// hands out: each prefix [0, k), each suffix [k, n) and the whole GPU [0, n). Streams are made on demand per
+// (range, CUDA priority) and kept, so choosing a partition at run time is a map lookup, never a context
+// creation. Memory from cudaMalloc in the primary context is usable by kernels in every partition.
 //
 // Thread-safe. Where green contexts are missing (an old driver, MIG, a GPU without them) Create() fails with
 // a message that says so; callers report that SM partitioning is unavailable instead of pretending.
@@ -35,15 +35,14 @@ class GreenPartitions {
 
   virtual const SmGroups& layout() const = 0;
   // A stream whose kernels run only on the SMs of groups [begin, end) at CUDA priority `priority` (0 is the
-  // least urgent, down to -5 on the H200). Valid ranges: a prefix, a suffix or the whole GPU. The stream
-  // lives as long as this object.
+  // least urgent, down to -5 on the H200). Valid ranges: a prefix, a suffix or the whole GPU. The stream lives
+  // as long as this object.
   virtual Result<cudaStream_t> StreamFor(int begin, int end, int priority) = 0;
 
   // While the returned object lives, the green context of [begin, end) is current on the calling thread, so
   // runtime and library calls made meanwhile act inside that partition: streams and cuDNN/cuBLASLt handles
-  // created then belong to it, and cuDNN's algorithm search (at model build) times only algorithms that
-  // launch there. A green context can be current on one thread at a time; destroy the scope on the thread
-  // that made it.
+  // created then belong to it, and a model built then has cuDNN search its algorithms there. A green
+  // context can be current on one thread at a time; destroy the scope on the thread that made it.
   class CurrentScope {
    public:
     virtual ~CurrentScope() = default;
