@@ -78,6 +78,12 @@ if [ "$run_profiles" = 1 ]; then
         echo "exit $rc (--build-groups $build_groups), $(( $(date +%s) - start )) s"
         [ "$rc" = 0 ] && break
       done
+      if [ "$rc" != 0 ]; then
+        stamp "where the steps fail: missile profile --measure --diagnose $model batch $batch"
+        "$MISSILE_BIN/missile" profile --measure --diagnose "/tmp/zoo/bs$batch/$model/model.onnx" --name "$model" \
+          --precision fp16
+        echo "exit $?"
+      fi
     done
   } 2>&1 | tee -a "$log"
 fi

@@ -33,7 +33,8 @@ struct ProfileOptions {
   std::string out;
   int warmup = 2;
   int repetitions = 5;
-  int build_groups = 0;  // --measure: build the model inside partition [0, N); 0: the whole GPU
+  int build_groups = 0;   // --measure: build the model inside partition [0, N); 0: the whole GPU
+  bool diagnose = false;  // --measure: only find where steps fail in partitions
 };
 
 std::string ModelName(const ProfileOptions& options) {
@@ -88,42 +89,89 @@ std::string UtcNow() {
   return text;
 }
 
-Result<sched::ModelProfile> Measure(const ProfileOptions& options) {
+// The model compiled for the CUDA backend next to the SM partitions, its inputs on the device.
+struct OnTheGpu {
+  std::unique_ptr<device::cuda::GreenPartitions> partitions;
+  Compiled compiled;
+  runtime::cuda::CudaExecutable* executable = nullptr;
+  runtime::cuda::CudaBackend* backend = nullptr;
+  int build_groups = 0;
+};
+
+Result<OnTheGpu> PrepareOnTheGpu(const ProfileOptions& options) {
+  OnTheGpu gpu;
   auto created = device::cuda::GreenPartitions::Create();
   if (!created.ok()) {
     return created.status().WithContext(
         "profile --measure needs SM partitions on a GPU (--synthesize does not)");
   }
-  std::unique_ptr<device::cuda::GreenPartitions> partitions = std::move(created).value();
-  const device::cuda::SmGroups& groups = partitions->layout();
+  gpu.partitions = std::move(created).value();
+  const device::cuda::SmGroups& groups = gpu.partitions->layout();
   const sched::GpuLayout layout{groups.sms, groups.sms_per_group};
-  const int build_groups = options.build_groups > 0 ? options.build_groups : groups.groups;
-  if (build_groups > groups.groups) {
-    return Error(ErrorCode::kInvalidArgument, "--build-groups {}: the GPU has {} SM groups", build_groups,
+  gpu.build_groups = options.build_groups > 0 ? options.build_groups : groups.groups;
+  if (gpu.build_groups > groups.groups) {
+    return Error(ErrorCode::kInvalidArgument, "--build-groups {}: the GPU has {} SM groups", gpu.build_groups,
                  groups.groups);
   }
   // The model is built (cuDNN times candidate algorithms) inside a green context, so that only algorithms
   // that launch in partitions are chosen: some that run on the plain GPU fail in a partition whose SMs were
   // split regardless of their GPCs (clusters_limited).
-  MISSILE_ASSIGN_OR_RETURN(auto current, partitions->MakeCurrent(0, build_groups));
+  MISSILE_ASSIGN_OR_RETURN(auto current, gpu.partitions->MakeCurrent(0, gpu.build_groups));
   Result<Compiled> built = Compile(options, "cuda", layout);
   current.reset();
-  MISSILE_ASSIGN_OR_RETURN(Compiled compiled, std::move(built));
-  auto* executable = dynamic_cast<runtime::cuda::CudaExecutable*>(compiled.executable);
-  auto* backend = dynamic_cast<runtime::cuda::CudaBackend*>(&compiled.session->backend());
-  if (executable == nullptr || backend == nullptr) {
+  MISSILE_ASSIGN_OR_RETURN(gpu.compiled, std::move(built));
+  gpu.executable = dynamic_cast<runtime::cuda::CudaExecutable*>(gpu.compiled.executable);
+  gpu.backend = dynamic_cast<runtime::cuda::CudaBackend*>(&gpu.compiled.session->backend());
+  if (gpu.executable == nullptr || gpu.backend == nullptr) {
     return Error(ErrorCode::kInternal, "the session did not compile for the CUDA backend");
   }
   // The inputs once, on the session's stream: the steps then read and write the arena as a request does.
-  const graph::Graph& model = compiled.session->model();
+  const graph::Graph& model = gpu.compiled.session->model();
   MISSILE_ASSIGN_OR_RETURN(const runtime::NamedTensors inputs, options.inputs.empty()
                                                                    ? DeclaredInputs(model)
                                                                    : ReadModelInputs(model, options.inputs));
   std::vector<const Tensor*> ordered;
   for (graph::ValueId in : model.inputs()) ordered.push_back(&inputs.at(model.value(in).name));
-  executable->StageInputs(ordered);
-  MISSILE_RETURN_IF_ERROR(executable->EnqueueInputCopies(backend->context().launch()));
-  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(backend->context().stream()));
+  gpu.executable->StageInputs(ordered);
+  MISSILE_RETURN_IF_ERROR(gpu.executable->EnqueueInputCopies(gpu.backend->context().launch()));
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(gpu.backend->context().stream()));
+  return gpu;
+}
+
+// --diagnose: where the steps fail, partition by partition, printed; Ok only when every step ran everywhere.
+Status Diagnose(const ProfileOptions& options) {
+  MISSILE_ASSIGN_OR_RETURN(OnTheGpu gpu, PrepareOnTheGpu(options));
+  MISSILE_ASSIGN_OR_RETURN(const std::vector<sched::cuda::PartitionFailure> failures,
+                           sched::cuda::DiagnoseStepsOnPartitions(*gpu.executable, *gpu.partitions,
+                                                                  gpu.backend->context().launch()));
+  const auto& kernels = gpu.compiled.synthesized.kernels;
+  int failed = 0;
+  for (const auto& f : failures) {
+    const std::string where =
+        f.groups == 0 ? std::string("outside any partition") : fmt::format("partition [0,{})", f.groups);
+    if (f.step < 0) {
+      std::cout << fmt::format("{}: all {} steps ran\n", where, kernels.size());
+      continue;
+    }
+    ++failed;
+    const auto& k = kernels[static_cast<size_t>(f.step)];
+    std::cout << fmt::format("{}: step {} ({}, {}) failed: {}{}\n", where, f.step, k.name, k.op, f.error,
+                             f.sticky.empty() ? "" : fmt::format(" [pending afterwards: {}]", f.sticky));
+  }
+  if (failed > 0) {
+    return Error(ErrorCode::kUnavailable, "steps failed in {} of the {} places tried (built inside [0,{}))",
+                 failed, failures.size(), gpu.build_groups);
+  }
+  return Status::Ok();
+}
+
+Result<sched::ModelProfile> Measure(const ProfileOptions& options) {
+  MISSILE_ASSIGN_OR_RETURN(OnTheGpu gpu, PrepareOnTheGpu(options));
+  const device::cuda::SmGroups& groups = gpu.partitions->layout();
+  const int build_groups = gpu.build_groups;
+  Compiled& compiled = gpu.compiled;
+  auto* executable = gpu.executable;
+  auto& partitions = gpu.partitions;
 
   sched::cuda::StepTimingOptions timing;
   timing.warmup = options.warmup;
@@ -158,6 +206,10 @@ Result<sched::ModelProfile> Measure(const ProfileOptions& options) {
   return sched::MeasuredProfile(compiled.synthesized, samples, device_name, std::move(notes));
 }
 #else
+Status Diagnose(const ProfileOptions&) {
+  return Error(ErrorCode::kUnavailable, "--diagnose needs the CUDA backend, which this build does not have");
+}
+
 Result<sched::ModelProfile> Measure(const ProfileOptions&) {
   return Error(ErrorCode::kUnavailable,
                "measuring kernel profiles needs the CUDA backend, which this build does not have (built "
@@ -176,6 +228,12 @@ int Profile(const ProfileOptions& options) {
   if (options.warmup < 0 || options.repetitions < 1 || options.build_groups < 0) {
     return ReportError(Error(ErrorCode::kInvalidArgument,
                              "--warmup and --build-groups must be >= 0 and --repetitions >= 1"));
+  }
+  if (options.diagnose) {
+    if (!options.measure)
+      return ReportError(Error(ErrorCode::kInvalidArgument, "--diagnose goes with --measure"));
+    Status diagnosed = Diagnose(options);
+    return diagnosed.ok() ? 0 : ReportError(diagnosed);
   }
   auto profile = options.synthesize ? Synthesize(options) : Measure(options);
   if (!profile.ok()) return ReportError(profile.status());
@@ -218,6 +276,10 @@ Command AddProfileCommand(CLI::App& app) {
   profile->add_option("--build-groups", options->build_groups,
                       "--measure: build the model (cuDNN's algorithm search) inside SM groups [0,N) "
                       "(default: all)");
+  profile->add_flag(
+      "--diagnose", options->diagnose,
+      "--measure: instead of timing, run the steps one by one outside any partition and in every "
+      "partition [0,g) and print where they fail");
   return {profile, [options] { return Profile(*options); }};
 }
 

@@ -72,4 +72,51 @@ Result<StepSamples> TimeStepsOnPartitions(const runtime::cuda::CudaExecutable& e
   return samples;
 }
 
+namespace {
+
+// Runs every step into `launch` with a synchronisation after each; the first failure, if any.
+PartitionFailure RunStepsChecked(const runtime::cuda::CudaExecutable& executable,
+                                 const ops::cuda::LaunchContext& launch, int groups) {
+  PartitionFailure result;
+  result.groups = groups;
+  for (size_t s = 0; s < executable.step_count(); ++s) {
+    Status status = executable.EnqueueStep(s, launch);
+    if (status.ok()) {
+      const cudaError_t synced = cudaStreamSynchronize(launch.stream);
+      if (synced != cudaSuccess) {
+        status = Error(ErrorCode::kInternal, "after the step: {} ({})", cudaGetErrorString(synced),
+                       cudaGetErrorName(synced));
+      }
+    }
+    if (!status.ok()) {
+      result.step = static_cast<int>(s);
+      result.error = status.message();
+      const cudaError_t pending = cudaGetLastError();  // clears a non-sticky error
+      if (pending != cudaSuccess) result.sticky = cudaGetErrorName(pending);
+      break;
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+Result<std::vector<PartitionFailure>> DiagnoseStepsOnPartitions(
+    const runtime::cuda::CudaExecutable& executable, device::cuda::GreenPartitions& partitions,
+    const ops::cuda::LaunchContext& outside) {
+  std::vector<PartitionFailure> failures;
+  failures.push_back(RunStepsChecked(executable, outside, 0));
+  for (int g = partitions.layout().groups; g >= 1; --g) {
+    MISSILE_ASSIGN_OR_RETURN(cudaStream_t stream, partitions.StreamFor(0, g, 0));
+    MISSILE_ASSIGN_OR_RETURN(auto current, partitions.MakeCurrent(0, g));
+    Result<device::cuda::LibraryHandles> made = device::cuda::LibraryHandles::Create(stream);
+    current.reset();
+    MISSILE_ASSIGN_OR_RETURN(device::cuda::LibraryHandles handles, std::move(made));
+    failures.push_back(RunStepsChecked(executable, {stream, handles.cudnn(), handles.cublaslt()}, g));
+    // A sticky error poisons the context: later partitions would only repeat it.
+    if (cudaPeekAtLastError() != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess) break;
+  }
+  return failures;
+}
+
 }  // namespace missile::sched::cuda

@@ -32,4 +32,17 @@ Result<StepSamples> TimeStepsOnPartitions(const runtime::cuda::CudaExecutable& e
                                           device::cuda::GreenPartitions& partitions,
                                           const StepTimingOptions& options);
 
+// Where a model's steps fail in partitions, for when TimeStepsOnPartitions cannot finish: per partition
+// [0, g), g = groups down to 1 (and the session's own stream, outside any partition, as g = 0), the steps
+// run one at a time with a synchronisation and an error check after each, and the first failure is kept.
+struct PartitionFailure {
+  int groups = 0;      // g; 0: the session's stream, outside any partition
+  int step = -1;       // the first failing step, -1 if all ran
+  std::string error;   // its error
+  std::string sticky;  // the CUDA error left pending afterwards ("" if none): a sticky one ends the probe
+};
+Result<std::vector<PartitionFailure>> DiagnoseStepsOnPartitions(
+    const runtime::cuda::CudaExecutable& executable, device::cuda::GreenPartitions& partitions,
+    const ops::cuda::LaunchContext& outside);
+
 }  // namespace missile::sched::cuda
