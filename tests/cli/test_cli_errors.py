@@ -200,6 +200,9 @@ class SchedulingCliTest(CliTestBase):
     def test_synthesize_and_measure_exclude_each_other(self):
         self.assert_fails_with(self.missile("profile", "--synthesize", "--measure", self.model), "--measure")
 
+    def test_diagnose_goes_with_measure(self):
+        self.assert_fails_with(self.missile("profile", "--synthesize", "--diagnose", self.model), "--diagnose")
+
     def test_simulate_runs_on_synthesized_profiles(self):
         path = self.profile()
         result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--policy", "all",
