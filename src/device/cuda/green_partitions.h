@@ -22,6 +22,9 @@ struct SmGroups {
   int sms = 0;            // SMs on the device
   int sms_per_group = 0;  // the split's granularity
   int groups = 0;         // ceil(sms / sms_per_group); the last group holds the remainder
+  // The groups were split regardless of GPC boundaries (the driver's GPC-aligned split did not give the
+  // layout above): a kernel needing thread-block clusters of more than one block may not launch in them.
+  bool clusters_limited = false;
 };
 
 class GreenPartitions {
@@ -35,6 +38,18 @@ class GreenPartitions {
   // least urgent, down to -5 on the H200). Valid ranges: a prefix, a suffix or the whole GPU. The stream lives
   // as long as this object.
   virtual Result<cudaStream_t> StreamFor(int begin, int end, int priority) = 0;
+
+  // While the returned object lives, the green context of [begin, end) is current on the calling thread, so
+  // runtime and library calls made meanwhile act inside that partition: streams and cuDNN/cuBLASLt handles
+  // created then belong to it, and a model built then has cuDNN search its algorithms there. A green
+  // context can be current on one thread at a time; destroy the scope on the thread that made it.
+  class CurrentScope {
+   public:
+    virtual ~CurrentScope() = default;
+  };
+  virtual Result<std::unique_ptr<CurrentScope>> MakeCurrent(int begin, int end) {
+    return Error(ErrorCode::kUnimplemented, "these partitions cannot be made current");
+  }
 };
 
 }  // namespace missile::device::cuda
