@@ -12,6 +12,7 @@
 #include "sched/profile_synthesizer.h"
 
 #ifdef MISSILE_HAVE_CUDA
+#include "device/cuda/cuda_status.h"
 #include "device/cuda/green_partitions.h"
 #include "runtime/cuda/cuda_backend.h"
 #include "runtime/cuda/cuda_executable.h"

@@ -81,10 +81,11 @@ class GreenPartitionsImpl final : public GreenPartitions {
 
   Status Init(int sms_per_group) {
     const GreenDriver& driver = Driver();
+    // The primary context first: green contexts retain it, and memory from cudaMalloc lives there. Without a
+    // GPU or driver this is where it fails, saying so.
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaFree(nullptr));
     MISSILE_RETURN_IF_ERROR(
         driver.loaded.WithContext("SM partitions need green contexts (CUDA 12.5 or newer)"));
-    // The primary context first: green contexts retain it, and memory from cudaMalloc lives there.
-    MISSILE_CUDA_RETURN_IF_ERROR(cudaFree(nullptr));
     int ordinal = 0;
     MISSILE_CUDA_RETURN_IF_ERROR(cudaGetDevice(&ordinal));
     MISSILE_CUDA_RETURN_IF_ERROR(cudaDeviceGetStreamPriorityRange(&least_priority_, &greatest_priority_));
