@@ -25,6 +25,7 @@
 #include <random>
 
 #include "colocation_runs.h"
+#include "device/cuda/cuda_status.h"
 #include "partition_setup.h"
 #include "runtime/session.h"
 #include "sched/profile_alignment.h"
