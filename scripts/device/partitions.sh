@@ -57,9 +57,9 @@ if [ "$run_bench" = 1 ]; then
 fi
 
 if [ "$run_profiles" = 1 ]; then
+  stamp "waiting for the model exports" | tee -a "$log"
+  wait "$export_pid" || echo "export failed" | tee -a "$log"
   {
-    stamp "waiting for the model exports"
-    wait "$export_pid" || { echo "export failed:"; tail -20 /tmp/export.log; }
     cat /tmp/export.log
     for spec in "resnet50 1" "resnet152 32"; do
       read -r model batch <<<"$spec"

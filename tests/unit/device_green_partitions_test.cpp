@@ -7,6 +7,7 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
 #include <thread>
 #include <vector>
@@ -64,6 +65,9 @@ TEST_F(GreenPartitionsTest, LayoutCoversEverySm) {
   EXPECT_EQ(layout.sms, device_sms);
   EXPECT_EQ(layout.sms_per_group, 8);
   EXPECT_EQ(layout.groups, (device_sms + 7) / 8);
+  std::printf("layout: %d SMs, %d groups of %d (last %d), split %s\n", layout.sms, layout.groups,
+              layout.sms_per_group, SmsIn(layout, layout.groups - 1, layout.groups),
+              layout.clusters_limited ? "regardless of GPCs (clusters limited)" : "by GPC");
 }
 
 TEST_F(GreenPartitionsTest, EveryGroupRunsOnItsOwnSms) {

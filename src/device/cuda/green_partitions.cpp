@@ -46,6 +46,25 @@ const GreenDriver& Driver() {
   return driver;
 }
 
+// One split of `all` into groups of `per_group` SMs (cuDevSmResourceSplitByCount with `flags`).
+Status Split(const CUdevResource& all, unsigned int flags, int per_group, std::vector<CUdevResource>* groups,
+             CUdevResource* remainder, DriverSmSplit* split) {
+  const GreenDriver& driver = Driver();
+  unsigned int count = 0;
+  MISSILE_CU_RETURN_IF_ERROR(driver.split(nullptr, &count, &all, nullptr, flags, per_group));
+  groups->assign(count, CUdevResource{});
+  *remainder = CUdevResource{};
+  MISSILE_CU_RETURN_IF_ERROR(driver.split(groups->data(), &count, &all, remainder, flags, per_group));
+  groups->resize(count);
+  split->sms = static_cast<int>(all.sm.smCount);
+  split->sms_per_group = per_group;
+  split->group_sms.clear();
+  for (const CUdevResource& g : *groups) split->group_sms.push_back(static_cast<int>(g.sm.smCount));
+  split->remainder_sms =
+      remainder->type == CU_DEV_RESOURCE_TYPE_SM ? static_cast<int>(remainder->sm.smCount) : 0;
+  return Status::Ok();
+}
+
 class GreenPartitionsImpl final : public GreenPartitions {
  public:
   ~GreenPartitionsImpl() override {
@@ -95,23 +114,28 @@ class GreenPartitionsImpl final : public GreenPartitions {
     MISSILE_CU_RETURN_IF_ERROR(driver.get_resource(device_, &all, CU_DEV_RESOURCE_TYPE_SM));
     MISSILE_RETURN_IF_ERROR(CheckGroupSize(sms_per_group, static_cast<int>(all.sm.minSmPartitionSize),
                                            static_cast<int>(all.sm.smCoscheduledAlignment)));
-    unsigned int count = 0;
-    MISSILE_CU_RETURN_IF_ERROR(driver.split(nullptr, &count, &all, nullptr, 0, sms_per_group));
-    std::vector<CUdevResource> groups(count);
+    // The driver's own split keeps every group inside one GPC, so thread-block clusters still work there;
+    // on the H200 that gives 15 groups of 8 and 12 SMs left over (GPCs of unequal size), not the 16 + 4 the
+    // scheduler's layout assumes. Then the split that treats SMs independently of their GPC is used: 16
+    // groups of 8 and 4 left over, at the cost of clusters larger than one block in a partition.
+    std::vector<CUdevResource> groups;
     CUdevResource remainder{};
-    MISSILE_CU_RETURN_IF_ERROR(driver.split(groups.data(), &count, &all, &remainder, 0, sms_per_group));
-    groups.resize(count);
-
     DriverSmSplit split;
-    split.sms = static_cast<int>(all.sm.smCount);
-    split.sms_per_group = sms_per_group;
-    for (const CUdevResource& g : groups) split.group_sms.push_back(static_cast<int>(g.sm.smCount));
-    split.remainder_sms =
-        remainder.type == CU_DEV_RESOURCE_TYPE_SM ? static_cast<int>(remainder.sm.smCount) : 0;
-    MISSILE_RETURN_IF_ERROR(CheckSplitMatchesLayout(split));
+    MISSILE_RETURN_IF_ERROR(Split(all, 0, sms_per_group, &groups, &remainder, &split));
+    Status matches = CheckSplitMatchesLayout(split);
+    if (!matches.ok()) {
+      const std::string by_gpc = matches.message();
+      MISSILE_RETURN_IF_ERROR(Split(all, CU_DEV_SM_RESOURCE_SPLIT_IGNORE_SM_COSCHEDULING, sms_per_group,
+                                    &groups, &remainder, &split));
+      MISSILE_RETURN_IF_ERROR(CheckSplitMatchesLayout(split).WithContext(
+          fmt::format("also with SMs split regardless of their GPC (by GPC: {})", by_gpc)));
+      layout_.clusters_limited = true;
+    }
     // The remainder (4 SMs on the H200) becomes the last group, so every SM belongs to some partition.
     if (split.remainder_sms > 0) groups.push_back(remainder);
-    layout_ = {split.sms, sms_per_group, static_cast<int>(groups.size())};
+    layout_.sms = split.sms;
+    layout_.sms_per_group = sms_per_group;
+    layout_.groups = static_cast<int>(groups.size());
 
     for (const GroupSpan& span : PrecreatedSpans(layout_.groups)) {
       // Resources of one split may be combined into one descriptor (cuDevResourceGenerateDesc).
