@@ -75,10 +75,13 @@ Result<RunResult> RunDirect(const Workload& w, const RunSpec& spec, sched::cuda:
   MISSILE_ASSIGN_OR_RETURN(device::cuda::LibraryHandles handles,
                            device::cuda::LibraryHandles::Create(stream));
   const ops::cuda::LaunchContext launch{stream, handles.cudnn(), handles.cublaslt()};
-  std::optional<sched::cuda::RequestGraph> graph;
-  if (tenant.segment_steps == 0) {
-    MISSILE_ASSIGN_OR_RETURN(sched::cuda::RequestGraph captured,
-                             sched::cuda::RequestGraph::Capture(*tenant.executable, launch));
+  // The engine's fastest way to run a request alone: the whole request as one CUDA graph (`--cuda-graph`),
+  // whatever segments the scheduled runs use; kernel by kernel with --no-graphs.
+  std::optional<sched::cuda::SegmentGraph> graph;
+  if (w.graphs) {
+    MISSILE_ASSIGN_OR_RETURN(
+        sched::cuda::SegmentGraph captured,
+        sched::cuda::SegmentGraph::Capture(*tenant.executable, 0, tenant.executable->step_count(), launch));
     graph = std::move(captured);
   }
   MISSILE_ASSIGN_OR_RETURN(device::cuda::Event done, device::cuda::Event::Create());
@@ -132,15 +135,17 @@ Result<RunResult> RunScheduled(const Workload& w, const RunSpec& spec,
     sched::TenantConfig config{t.name, cls, t.bounds, 0};
     config.segment_steps = t.segment_steps;
     MISSILE_ASSIGN_OR_RETURN(TenantId id, scheduler.AddTenant(config, t.profile));
-    const bool graphs = t.segment_steps == 0;
     MISSILE_RETURN_IF_ERROR(
-        launcher.AddModel(id, *t.executable, {.replay_graphs = graphs, .keep_outputs = false}));
-    if (graphs) {
-      // Every partition a policy gives LS (the whole GPU and each suffix) at the priorities policies use, so
-      // that no capture lands inside the measurement. Streams without real partitions share one graph.
-      for (int begin = 0; begin < layout.groups(); ++begin) {
-        for (int priority : {0, 3, 4, 5}) {
-          MISSILE_RETURN_IF_ERROR(launcher.PrepareGraph(id, GroupRange{begin, layout.groups()}, priority));
+        launcher.AddModel(id, *t.executable, {.replay_graphs = w.graphs, .keep_outputs = false}));
+    if (w.graphs) {
+      // Every partition the policies give this class (LS: the whole GPU and each suffix; BE: each prefix, the
+      // whole GPU among them) at the priorities they use for it, so that no capture lands inside the
+      // measurement. Streams without real partitions share graphs.
+      const bool ls = cls == sched::TenantClass::kLatencySensitive;
+      for (int k = ls ? 0 : 1; ls ? k < layout.groups() : k <= layout.groups(); ++k) {
+        const GroupRange partition = ls ? GroupRange{k, layout.groups()} : GroupRange{0, k};
+        for (int priority : ls ? std::vector<int>{0, 3} : std::vector<int>{0}) {
+          MISSILE_RETURN_IF_ERROR(launcher.PrepareGraphs(id, partition, priority, t.segment_steps));
         }
       }
     }

@@ -28,7 +28,7 @@ struct GpuTenant {
   std::shared_ptr<const sched::ModelProfile> profile;  // aligned to the executable's steps
   int batch = 1;
   sched::SmBounds bounds;
-  size_t segment_steps = 1;  // 0: whole requests, replayed as CUDA graphs
+  size_t segment_steps = 1;  // steps per launch; 0: whole requests
 };
 
 struct RunSpec {
@@ -45,6 +45,9 @@ struct Workload {
   double duration_s = 30;
   double warmup_s = 2;  // LS requests arriving earlier and BE work completed earlier are not counted
   sched::PolicyOptions policy_options;
+  // Launches replay CUDA graphs (of each segment; the baselines: of the whole request). Off: kernels are
+  // enqueued call by call.
+  bool graphs = true;
 };
 
 struct RunResult {

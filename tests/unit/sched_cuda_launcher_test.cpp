@@ -1,7 +1,7 @@
 // The compute scheduler on the GPU: two tenants of real models under `missile`, the LS one replaying its
-// whole request as a CUDA graph, the BE one released in two-step segments; every output equals the model run
-// alone, failures come back through the listener. Skipped where there is no GPU (CI, the CPU machines);
-// compiled wherever nvcc is.
+// whole request as a CUDA graph, the BE one released in two-step segments replayed as graphs too; every
+// output equals the model run alone, failures come back through the listener. Skipped where there is no GPU
+// (CI, the CPU machines); compiled wherever nvcc is.
 #ifdef MISSILE_HAVE_CUDA
 
 #include <cuda_runtime.h>
@@ -106,9 +106,8 @@ TEST_F(CudaLauncherTest, TwoTenantsUnderMissileGetTheOutputsOfTheirModelsAlone) 
   auto be = scheduler.AddTenant(be_config, be_model.profile);
   ASSERT_TRUE(ls.ok() && be.ok());
   ASSERT_TRUE(launcher.AddModel(*ls, *ls_model.executable, {.replay_graphs = true}).ok());
-  ASSERT_TRUE(launcher.AddModel(*be, *be_model.executable).ok());
-  ASSERT_TRUE(launcher.PrepareGraph(*ls, {0, 17}, 5).ok());
-  EXPECT_EQ(launcher.PrepareGraph(*be, {0, 17}, 0).code(), ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(launcher.AddModel(*be, *be_model.executable, {.replay_graphs = true}).ok());
+  ASSERT_TRUE(launcher.PrepareGraphs(*ls, {0, 17}, 5, 0).ok());
 
   Completions completions;
   constexpr int kRequests = 8;
@@ -137,8 +136,11 @@ TEST_F(CudaLauncherTest, TwoTenantsUnderMissileGetTheOutputsOfTheirModelsAlone) 
   }
   EXPECT_EQ(scheduler.invalid_decisions(), 0u);
   const cuda::CudaLauncherStats stats = launcher.stats();
-  EXPECT_EQ(stats.graph_launches, static_cast<uint64_t>(kRequests)) << "one graph per LS request";
-  EXPECT_GE(stats.graphs_captured, 1u);
+  const size_t be_launches = (be_model.executable->step_count() + 1) / 2;
+  EXPECT_EQ(stats.launches, kRequests * (1 + be_launches))
+      << "one launch per LS request, BE two steps at a time";
+  EXPECT_EQ(stats.graph_launches, stats.launches);
+  EXPECT_GE(stats.graphs_captured, 1 + be_launches);
   EXPECT_EQ(stats.steps, 2u * kRequests * ls_model.executable->step_count());
   EXPECT_EQ(stats.failed_launches, 0u);
   EXPECT_EQ(launcher.TakeOutputs(*ls, 0).status().code(), ErrorCode::kNotFound) << "taken once";
@@ -156,6 +158,8 @@ TEST_F(CudaLauncherTest, AProfileThatDoesNotFitTheModelFailsTheRequestThroughThe
   EXPECT_EQ(launcher.SetInputs(*t, 1, {}).code(), ErrorCode::kNotFound) << "no model yet";
   ASSERT_TRUE(launcher.AddModel(*t, *model.executable).ok());
   EXPECT_EQ(launcher.AddModel(*t, *model.executable).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(launcher.PrepareGraphs(*t, {0, 17}, 0, 1).code(), ErrorCode::kFailedPrecondition)
+      << "added without replay_graphs";
   EXPECT_EQ(launcher.SetInputs(*t, 1, {}).code(), ErrorCode::kInvalidArgument) << "the model takes one input";
   Completions completions;
   ASSERT_TRUE(scheduler.Submit(*t, 1, completions.For(*t)).ok());

@@ -1,5 +1,6 @@
 #include "sched/cuda/cuda_kernel_launcher.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "device/cuda/cuda_status.h"
@@ -35,19 +36,23 @@ Result<ops::cuda::LaunchContext> CudaKernelLauncher::Bind(Model& model, cudaStre
   return ops::cuda::LaunchContext{stream, model.handles.cudnn(), model.handles.cublaslt()};
 }
 
-Result<const RequestGraph*> CudaKernelLauncher::GraphFor(Model& model, cudaStream_t stream) {
-  auto it = model.graphs.find(stream);
+Result<const SegmentGraph*> CudaKernelLauncher::GraphFor(Model& model, cudaStream_t stream, size_t first,
+                                                         size_t count) {
+  const auto key = std::make_tuple(stream, first, count);
+  auto it = model.graphs.find(key);
   if (it != model.graphs.end()) return &it->second;
   MISSILE_ASSIGN_OR_RETURN(const ops::cuda::LaunchContext launch, Bind(model, stream));
-  MISSILE_ASSIGN_OR_RETURN(RequestGraph graph, RequestGraph::Capture(*model.executable, launch));
+  MISSILE_ASSIGN_OR_RETURN(SegmentGraph graph,
+                           SegmentGraph::Capture(*model.executable, first, count, launch));
   {
     std::lock_guard lock(stats_mutex_);
     ++stats_.graphs_captured;
   }
-  return &model.graphs.emplace(stream, std::move(graph)).first->second;
+  return &model.graphs.emplace(key, std::move(graph)).first->second;
 }
 
-Status CudaKernelLauncher::PrepareGraph(TenantId tenant, const GroupRange& partition, int stream_priority) {
+Status CudaKernelLauncher::PrepareGraphs(TenantId tenant, const GroupRange& partition, int stream_priority,
+                                         size_t segment_steps) {
   Model* model = Find(tenant);
   if (model == nullptr) return Error(ErrorCode::kNotFound, "tenant {} has no model on the GPU", tenant);
   if (!model->options.replay_graphs) {
@@ -55,7 +60,12 @@ Status CudaKernelLauncher::PrepareGraph(TenantId tenant, const GroupRange& parti
   }
   MISSILE_ASSIGN_OR_RETURN(cudaStream_t stream,
                            streams_.StreamFor(tenant, partition, CudaPriorityOf(stream_priority)));
-  return GraphFor(*model, stream).status();
+  const size_t steps = model->executable->step_count();
+  const size_t each = segment_steps == 0 ? steps : segment_steps;
+  for (size_t first = 0; first < steps; first += each) {
+    MISSILE_RETURN_IF_ERROR(GraphFor(*model, stream, first, std::min(each, steps - first)).status());
+  }
+  return Status::Ok();
 }
 
 Status CudaKernelLauncher::SetInputs(TenantId tenant, RequestId request, std::vector<Tensor> inputs) {
@@ -130,9 +140,9 @@ Status CudaKernelLauncher::Enqueue(Model& model, const KernelLaunch& launch, cud
       executable.StageInputs(pointers);
     }
   }
-  *replayed = model.options.replay_graphs && launch.whole_request();
+  *replayed = model.options.replay_graphs;
   if (*replayed) {
-    MISSILE_ASSIGN_OR_RETURN(const RequestGraph* graph, GraphFor(model, stream));
+    MISSILE_ASSIGN_OR_RETURN(const SegmentGraph* graph, GraphFor(model, stream, launch.step, launch.steps));
     MISSILE_RETURN_IF_ERROR(graph->Launch(stream));
   } else {
     MISSILE_ASSIGN_OR_RETURN(const ops::cuda::LaunchContext context, Bind(model, stream));

@@ -5,9 +5,9 @@
 //
 // - A launch is a segment of steps (KernelLaunch::steps; one kernel by default) enqueued back to back, with
 //   the request's input copies before step 0 and its output copies after the last step. A tenant added with
-//   replay_graphs runs a launch that covers its whole request as a CUDA graph, captured once per stream on
-//   first use (or ahead, PrepareGraph) and replayed after: one host round trip per request instead of one
-//   per kernel.
+//   replay_graphs runs every launch as a CUDA graph of its segment, captured once per (stream, segment) on
+//   first use (or ahead, PrepareGraphs) and replayed after: a whole LS request is one graph launch, and a BE
+//   kernel costs a graph launch (a few microseconds of host time) instead of its cuDNN call's tens.
 // - Library handles: one cuDNN / cuBLASLt pair per tenant, re-bound to the launch's stream (cudnnSetStream is
 //   cheap; a handle per partition stream would not be). A tenant has one launch in flight at a time, so its
 //   handle is never bound to two streams at once.
@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <vector>
 
 #include "core/tensor.h"
@@ -36,7 +37,7 @@
 namespace missile::sched::cuda {
 
 struct CudaModelOptions {
-  // A launch covering the whole request replays a CUDA graph captured for its stream.
+  // Every launch replays a CUDA graph of its segment captured for its stream.
   bool replay_graphs = false;
   // Collect each request's outputs for TakeOutputs (off: the output copies still run, nothing is kept).
   bool keep_outputs = true;
@@ -63,8 +64,10 @@ class CudaKernelLauncher final : public KernelLauncher {
   // The executable runs `tenant`'s kernels; it must outlive the launcher and have one step per kernel of the
   // tenant's profile. Its inputs must be staged (StageInputs or SetInputs) before the first request.
   Status AddModel(TenantId tenant, runtime::cuda::CudaExecutable& executable, CudaModelOptions options = {});
-  // Captures the tenant's whole-request graph for (partition, priority) now rather than at its first use.
-  Status PrepareGraph(TenantId tenant, const GroupRange& partition, int stream_priority);
+  // Captures the graphs of every segment of `segment_steps` steps (0: the whole request) for (partition,
+  // priority) now rather than at their first use. Not while the tenant has a launch in flight.
+  Status PrepareGraphs(TenantId tenant, const GroupRange& partition, int stream_priority,
+                       size_t segment_steps);
   // The request's inputs in graph-input order; set before the request is submitted.
   Status SetInputs(TenantId tenant, RequestId request, std::vector<Tensor> inputs);
   // The request's outputs, once its last step has completed (keep_outputs).
@@ -80,7 +83,7 @@ class CudaKernelLauncher final : public KernelLauncher {
     runtime::cuda::CudaExecutable* executable = nullptr;
     CudaModelOptions options;
     device::cuda::LibraryHandles handles;
-    std::map<cudaStream_t, RequestGraph> graphs;
+    std::map<std::tuple<cudaStream_t, size_t, size_t>, SegmentGraph> graphs;  // (stream, first, count)
     std::mutex data_mutex;  // inputs and outputs: SetInputs/TakeOutputs come from other threads
     std::map<RequestId, std::vector<Tensor>> inputs;
     std::map<RequestId, std::vector<Tensor>> outputs;
@@ -89,7 +92,7 @@ class CudaKernelLauncher final : public KernelLauncher {
   Model* Find(TenantId tenant);
   // The launch context of `stream` with the tenant's handles bound to it.
   Result<ops::cuda::LaunchContext> Bind(Model& model, cudaStream_t stream);
-  Result<const RequestGraph*> GraphFor(Model& model, cudaStream_t stream);
+  Result<const SegmentGraph*> GraphFor(Model& model, cudaStream_t stream, size_t first, size_t count);
   // Enqueues the launch and records `done` after it.
   Status Enqueue(Model& model, const KernelLaunch& launch, cudaEvent_t done, bool* replayed);
   void Finish(Model& model, const KernelLaunch& launch, KernelListener& listener, cudaEvent_t event,

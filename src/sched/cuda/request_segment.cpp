@@ -1,5 +1,7 @@
 #include "sched/cuda/request_segment.h"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 #include "device/cuda/cuda_status.h"
@@ -19,28 +21,29 @@ Status EnqueueSegment(const runtime::cuda::CudaExecutable& executable, size_t fi
   return Status::Ok();
 }
 
-Result<RequestGraph> RequestGraph::Capture(const runtime::cuda::CudaExecutable& executable,
-                                           const ops::cuda::LaunchContext& launch) {
+Result<SegmentGraph> SegmentGraph::Capture(const runtime::cuda::CudaExecutable& executable, size_t first,
+                                           size_t count, const ops::cuda::LaunchContext& launch) {
   // Thread-local capture: other threads keep launching into their own streams meanwhile.
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(launch.stream, cudaStreamCaptureModeThreadLocal));
-  const Status enqueued = EnqueueSegment(executable, 0, executable.step_count(), launch);
+  const Status enqueued = EnqueueSegment(executable, first, count, launch);
   cudaGraph_t graph = nullptr;
   const cudaError_t ended = cudaStreamEndCapture(launch.stream, &graph);
   if (!enqueued.ok()) {
     if (graph != nullptr) cudaGraphDestroy(graph);
-    return enqueued.WithContext("capturing a request as a CUDA graph");
+    return enqueued.WithContext(
+        fmt::format("capturing steps [{}, {}) as a CUDA graph", first, first + count));
   }
   MISSILE_CUDA_RETURN_IF_ERROR(ended);
-  RequestGraph captured;
+  SegmentGraph captured;
   const cudaError_t instantiated = cudaGraphInstantiate(&captured.exec_, graph, 0);
   cudaGraphDestroy(graph);
   MISSILE_CUDA_RETURN_IF_ERROR(instantiated);
   return captured;
 }
 
-RequestGraph::RequestGraph(RequestGraph&& other) noexcept : exec_(std::exchange(other.exec_, nullptr)) {}
+SegmentGraph::SegmentGraph(SegmentGraph&& other) noexcept : exec_(std::exchange(other.exec_, nullptr)) {}
 
-RequestGraph& RequestGraph::operator=(RequestGraph&& other) noexcept {
+SegmentGraph& SegmentGraph::operator=(SegmentGraph&& other) noexcept {
   if (this != &other) {
     if (exec_ != nullptr) cudaGraphExecDestroy(exec_);
     exec_ = std::exchange(other.exec_, nullptr);
@@ -48,12 +51,12 @@ RequestGraph& RequestGraph::operator=(RequestGraph&& other) noexcept {
   return *this;
 }
 
-RequestGraph::~RequestGraph() {
+SegmentGraph::~SegmentGraph() {
   if (exec_ != nullptr) cudaGraphExecDestroy(exec_);
 }
 
-Status RequestGraph::Launch(cudaStream_t stream) const {
-  if (exec_ == nullptr) return Error(ErrorCode::kFailedPrecondition, "no captured request graph");
+Status SegmentGraph::Launch(cudaStream_t stream) const {
+  if (exec_ == nullptr) return Error(ErrorCode::kFailedPrecondition, "no captured segment graph");
   MISSILE_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec_, stream));
   return Status::Ok();
 }
