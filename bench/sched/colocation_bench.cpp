@@ -306,10 +306,16 @@ Result<int> Main(const Options& options) {
   MISSILE_RETURN_IF_ERROR(workload.policy_options.Validate());
 
   std::vector<RunResult> runs;
+  ordered_json failures = ordered_json::array();
   for (const RunSpec& spec : specs) {
     Result<RunResult> run = spec.policy.empty() ? RunDirect(workload, spec, *partitions.streams)
                                                 : RunScheduled(workload, spec, *partitions.streams);
-    if (!run.ok()) return run.status().WithContext(fmt::format("run '{}'", spec.name));
+    if (!run.ok()) {
+      // The other runs still tell something: report this one as failed and go on.
+      std::cout << fmt::format("{:<18} FAILED: {}", spec.name, run.status().ToString()) << std::endl;
+      failures.push_back({{"run", spec.name}, {"error", run.status().ToString()}});
+      continue;
+    }
     std::cout << fmt::format(
                      "{:<18} LS p50/p99/p99.9 {:.3f}/{:.3f}/{:.3f} ms ({} requests)  BE {:.0f} img/s  "
                      "invalid decisions {}",
@@ -375,6 +381,7 @@ Result<int> Main(const Options& options) {
     run_json.push_back(j);
   }
   json["runs"] = run_json;
+  json["failed_runs"] = failures;
   ordered_json check_json = ordered_json::array();
   for (const Check& c : checks)
     check_json.push_back({{"check", c.name}, {"met", c.met}, {"detail", c.detail}});
@@ -388,7 +395,7 @@ Result<int> Main(const Options& options) {
     for (const Check& c : checks)
       out << "- " << (c.met ? "met" : "**missed**") << ": " << c.name << " (" << c.detail << ")\n";
   }
-  return 0;
+  return failures.empty() ? 0 : 1;
 }
 
 }  // namespace
