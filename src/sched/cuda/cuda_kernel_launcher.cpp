@@ -173,6 +173,8 @@ void CudaKernelLauncher::Launch(const KernelLaunch& launch, KernelListener& list
     stats_.failed_launches += status.ok() ? 0 : 1;
     stats_.enqueue_seconds += seconds;
   }
+  // A failed launch leaves its CUDA error for the next call to report (another tenant's): clear it.
+  if (!status.ok()) (void)cudaGetLastError();
   const cudaEvent_t watched = status.ok() ? *event : nullptr;
   if (!status.ok() && event.ok()) ReturnEvent(*event);
   poller_.Watch(
