@@ -20,6 +20,7 @@
 #include <cuda_runtime.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <future>
@@ -277,16 +278,21 @@ Result<int> Main(const Options& options) {
   const auto load_start = Clock::now();
   MISSILE_ASSIGN_OR_RETURN(LoadedTenant ls, Load("LS " + options.ls_model, options.ls_model,
                                                  options.ls_profile, 1, ls_bounds, options.ls_segment));
-  MISSILE_ASSIGN_OR_RETURN(
-      LoadedTenant be, Load("BE " + options.be_model, options.be_model, options.be_profile, options.be_batch,
-                            be_bounds, options.be_segment));
+  // The BE model only where a run needs it (LS-only runs skip its export and load).
+  const bool needs_be = std::any_of(specs.begin(), specs.end(), [](const RunSpec& s) { return s.with_be; });
+  LoadedTenant be;
+  if (needs_be) {
+    MISSILE_ASSIGN_OR_RETURN(be, Load("BE " + options.be_model, options.be_model, options.be_profile,
+                                      options.be_batch, be_bounds, options.be_segment));
+  }
+  const size_t be_steps = needs_be ? be.tenant.executable->step_count() : 0;
   std::cout << fmt::format(
                    "loaded in {:.1f} s: LS {} steps (profile '{}', {} placeholder steps: {}), BE {} steps "
                    "(profile '{}', {} placeholders: {})",
                    std::chrono::duration<double>(Clock::now() - load_start).count(),
                    ls.tenant.executable->step_count(), ls.profile_source, ls.placeholders.size(),
-                   fmt::join(ls.placeholders, ", "), be.tenant.executable->step_count(), be.profile_source,
-                   be.placeholders.size(), fmt::join(be.placeholders, ", "))
+                   fmt::join(ls.placeholders, ", "), be_steps, be.profile_source, be.placeholders.size(),
+                   fmt::join(be.placeholders, ", "))
             << std::endl;
 
   MISSILE_ASSIGN_OR_RETURN(PartitionSetup partitions,
@@ -359,7 +365,7 @@ Result<int> Main(const Options& options) {
                       {"missile_budget", options.budget},
                       {"orion_threshold", options.orion_threshold},
                       {"ls_steps", ls.tenant.executable->step_count()},
-                      {"be_steps", be.tenant.executable->step_count()}};
+                      {"be_steps", be_steps}};
   ordered_json run_json = ordered_json::array();
   for (const RunResult& r : runs) {
     ordered_json j = {{"run", r.spec.name},
