@@ -113,6 +113,12 @@ Result<PartitionSetup> SetUpPartitions(const std::string& mode, const GpuTenant&
   if (!checked.ok()) {
     setup.streams = std::make_unique<sched::cuda::WholeGpuStreams>(
         "green contexts were made but a request in them failed the check: " + checked.ToString());
+    // A failed cuDNN call leaves a CUDA error that cuDNN reports at its next call (its runtime's error state
+    // is not the one cudaGetLastError clears here: seen on the H200). Absorb it with a throwaway request on
+    // the whole GPU, then make sure one succeeds.
+    (void)RunIn(*setup.streams, probe, layout.all());
+    MISSILE_RETURN_IF_ERROR(
+        RunIn(*setup.streams, probe, layout.all()).status().WithContext("a request after the failed check"));
     return setup;
   }
   setup.note =

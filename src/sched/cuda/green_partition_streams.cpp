@@ -24,6 +24,15 @@ Result<std::unique_ptr<GreenPartitionStreams>> GreenPartitionStreams::Create(con
   // Lane 0 now, so that a device without green contexts is found out here rather than at the first launch.
   MISSILE_ASSIGN_OR_RETURN(auto first, device::cuda::GreenPartitions::Create(layout.sms_per_group));
   MISSILE_RETURN_IF_ERROR(CheckLayout(first->layout(), layout));
+  if (first->layout().clusters_limited) {
+    // Measured on the H200 (2026-11-26): cuDNN's Hopper convolution kernels use thread-block clusters, and in
+    // these green contexts (the whole-GPU one included) ResNet-50's /layer3/layer3.0/conv2 failed with
+    // CUDNN_STATUS_EXECUTION_FAILED. Refuse here rather than fail requests.
+    return Error(
+        ErrorCode::kUnavailable,
+        "the green contexts that fit the scheduler's layout were split regardless of GPCs, so kernels "
+        "with thread-block clusters (cuDNN's Hopper convolutions) cannot launch in them");
+  }
   streams->lanes_.emplace(0, std::move(first));
   return streams;
 }
