@@ -14,6 +14,7 @@
 #include "runtime/session.h"
 #include "sched/compute_scheduler.h"
 #include "sched/cuda/cuda_kernel_launcher.h"
+#include "sched/cuda/green_partition_streams.h"
 #include "sched/cuda/partition_streams.h"
 #include "sched/profile_synthesizer.h"
 #include "sched_test_support.h"
@@ -144,6 +145,25 @@ TEST_F(CudaLauncherTest, TwoTenantsUnderMissileGetTheOutputsOfTheirModelsAlone) 
   EXPECT_EQ(stats.steps, 2u * kRequests * ls_model.executable->step_count());
   EXPECT_EQ(stats.failed_launches, 0u);
   EXPECT_EQ(launcher.TakeOutputs(*ls, 0).status().code(), ErrorCode::kNotFound) << "taken once";
+}
+
+TEST_F(CudaLauncherTest, TenantsNeverShareAStream) {
+  cuda::WholeGpuStreams whole("test");
+  EXPECT_FALSE(whole.partitioned());
+  EXPECT_NE(whole.description().find("SM partitions unavailable: test"), std::string::npos);
+  const cudaStream_t a = *whole.StreamFor(0, {0, 17}, -3);
+  EXPECT_EQ(*whole.StreamFor(0, {4, 17}, -3), a) << "every partition is the whole GPU";
+  EXPECT_NE(*whole.StreamFor(1, {0, 17}, -3), a) << "another tenant";
+  EXPECT_NE(*whole.StreamFor(0, {0, 17}, 0), a) << "another priority";
+  EXPECT_FALSE(whole.StreamFor(0, {3, 3}, 0).ok());
+
+  auto green = cuda::GreenPartitionStreams::Create(GpuLayout::H200());
+  if (!green.ok()) GTEST_SKIP() << "green-context partitions unavailable here: " << green.status().ToString();
+  EXPECT_TRUE((*green)->partitioned());
+  const cudaStream_t g = *(*green)->StreamFor(0, {2, 17}, -5);
+  EXPECT_EQ(*(*green)->StreamFor(0, {2, 17}, -5), g);
+  EXPECT_NE(*(*green)->StreamFor(1, {2, 17}, -5), g) << "another tenant gets its own green contexts";
+  EXPECT_FALSE((*green)->StreamFor(0, {0, 18}, 0).ok());
 }
 
 TEST_F(CudaLauncherTest, AProfileThatDoesNotFitTheModelFailsTheRequestThroughTheListener) {
