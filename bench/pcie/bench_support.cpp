@@ -1,5 +1,7 @@
 #include "bench_support.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -8,6 +10,11 @@
 #include "device/cuda/cuda_status.h"
 
 namespace missile::pcie::bench {
+
+std::string SizeLabel(uint64_t bytes) {
+  return bytes >= kMiB && bytes % kMiB == 0 ? fmt::format("{} MiB", bytes / kMiB)
+                                            : fmt::format("{} KiB", bytes / kKiB);
+}
 
 Summary Summarize(std::vector<double> values) {
   Summary summary;
@@ -63,6 +70,22 @@ Result<double> TimedTransfer(TransferScheduler& scheduler, const TransferRequest
   while (!done.load(std::memory_order_acquire)) std::this_thread::yield();
   MISSILE_RETURN_IF_ERROR(status);
   return micros;
+}
+
+void Gaps::Sleep() {
+  std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(gap_(random_)));
+}
+
+Result<std::vector<double>> SampleTransfers(TransferScheduler& scheduler, const TransferRequest& request,
+                                            int count, Gaps& gaps) {
+  std::vector<double> samples;
+  samples.reserve(static_cast<size_t>(std::max(count, 0)));
+  for (int i = 0; i < count; ++i) {
+    gaps.Sleep();
+    MISSILE_ASSIGN_OR_RETURN(double micros, TimedTransfer(scheduler, request));
+    samples.push_back(micros);
+  }
+  return samples;
 }
 
 Status BacklogTenant::Start() {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -26,6 +28,9 @@ inline double MicrosSince(WallClock::time_point start) {
 inline double SecondsSince(WallClock::time_point start) {
   return std::chrono::duration<double>(WallClock::now() - start).count();
 }
+
+// "64 KiB", "16 MiB": for tables.
+std::string SizeLabel(uint64_t bytes);
 
 // Nearest-rank percentiles of a sample, in the sample's unit.
 struct Summary {
@@ -52,6 +57,21 @@ struct ScheduledLink {
 // Submits one transfer and waits (spinning) for its callback; returns its latency in microseconds, from just
 // before Submit to the callback on the engine's completion thread.
 Result<double> TimedTransfer(TransferScheduler& scheduler, const TransferRequest& request);
+
+// Gaps between LS copies: exponential, so that arrivals form a Poisson process (one copy at a time).
+class Gaps {
+ public:
+  Gaps(double mean_us, uint64_t seed) : random_(seed), gap_(1.0 / mean_us) {}
+  void Sleep();
+
+ private:
+  std::mt19937_64 random_;
+  std::exponential_distribution<double> gap_;
+};
+
+// `count` transfers of `request`, one at a time with `gaps` between them, each timed as TimedTransfer does.
+Result<std::vector<double>> SampleTransfers(TransferScheduler& scheduler, const TransferRequest& request,
+                                            int count, Gaps& gaps);
 
 // A tenant with a standing backlog: keeps `outstanding` transfers of `bytes` submitted, each completion
 // submitting the next, until Stop.

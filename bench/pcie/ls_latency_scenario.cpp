@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include <functional>
-#include <random>
 #include <thread>
 
 #include "bench_support.h"
@@ -25,17 +24,6 @@ namespace {
 
 constexpr TenantId kBeTenant = 1;
 constexpr TenantId kLsTenant = 2;
-
-// Gaps between LS copies: exponential, so that arrivals form a Poisson process (one copy at a time).
-class Gaps {
- public:
-  Gaps(double mean_us, uint64_t seed) : random_(seed), gap_(1.0 / mean_us) {}
-  void Sleep() { std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(gap_(random_))); }
-
- private:
-  std::mt19937_64 random_;
-  std::exponential_distribution<double> gap_;
-};
 
 // Raw CUDA's BE tenant: its own stream with `depth` copies queued, refilled on its own thread as each one
 // finishes, until Stop.
@@ -159,20 +147,8 @@ Result<std::vector<double>> SampleRaw(BenchBuffers& buffers, uint64_t bytes, int
 // LS copies for one size through the scheduler, one at a time.
 Result<std::vector<double>> SampleScheduled(TransferScheduler& scheduler, BenchBuffers& buffers,
                                             uint64_t bytes, int count, Gaps& gaps) {
-  std::vector<double> samples;
-  for (int i = 0; i < count; ++i) {
-    gaps.Sleep();
-    MISSILE_ASSIGN_OR_RETURN(
-        double micros, TimedTransfer(scheduler, {kLsTenant, buffers.ls_host.data(), buffers.ls_device.data(),
-                                                 bytes, false}));
-    samples.push_back(micros);
-  }
-  return samples;
-}
-
-std::string Size(uint64_t bytes) {
-  return bytes >= kMiB && bytes % kMiB == 0 ? fmt::format("{} MiB", bytes / kMiB)
-                                            : fmt::format("{} KiB", bytes / kKiB);
+  return SampleTransfers(
+      scheduler, {kLsTenant, buffers.ls_host.data(), buffers.ls_device.data(), bytes, false}, count, gaps);
 }
 
 Result<nlohmann::json> RawRun(const BenchOptions& options, BenchBuffers& buffers) {
@@ -271,14 +247,14 @@ Result<nlohmann::json> ScheduledRun(const BenchOptions& options, BenchBuffers& b
 
 Result<nlohmann::json> RunLsLatency(const BenchOptions& options, BenchBuffers& buffers) {
   fmt::print("\n(a) LS host-to-device copies beside a BE tenant streaming {} copies (latency in us)\n",
-             Size(options.be_bytes));
+             SizeLabel(options.be_bytes));
   MISSILE_ASSIGN_OR_RETURN(nlohmann::json raw, RawRun(options, buffers));
   fmt::print("  raw CUDA, BE stream with {} queued ({:.1f} GB/s while LS ran), LS on its own stream:\n",
              options.raw_be_queue, raw["be_bytes_per_second"].get<double>() / 1e9);
   fmt::print("    {:>8} | {:>9} {:>9} | {:>10} {:>10} {:>4} {:>7}\n", "LS size", "solo p50", "solo p99",
              "+BE p50", "+BE p99", "n", "starved");
   for (const nlohmann::json& row : raw["sizes"]) {
-    fmt::print("    {:>8} | {:9.1f} {:9.1f} | {:10.1f} {:10.1f} {:4} {:7}\n", Size(row["bytes"]),
+    fmt::print("    {:>8} | {:9.1f} {:9.1f} | {:10.1f} {:10.1f} {:4} {:7}\n", SizeLabel(row["bytes"]),
                row["solo_us"]["p50"].get<double>(), row["solo_us"]["p99"].get<double>(),
                row["with_be_us"]["p50"].get<double>(), row["with_be_us"]["p99"].get<double>(),
                row["with_be_us"]["count"].get<size_t>(), row["starved"].get<int>());
@@ -296,9 +272,10 @@ Result<nlohmann::json> RunLsLatency(const BenchOptions& options, BenchBuffers& b
       const double raw_solo_p99 = raw["sizes"][s]["solo_us"]["p99"];
       row["p99_vs_raw_solo"] = row["with_be_us"]["p99"].get<double>() / raw_solo_p99;
       fmt::print("    {:>8} | {:9.1f} {:9.1f} | {:10.1f} {:10.1f} | {:11.2f}x {:13.2f}x\n",
-                 Size(row["bytes"]), row["solo_us"]["p50"].get<double>(), row["solo_us"]["p99"].get<double>(),
-                 row["with_be_us"]["p50"].get<double>(), row["with_be_us"]["p99"].get<double>(),
-                 row["p99_vs_solo"].get<double>(), row["p99_vs_raw_solo"].get<double>());
+                 SizeLabel(row["bytes"]), row["solo_us"]["p50"].get<double>(),
+                 row["solo_us"]["p99"].get<double>(), row["with_be_us"]["p50"].get<double>(),
+                 row["with_be_us"]["p99"].get<double>(), row["p99_vs_solo"].get<double>(),
+                 row["p99_vs_raw_solo"].get<double>());
     }
     scheduled.push_back(run);
   }

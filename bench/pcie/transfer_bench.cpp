@@ -78,6 +78,11 @@ nlohmann::json OptionsJson(const BenchOptions& options) {
           {"in_flight_chunks", options.in_flight_chunks},
           {"max_in_flight_copies", options.max_in_flight_copies},
           {"wait", options.wait == CopyWait::kSpin ? "spin" : "block"},
+          {"idle_spin_us", options.idle_spin_us},
+          {"direct_issue", options.direct_issue},
+          {"sweep_chunks", options.sweep_chunks},
+          {"sweep_in_flight", options.sweep_in_flight},
+          {"sweep_nice", options.sweep_nice},
           {"ls_sizes", options.ls_sizes},
           {"ls_count", options.ls_count},
           {"raw_ls_count", options.raw_ls_count},
@@ -159,14 +164,14 @@ nlohmann::json Acceptance(const nlohmann::json& report) {
 int Main(int argc, char** argv) {
   BenchOptions options;
   std::string json_path = "pcie-bench.json";
-  std::vector<std::string> parts = {"latency", "shares", "throughput", "integrity"};
+  std::vector<std::string> parts = {"latency", "shares", "throughput", "integrity", "sweep"};
   std::string wait = "spin";
   CLI::App app{"missile PCIe transfer scheduler benchmark (issue 5), on the GPU"};
   const auto size = CLI::AsSizeValue(false);
   app.add_option("--json", json_path, "write the results here");
-  app.add_option("--parts", parts, "scenarios to run: latency, shares, throughput, integrity")
+  app.add_option("--parts", parts, "scenarios to run: latency, shares, throughput, integrity, sweep")
       ->delimiter(',')
-      ->check(CLI::IsMember({"latency", "shares", "throughput", "integrity"}));
+      ->check(CLI::IsMember({"latency", "shares", "throughput", "integrity", "sweep"}));
   app.add_option("--chunk", options.chunk_bytes, "scheduler chunk_bytes (while LS is active)")
       ->transform(size);
   app.add_option("--bulk-chunk", options.bulk_chunk_bytes, "scheduler bulk_chunk_bytes")->transform(size);
@@ -174,6 +179,16 @@ int Main(int argc, char** argv) {
   app.add_option("--max-in-flight-copies", options.max_in_flight_copies);
   app.add_option("--wait", wait, "how the engine threads wait: spin or block")
       ->check(CLI::IsMember({"spin", "block"}));
+  app.add_option("--idle-spin-us", options.idle_spin_us,
+                 "spin mode: engine threads poll this long after the last activity before sleeping");
+  app.add_option("--direct-issue", options.direct_issue,
+                 "a copy into an idle engine is started on the issuing thread (true/false)");
+  app.add_option("--sweep-chunks", options.sweep_chunks, "(d) LS-active chunk sizes beside BE")
+      ->delimiter(',')
+      ->transform(size);
+  app.add_option("--sweep-in-flight", options.sweep_in_flight, "(d) in-flight chunk counts beside BE")
+      ->delimiter(',');
+  app.add_option("--sweep-nice", options.sweep_nice, "(d) the LS tenant's nice");
   app.add_option("--ls-sizes", options.ls_sizes, "(a) LS copy sizes")->delimiter(',')->transform(size);
   app.add_option("--ls-count", options.ls_count, "(a) LS copies per size and setup");
   app.add_option("--raw-ls-count", options.raw_ls_count, "(a) LS copies per size behind the raw BE queue");
@@ -200,8 +215,9 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   options.wait = wait == "spin" ? CopyWait::kSpin : CopyWait::kBlock;
   if (options.ls_count < 1 || options.raw_ls_count < 1 || options.be_bytes == 0 ||
-      options.integrity_max_bytes == 0 || options.ls_gap_us <= 0) {
-    fmt::print(stderr, "transfer_bench: counts, sizes and the LS gap must be positive\n");
+      options.integrity_max_bytes == 0 || options.ls_gap_us <= 0 || options.idle_spin_us < 0) {
+    fmt::print(stderr,
+               "transfer_bench: counts, sizes and the LS gap must be positive, idle spin not negative\n");
     return 2;
   }
   const std::set<std::string> run(parts.begin(), parts.end());
@@ -238,6 +254,7 @@ int Main(int argc, char** argv) {
     if (run.contains("latency")) record("ls_latency", RunLsLatency(options, *buffers));
     if (run.contains("shares")) record("shares", RunShares(options, *buffers));
     if (run.contains("throughput")) record("throughput", RunThroughput(options, *buffers));
+    if (run.contains("sweep")) record("sweep", RunSweep(options, *buffers));
   }
   if (run.contains("integrity")) {
     record("integrity", RunIntegrity(options));

@@ -3,6 +3,8 @@
 //   share_scenario.cpp       (b) backlogged BE tenants with weights 1:3 and 1:2:5: achieved byte shares
 //   throughput_scenario.cpp  (c) link throughput, scheduler vs raw cudaMemcpyAsync, per chunk size
 //   integrity_scenario.cpp   checksummed round trips through both schedulers, tenants interleaved
+//   sweep_scenario.cpp       (d) where an LS copy's time goes: engine variants solo, policy variants beside
+//   BE
 // transfer_bench.cpp parses the flags, runs the scenarios asked for, prints a table and writes JSON.
 #pragma once
 
@@ -24,6 +26,9 @@ struct BenchOptions {
   uint32_t in_flight_chunks = TransferConfig{}.in_flight_chunks;
   uint32_t max_in_flight_copies = TransferConfig{}.max_in_flight_copies;
   CopyWait wait = CopyWait::kSpin;
+  // The CUDA engine's (CudaCopyEngineOptions' defaults unless given).
+  int64_t idle_spin_us = CudaCopyEngineOptions{}.idle_spin.count();
+  bool direct_issue = CudaCopyEngineOptions{}.direct_issue;
 
   // (a) LS copies of each size, one at a time with exponential gaps, beside a BE tenant copying be_bytes at a
   // time. Raw CUDA copies behind the 188 ms queue take ~0.2 s each, hence their own, smaller count and a cap.
@@ -53,10 +58,19 @@ struct BenchOptions {
   int integrity_transfers = 96;
   uint64_t integrity_max_bytes = 16 * kMiB;
 
+  // (d) Policy variants beside BE: every chunk_bytes here with every in_flight_chunks (bulk chunks as
+  // configured); LS nice sweep_nice. Engine variants solo: the first design (no direct issue, no idle spin),
+  // direct issue alone, direct issue with idle_spin_us.
+  std::vector<uint64_t> sweep_chunks = {256 * kKiB, 512 * kKiB, 768 * kKiB, 1 * kMiB, 2 * kMiB};
+  std::vector<uint32_t> sweep_in_flight = {1, 2};
+  int sweep_nice = -10;
+
   uint64_t seed = 1;
 
   TransferConfig SchedulerConfig() const;
-  CudaCopyEngineOptions EngineOptions() const { return {.wait = wait}; }
+  CudaCopyEngineOptions EngineOptions() const {
+    return {.wait = wait, .idle_spin = std::chrono::microseconds(idle_spin_us), .direct_issue = direct_issue};
+  }
 };
 
 // Host and device buffers of be_bytes (at least the largest LS copy), allocated and touched once: every bulk
@@ -74,5 +88,6 @@ Result<nlohmann::json> RunLsLatency(const BenchOptions& options, BenchBuffers& b
 Result<nlohmann::json> RunShares(const BenchOptions& options, BenchBuffers& buffers);
 Result<nlohmann::json> RunThroughput(const BenchOptions& options, BenchBuffers& buffers);
 Result<nlohmann::json> RunIntegrity(const BenchOptions& options);
+Result<nlohmann::json> RunSweep(const BenchOptions& options, BenchBuffers& buffers);
 
 }  // namespace missile::pcie::bench

@@ -7,3 +7,5 @@ cudnn_lib=$(ls -d /opt/torch/.venv/lib/python3*/site-packages/nvidia/cudnn/lib 2
 export LD_LIBRARY_PATH="$MISSILE_ROOT/lib:${cudnn_lib:+$cudnn_lib:}/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export MISSILE_BIN="$MISSILE_ROOT/bin"
 export OUT=${OUT:-/tmp/out}
+# The unit tests read checked-in files (data/profiles) from the repository copy they run in.
+export MISSILE_SOURCE_DIR=${MISSILE_SOURCE_DIR:-$PWD}

@@ -9,7 +9,9 @@ mkdir -p "$OUT"
 {
   echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)"
   echo "== missing libraries"; ldd "$MISSILE_BIN/missile" | grep "not found" || echo none
-  echo "== unit tests"; "$MISSILE_BIN/missile_unit_tests" --gtest_brief=1 2>&1 | tail -3
+  # The summary and the names of failed tests (a plain tail would cut the names off).
+  echo "== unit tests"; "$MISSILE_BIN/missile_unit_tests" --gtest_brief=1 2>&1 |
+    grep -E '^\[(==========|  PASSED  |  SKIPPED |  FAILED  )\]' | tail -30
   echo "== op cases on the GPU"
   MISSILE_CASES_DIR="$MISSILE_ROOT/cases/ops" "$MISSILE_BIN/missile_case_tests" --gtest_brief=1 \
     --gtest_filter="${CASES_FILTER:-*Cuda*}" --gtest_output="json:$OUT/op-cases.json" 2>&1 | tail -60

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Issue 5 on the GPU machine: the pcie unit tests (the CUDA copy engine's GPU tests among them), then the transfer
 # benchmark (bench/pcie/transfer_bench.cpp: LS latency beside BE traffic, raw CUDA vs the scheduler; weighted
-# shares; throughput per chunk size; checksummed round trips). Log and JSON go to $OUT. About 1.5 min.
-# Device command: bash scripts/device/pcie_bench.sh   with carry [".deps"]   (after scripts/device/pack.sh)
+# shares; throughput per chunk size; checksummed round trips; (d) where an LS copy's time goes: engine variants
+# solo and LS-active chunk sizes beside BE). Log and JSON go to $OUT. About 1.5 min.
+# Device command: bash scripts/device/pcie_bench.sh   with carry [".deps"]   (after scripts/device/pack.sh; from a
+# worktree, see docs/device.md: PACK_OUT=... pack.sh, then run the script from the unpacked tree/)
 # Env: PCIE_BENCH_ARGS (extra flags for missile_transfer_bench, e.g. "--parts latency --ls-nices 0").
 set -uo pipefail
 source "$(dirname "$0")/env.sh"

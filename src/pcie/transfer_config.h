@@ -11,9 +11,11 @@
 namespace missile::pcie {
 
 struct TransferConfig {
-  // Chunk size while latency-sensitive (LS) traffic is around: 2 MiB is ~38 us of link, so an LS copy that
-  // arrives waits ~2 chunks (~85 us), and the ~3 us per-copy overhead costs 7% of the bandwidth.
-  uint64_t chunk_bytes = 2 * kMiB;
+  // Chunk size while latency-sensitive (LS) traffic is around: 512 KiB is ~9.5 us of link, so an LS copy
+  // that arrives waits for at most two of them (~25 us with the per-copy overhead), which keeps its p99
+  // within 1.5x of a raw solo copy at 64 KiB on the H200; the ~3 us per-copy overhead then leaves BE ~75% of
+  // the link while LS traffic is around (docs/pcie.md, measured per chunk size).
+  uint64_t chunk_bytes = 512 * kKiB;
   // Chunk size while no other LS tenant has been active for ls_quiet_period: 8 MiB brings the per-copy
   // overhead down to 2% (98% of the link for a lone tenant), at ~310 us of wait for the first LS copy.
   uint64_t bulk_chunk_bytes = 8 * kMiB;

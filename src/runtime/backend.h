@@ -10,6 +10,8 @@
 
 namespace missile::runtime {
 
+class TransferRoute;
+
 enum class Precision { kFp32, kFp16 };
 Result<Precision> ParsePrecision(std::string_view name);
 std::string_view PrecisionName(Precision precision);
@@ -20,6 +22,10 @@ struct BackendOptions {
   bool cuda_graph = false;
   // CUDA: fp32 convolutions and GEMMs may use TF32 tensor cores (as PyTorch's allow_tf32).
   bool allow_tf32 = true;
+  // CUDA: where the session's host<->device copies go (runtime/transfer_route.h): request inputs, outputs
+  // and weight uploads. Null: cudaMemcpy(Async) on the session's own stream. Not owned; it must outlive the
+  // backend. The CPU backend has no link to cross and ignores it.
+  TransferRoute* transfer_route = nullptr;
 };
 
 class Backend {

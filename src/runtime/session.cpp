@@ -32,6 +32,7 @@ Result<std::unique_ptr<Session>> Session::FromGraph(graph::Graph graph, SessionO
   backend_options.precision = options.precision;
   backend_options.cuda_graph = options.cuda_graph;
   backend_options.allow_tf32 = options.allow_tf32;
+  backend_options.transfer_route = options.transfer_route;
   std::unique_ptr<Backend> backend;
   if (choice.backend == "cuda") {
     MISSILE_ASSIGN_OR_RETURN(backend, MakeCudaBackend(backend_options));

@@ -19,6 +19,8 @@ struct SessionOptions {
   Precision precision = Precision::kFp32;
   bool cuda_graph = false;
   bool allow_tf32 = true;
+  // BackendOptions::transfer_route: the route every host<->device copy of the session takes (CUDA).
+  TransferRoute* transfer_route = nullptr;
   passes::PipelineOptions pipeline;
 };
 

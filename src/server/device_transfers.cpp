@@ -3,20 +3,66 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "pcie/host_memcpy_engine.h"
+
+#ifdef MISSILE_HAVE_CUDA
+#include "pcie/cuda/cuda_copy_engine.h"
+#include "pcie/cuda/pinned_host_allocator.h"
+#endif
+
 namespace missile::server {
+namespace {
+
+// One tenant's copies, for a session's backend.
+class TenantRoute final : public runtime::TransferRoute {
+ public:
+  TenantRoute(DeviceTransfers& transfers, pcie::TenantId tenant) : transfers_(transfers), tenant_(tenant) {}
+  Status Copy(pcie::Direction direction, std::span<const runtime::HostDeviceCopy> copies) override {
+    return transfers_.Copy(direction, tenant_, copies);
+  }
+
+ private:
+  DeviceTransfers& transfers_;
+  const pcie::TenantId tenant_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DeviceTransfers>> DeviceTransfers::Create(
+    const pcie::TransferConfig& config, std::unique_ptr<pcie::CopyEngine> to_device_engine,
+    std::unique_ptr<pcie::CopyEngine> to_host_engine, std::unique_ptr<pcie::HostAllocator> staging) {
+  std::unique_ptr<DeviceTransfers> transfers(new DeviceTransfers());
+  transfers->staging_allocator_ = std::move(staging);
+  transfers->to_device_engine_ = std::move(to_device_engine);
+  transfers->to_host_engine_ = std::move(to_host_engine);
+  MISSILE_ASSIGN_OR_RETURN(
+      transfers->to_device_,
+      pcie::TransferScheduler::Create(config, pcie::Direction::kHostToDevice, *transfers->to_device_engine_,
+                                      transfers->clock_, transfers->staging_allocator_.get()));
+  MISSILE_ASSIGN_OR_RETURN(
+      transfers->to_host_,
+      pcie::TransferScheduler::Create(config, pcie::Direction::kDeviceToHost, *transfers->to_host_engine_,
+                                      transfers->clock_, transfers->staging_allocator_.get()));
+  return transfers;
+}
 
 Result<std::unique_ptr<DeviceTransfers>> DeviceTransfers::CreateHostMemcpy(
     const pcie::TransferConfig& config) {
-  std::unique_ptr<DeviceTransfers> transfers(new DeviceTransfers());
-  transfers->to_device_engine_ = std::make_unique<pcie::HostMemcpyEngine>();
-  transfers->to_host_engine_ = std::make_unique<pcie::HostMemcpyEngine>();
-  MISSILE_ASSIGN_OR_RETURN(transfers->to_device_,
-                           pcie::TransferScheduler::Create(config, pcie::Direction::kHostToDevice,
-                                                           *transfers->to_device_engine_, transfers->clock_));
-  MISSILE_ASSIGN_OR_RETURN(transfers->to_host_,
-                           pcie::TransferScheduler::Create(config, pcie::Direction::kDeviceToHost,
-                                                           *transfers->to_host_engine_, transfers->clock_));
-  return transfers;
+  return Create(config, std::make_unique<pcie::HostMemcpyEngine>(),
+                std::make_unique<pcie::HostMemcpyEngine>(), std::make_unique<pcie::AlignedHostAllocator>());
+}
+
+Result<std::unique_ptr<DeviceTransfers>> DeviceTransfers::CreateCuda(const pcie::TransferConfig& config) {
+#ifdef MISSILE_HAVE_CUDA
+  MISSILE_ASSIGN_OR_RETURN(auto to_device, pcie::CudaCopyEngine::Create(pcie::Direction::kHostToDevice));
+  MISSILE_ASSIGN_OR_RETURN(auto to_host, pcie::CudaCopyEngine::Create(pcie::Direction::kDeviceToHost));
+  return Create(config, std::move(to_device), std::move(to_host),
+                std::make_unique<pcie::PinnedHostAllocator>());
+#else
+  (void)config;
+  return Error(ErrorCode::kUnavailable,
+               "this build of missile has no CUDA: host-device transfers through CUDA copy engines need it");
+#endif
 }
 
 DeviceTransfers::~DeviceTransfers() {
@@ -47,12 +93,17 @@ Status DeviceTransfers::Copy(pcie::Direction direction, pcie::TenantId tenant,
   };
   pcie::TransferScheduler& scheduler = Scheduler(direction);
   for (const CopySpan& span : spans) {
-    auto submitted = scheduler.Submit({tenant, span.src, span.dst, span.bytes, false}, finish_one);
+    auto submitted =
+        scheduler.Submit({tenant, span.src, span.dst, span.bytes, span.host_pageable}, finish_one);
     if (!submitted.ok()) finish_one(submitted.status());
   }
   std::unique_lock lock(waiter.mutex);
   waiter.done.wait(lock, [&] { return waiter.pending == 0; });
   return waiter.first_error;
+}
+
+std::unique_ptr<runtime::TransferRoute> DeviceTransfers::RouteFor(pcie::TenantId tenant) {
+  return std::make_unique<TenantRoute>(*this, tenant);
 }
 
 std::vector<pcie::TenantTransferStats> DeviceTransfers::Metrics(pcie::Direction direction) const {

@@ -2,8 +2,13 @@
 // weighted by each tenant's pcie_nice). A request's inputs go host->device through it before the model runs
 // and its outputs come back device->host after, so the PCIe metrics show what each tenant moved and waited.
 //
-// On the CPU backend "device memory" is host memory and the copy engine is a memcpy thread: the copies are
-// real, the link is not, but every request follows the path it will take on the GPU.
+// Two mechanisms under the same schedulers:
+// - host memcpy (CreateHostMemcpy): on the CPU backend "device memory" is host memory and the copy engine is
+//   a memcpy thread; the copies are real, the link is not, but every request follows the path it will take
+//   on the GPU;
+// - CUDA (CreateCuda): one CudaCopyEngine per direction and pinned staging buffers, the link for real.
+// RouteFor(tenant) gives a session the tenant's route (runtime/transfer_route.h), so that the CUDA backend's
+// own copies (inputs, outputs, weight uploads) go through the schedulers too.
 #pragma once
 
 #include <memory>
@@ -11,41 +16,52 @@
 #include <vector>
 
 #include "pcie/clock.h"
-#include "pcie/host_memcpy_engine.h"
+#include "pcie/copy_engine.h"
+#include "pcie/host_allocator.h"
 #include "pcie/transfer_scheduler.h"
+#include "runtime/transfer_route.h"
 
 namespace missile::server {
 
-struct CopySpan {
-  const void* src = nullptr;
-  void* dst = nullptr;
-  uint64_t bytes = 0;
-};
+using CopySpan = runtime::HostDeviceCopy;
 
 class DeviceTransfers {
  public:
   static Result<std::unique_ptr<DeviceTransfers>> CreateHostMemcpy(const pcie::TransferConfig& config = {});
+  // On the current CUDA device; kUnavailable in a build without CUDA, or the engine's error without a GPU.
+  static Result<std::unique_ptr<DeviceTransfers>> CreateCuda(const pcie::TransferConfig& config = {});
   ~DeviceTransfers();
 
   // Registers the tenant with both directions' schedulers.
   Status AddTenant(pcie::TenantId tenant, const pcie::TenantParams& params);
 
   // Submits every span as one transfer of the tenant and blocks until all have landed; the first error, if
-  // any, after all have finished (none is left running against the caller's buffers).
+  // any, after all have finished (none is left running against the caller's buffers). Spans marked
+  // host_pageable are staged through the schedulers' pinned (CUDA) or aligned (host) staging buffers.
   Status Copy(pcie::Direction direction, pcie::TenantId tenant, std::span<const CopySpan> spans);
+
+  // The tenant's copies as a route for its sessions (BackendOptions::transfer_route). The route refers to
+  // this object, which must outlive it; an unknown tenant's copies fail with kNotFound.
+  std::unique_ptr<runtime::TransferRoute> RouteFor(pcie::TenantId tenant);
 
   std::vector<pcie::TenantTransferStats> Metrics(pcie::Direction direction) const;
 
  private:
   DeviceTransfers() = default;
+  static Result<std::unique_ptr<DeviceTransfers>> Create(const pcie::TransferConfig& config,
+                                                         std::unique_ptr<pcie::CopyEngine> to_device_engine,
+                                                         std::unique_ptr<pcie::CopyEngine> to_host_engine,
+                                                         std::unique_ptr<pcie::HostAllocator> staging);
   pcie::TransferScheduler& Scheduler(pcie::Direction direction) const {
     return direction == pcie::Direction::kHostToDevice ? *to_device_ : *to_host_;
   }
 
   pcie::SteadyClock clock_;
-  // Engines outlive the schedulers that issue to them (members are destroyed in reverse order).
-  std::unique_ptr<pcie::HostMemcpyEngine> to_device_engine_;
-  std::unique_ptr<pcie::HostMemcpyEngine> to_host_engine_;
+  // Engines and the staging allocator outlive the schedulers that use them (members are destroyed in reverse
+  // order, and the destructor resets the schedulers first anyway).
+  std::unique_ptr<pcie::HostAllocator> staging_allocator_;
+  std::unique_ptr<pcie::CopyEngine> to_device_engine_;
+  std::unique_ptr<pcie::CopyEngine> to_host_engine_;
   std::unique_ptr<pcie::TransferScheduler> to_device_;
   std::unique_ptr<pcie::TransferScheduler> to_host_;
 };

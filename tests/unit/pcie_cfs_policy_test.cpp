@@ -71,7 +71,7 @@ TEST(PcieCfsPolicyTest, ConfigValidation) {
   };
   expect_invalid([](TransferConfig& c) { c.chunk_bytes = 0; }, "chunk_bytes");
   expect_invalid([](TransferConfig& c) { c.chunk_bytes = 2 * kGiB; }, "chunk_bytes");
-  expect_invalid([](TransferConfig& c) { c.bulk_chunk_bytes = kMiB; }, "bulk_chunk_bytes");
+  expect_invalid([](TransferConfig& c) { c.bulk_chunk_bytes = c.chunk_bytes - 1; }, "bulk_chunk_bytes");
   expect_invalid([](TransferConfig& c) { c.ls_quiet_period = Nanos(-1); }, "ls_quiet_period");
   expect_invalid([](TransferConfig& c) { c.in_flight_chunks = 0; }, "in_flight_chunks");
   expect_invalid([](TransferConfig& c) { c.max_in_flight_copies = 0; }, "max_in_flight_copies");
@@ -260,7 +260,9 @@ TEST(PcieCfsPolicyTest, ChunksShrinkWhileAnotherLatencySensitiveTenantIsActive) 
 }
 
 TEST(PcieCfsPolicyTest, BulkChunksRespectTheBoundOfTheNextChunk) {
-  TransferConfig config;  // 2 MiB / 8 MiB chunks, 2 in flight
+  TransferConfig config;
+  config.chunk_bytes = 2 * kMiB;  // 2 MiB / 8 MiB chunks, 2 in flight
+  config.bulk_chunk_bytes = 8 * kMiB;
   CfsTransferPolicy policy = MakePolicy(config);
   ASSERT_TRUE(policy.AddTenant(1, Weight(1024)).ok());
   ASSERT_TRUE(policy.AddTenant(2, Weight(1024, /*latency_sensitive=*/true)).ok());

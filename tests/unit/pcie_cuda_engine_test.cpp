@@ -106,14 +106,16 @@ TEST_F(PcieCudaEngineTest, CopiesCompleteInIssueOrderWithTheirBytes) {
   std::memset(result.data(), 0x5a, kBytes);
 
   // A pool of 4 events for 64 copies: the submit thread must wait for events to come back, Issue must not.
-  for (CopyWait wait : {CopyWait::kSpin, CopyWait::kBlock}) {
-    SCOPED_TRACE(wait == CopyWait::kSpin ? "spin" : "block");
+  // With direct issue the first copy starts on this thread and the rest queue behind it.
+  for (const auto& [wait, direct] : {std::pair{CopyWait::kSpin, true}, std::pair{CopyWait::kBlock, true},
+                                     std::pair{CopyWait::kSpin, false}, std::pair{CopyWait::kBlock, false}}) {
+    SCOPED_TRACE(fmt::format("{}, direct issue {}", wait == CopyWait::kSpin ? "spin" : "block", direct));
     std::vector<ChunkCopy> to_device(kChunks), to_host(kChunks);
     RecordingListener uploaded, downloaded;
     {
-      auto up = Unwrap(CudaCopyEngine::Create(Direction::kHostToDevice, {.max_in_flight = 4, .wait = wait}));
-      auto down =
-          Unwrap(CudaCopyEngine::Create(Direction::kDeviceToHost, {.max_in_flight = 4, .wait = wait}));
+      const CudaCopyEngineOptions options{.max_in_flight = 4, .wait = wait, .direct_issue = direct};
+      auto up = Unwrap(CudaCopyEngine::Create(Direction::kHostToDevice, options));
+      auto down = Unwrap(CudaCopyEngine::Create(Direction::kDeviceToHost, options));
       for (int i = 0; i < kChunks; ++i) {
         to_device[i] = {source.bytes() + i * kChunk, device.bytes() + i * kChunk, kChunk,
                         Direction::kHostToDevice};
@@ -137,6 +139,65 @@ TEST_F(PcieCudaEngineTest, CopiesCompleteInIssueOrderWithTheirBytes) {
     EXPECT_EQ(std::memcmp(result.data(), source.data(), kBytes), 0);
     std::memset(result.data(), 0x5a, kBytes);
     ASSERT_EQ(cudaMemset(device.data(), 0xa5, kBytes), cudaSuccess);
+  }
+}
+
+TEST_F(PcieCudaEngineTest, ConcurrentIssuersEachSeeTheirOwnOrderAndBytes) {
+  // Four threads issue at once, so that direct issues and queued ones interleave: every copy is reported
+  // once, each thread's in its issue order, and every byte lands.
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 200;
+  constexpr size_t kChunk = 16 * kKiB;
+  constexpr size_t kBytes = kThreads * kPerThread * kChunk;
+  PinnedBuffer source = Unwrap(PinnedBuffer::Allocate(kBytes));
+  PinnedBuffer result = Unwrap(PinnedBuffer::Allocate(kBytes));
+  DeviceBuffer device = Unwrap(DeviceBuffer::Allocate(kBytes));
+  std::mt19937_64 random(3);
+  FillRandom(source.bytes(), kBytes, random);
+  std::memset(result.data(), 0x5a, kBytes);
+  for (const auto idle_spin : {std::chrono::microseconds(0), std::chrono::microseconds(2000)}) {
+    SCOPED_TRACE(fmt::format("idle spin {} us", idle_spin.count()));
+    std::vector<ChunkCopy> to_device(kThreads * kPerThread), to_host(kThreads * kPerThread);
+    RecordingListener uploaded, downloaded;
+    {
+      auto up = Unwrap(CudaCopyEngine::Create(Direction::kHostToDevice, {.idle_spin = idle_spin}));
+      auto down = Unwrap(CudaCopyEngine::Create(Direction::kDeviceToHost, {.idle_spin = idle_spin}));
+      const auto issue_all = [&](CudaCopyEngine& engine, std::vector<ChunkCopy>& copies, bool to_gpu,
+                                 RecordingListener& listener) {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+          threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+              const size_t index = static_cast<size_t>(t * kPerThread + i);
+              const size_t at = index * kChunk;
+              copies[index] =
+                  to_gpu
+                      ? ChunkCopy{source.bytes() + at, device.bytes() + at, kChunk, Direction::kHostToDevice}
+                      : ChunkCopy{device.bytes() + at, result.bytes() + at, kChunk, Direction::kDeviceToHost};
+              engine.Issue(copies[index], listener);
+            }
+          });
+        }
+        for (std::thread& thread : threads) thread.join();
+      };
+      issue_all(*up, to_device, true, uploaded);
+      ASSERT_TRUE(uploaded.WaitFor(to_device.size()));
+      issue_all(*down, to_host, false, downloaded);
+      ASSERT_TRUE(downloaded.WaitFor(to_host.size()));
+    }
+    for (const auto* reports : {&uploaded, &downloaded}) {
+      ASSERT_EQ(reports->order.size(), static_cast<size_t>(kThreads * kPerThread));
+      const ChunkCopy* base = reports == &uploaded ? to_device.data() : to_host.data();
+      std::vector<int> next(kThreads, 0);
+      for (size_t r = 0; r < reports->order.size(); ++r) {
+        EXPECT_TRUE(reports->statuses[r].ok()) << reports->statuses[r].ToString();
+        const int index = static_cast<int>(reports->order[r] - base);
+        const int thread = index / kPerThread;
+        EXPECT_EQ(index % kPerThread, next[thread]++) << "thread " << thread << " reported out of order";
+      }
+    }
+    EXPECT_EQ(std::memcmp(result.data(), source.data(), kBytes), 0);
+    std::memset(result.data(), 0x5a, kBytes);
   }
 }
 
@@ -221,6 +282,25 @@ TEST_F(PcieCudaEngineTest, FailuresArriveAsStatusesInIssueOrder) {
               cudaSuccess);
     EXPECT_EQ(std::memcmp(result.data(), source.data(), kBytes), 0) << "at device offset " << offset;
   }
+}
+
+TEST_F(PcieCudaEngineTest, DirectIssueLeavesTheCallersCudaStateAlone) {
+  // Into an idle engine the copy is started on this thread: its failure must reach the listener only, not
+  // this thread's last-error state (which the caller's next kernel launch check would report as its own).
+  PinnedBuffer source = Unwrap(PinnedBuffer::Allocate(kKiB));
+  int device_before = -1;
+  ASSERT_EQ(cudaGetDevice(&device_before), cudaSuccess);
+  ASSERT_EQ(cudaGetLastError(), cudaSuccess);
+  RecordingListener listener;
+  auto up = Unwrap(CudaCopyEngine::Create(Direction::kHostToDevice));
+  ChunkCopy null_destination{source.bytes(), nullptr, kKiB, Direction::kHostToDevice};
+  up->Issue(null_destination, listener);
+  ASSERT_TRUE(listener.WaitFor(1));
+  EXPECT_FALSE(listener.statuses[0].ok());
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess) << "the failed copy left an error on the issuing thread";
+  int device_after = -1;
+  ASSERT_EQ(cudaGetDevice(&device_after), cudaSuccess);
+  EXPECT_EQ(device_after, device_before);
 }
 
 // Holds its first callback until the engine's destruction has begun, then issues one more copy.

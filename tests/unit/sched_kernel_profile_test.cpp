@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "checked_in_data.h"
 #include "sched/kernel_profile.h"
 #include "sched/profile_synthesizer.h"
 #include "sched_test_support.h"
@@ -93,7 +94,7 @@ class CheckedInProfileTest
 
 TEST_P(CheckedInProfileTest, LoadsAndSaysWhereItsNumbersComeFrom) {
   const auto [file, model, batch, kernels] = GetParam();
-  auto profile = LoadModelProfile(std::string(MISSILE_SOURCE_DIR) + "/data/profiles/" + file);
+  auto profile = LoadModelProfile(test_data::CheckedInPath(std::string("data/profiles/") + file));
   ASSERT_TRUE(profile.ok()) << profile.status().ToString();
   EXPECT_EQ(profile->model, model);
   EXPECT_EQ(profile->batch, batch);

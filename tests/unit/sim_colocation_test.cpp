@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "checked_in_data.h"
 #include "sched/kernel_profile.h"
 #include "sim/colocation.h"
 
@@ -13,7 +14,7 @@ namespace missile::sim {
 namespace {
 
 std::shared_ptr<const sched::ModelProfile> CheckedInProfile(const char* file) {
-  auto profile = sched::LoadModelProfile(std::string(MISSILE_SOURCE_DIR) + "/data/profiles/" + file);
+  auto profile = sched::LoadModelProfile(test_data::CheckedInPath(std::string("data/profiles/") + file));
   EXPECT_TRUE(profile.ok()) << profile.status().ToString();
   return profile.ok() ? std::make_shared<const sched::ModelProfile>(std::move(profile).value()) : nullptr;
 }

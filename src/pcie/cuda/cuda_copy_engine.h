@@ -3,12 +3,12 @@
 // scheduler keeps in flight: it waited 24-55 ms for the hardware to switch channels (docs/pcie.md). One
 // stream makes the hardware queue the single FIFO that the scheduler's in-flight bound reasons about.
 //
-// Two threads per engine, so that Issue() only queues and returns (the scheduler calls it from inside
+// Two threads per engine, so that Issue() never waits for the GPU (the scheduler calls it from inside
 // OnChunkCopied, on this engine's completion thread):
 // - the submit thread takes requests in issue order, copies a staged host-to-device chunk from pageable
-// memory
-//   into its pinned staging buffer, calls cudaMemcpyAsync and records one of a fixed pool of events behind
-//   it;
+//   memory into its pinned staging buffer, calls cudaMemcpyAsync and records one of a fixed pool of events
+//   behind it. A copy issued while the stream is idle skips it: the issuing thread makes those two CUDA calls
+//   itself (a few microseconds), so an LS copy into an idle engine pays no thread wake-up before it starts;
 // - the completion thread waits for those events in the same order, copies a staged device-to-host chunk from
 //   its staging buffer to pageable memory, and calls the listener. Never a cudaLaunchHostFunc callback: the
 //   listener issues the next copy, and a host function must not call CUDA.
@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -48,6 +49,16 @@ struct CudaCopyEngineOptions {
   // waits for a completion.
   uint32_t max_in_flight = 64;
   CopyWait wait = CopyWait::kSpin;
+  // kSpin only: the threads keep polling this long after the engine's last activity before they sleep, so
+  // that a copy issued soon after an idle spell is seen complete without a thread wake-up (on the H200 an
+  // idle engine's wake-up put the scheduler's solo LS p99 at 236-335 us against raw CUDA's 35 us). Costs up
+  // to two busy cores per direction for this long after each burst. Zero: sleep as soon as idle.
+  std::chrono::microseconds idle_spin{2000};
+  // A copy issued while no other is being started and none waits goes to CUDA on the issuing thread
+  // (cudaMemcpyAsync and cudaEventRecord, after making this engine's device current for the call) instead
+  // of through the submit thread. Never for staged host-to-device copies: the pageable memcpy stays off the
+  // issuing thread. Off: every copy goes through the submit thread (the first design; for comparison).
+  bool direct_issue = true;
 };
 
 class CudaCopyEngine final : public CopyEngine {
@@ -62,8 +73,9 @@ class CudaCopyEngine final : public CopyEngine {
   CudaCopyEngine(const CudaCopyEngine&) = delete;
   CudaCopyEngine& operator=(const CudaCopyEngine&) = delete;
 
-  // Queues the copy and returns; safe from any thread, including a listener's callback. `copy.src`/`dst`
-  // on the host side must be pinned unless `copy.staging` (pinned, at least `bytes` long) is set.
+  // Queues the copy (or, into an idle stream, gives it to CUDA at once) and returns without waiting for the
+  // GPU; safe from any thread, including a listener's callback. `copy.src`/`dst` on the host side must be
+  // pinned unless `copy.staging` (pinned, at least `bytes` long) is set.
   void Issue(ChunkCopy& copy, CopyListener& listener) override;
 
   Direction direction() const { return direction_; }
@@ -90,12 +102,21 @@ class CudaCopyEngine final : public CopyEngine {
   void CompletionLoop();
   // On the submit thread: the host-side staging copy, cudaMemcpyAsync, and the event behind it.
   Status Start(const ChunkCopy& copy, cudaEvent_t event);
+  // Start() on a thread of the caller's (direct issue), with this engine's device current meanwhile.
+  Status StartOnCallingThread(const ChunkCopy& copy, cudaEvent_t event);
+  // Whether Issue may start `copy` on the calling thread now; under mutex_.
+  bool CanIssueDirectly(const ChunkCopy& copy) const;
+  // Marks the engine active now: the spinning threads keep polling until idle_spin after the last mark.
+  void MarkActive();
+  bool Lingering() const;
   // On the completion thread: waits for the event, then the staging copy back to pageable memory.
   Status Finish(const ChunkCopy& copy, cudaEvent_t event);
   Status ShutdownStatus() const;
 
   const Direction direction_;
   const bool spin_;
+  const bool direct_issue_;
+  const std::chrono::nanoseconds idle_spin_;
   const int device_;  // the threads make it current: CUDA's current device is per thread
   device::cuda::Stream stream_;
   std::vector<device::cuda::Event> events_;  // the pool; owned here, lent out through free_events_
@@ -106,13 +127,18 @@ class CudaCopyEngine final : public CopyEngine {
   RingQueue<Request> pending_;
   RingQueue<InFlight> in_flight_;
   std::vector<cudaEvent_t> free_events_;
-  bool stopping_ = false;       // the destructor has begun
+  bool stopping_ = false;  // the destructor has begun
+  // A thread (the submit thread, or a direct issuer) is giving a copy to CUDA: the stream's order is the
+  // order of in_flight_, so only one thread at a time may be between taking a copy and queueing it there.
+  bool stream_busy_ = false;
   bool submit_exited_ = false;  // later requests go straight to in_flight_, failed
   // Read without the lock by the spinning threads; written under it (outstanding_ is decremented by the
   // completion thread alone, after the listener returns).
   std::atomic<uint32_t> pending_count_ = 0;    // pending_.size()
   std::atomic<uint32_t> in_flight_count_ = 0;  // in_flight_.size()
-  std::atomic<uint32_t> outstanding_ = 0;      // taken from pending_ and not yet reported
+  std::atomic<uint32_t> outstanding_ = 0;      // taken from pending_ (or issued directly), not yet reported
+  std::atomic<int64_t> linger_until_ns_ = 0;   // steady clock: spinning threads poll until then when idle
+  std::atomic<bool> stop_requested_ = false;   // ends a lingering spin at once
 
   std::thread submit_thread_;  // last: they start once everything they use exists
   std::thread completion_thread_;

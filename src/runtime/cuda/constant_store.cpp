@@ -31,7 +31,10 @@ Result<const void*> ConstantStore::DevicePointer(const Tensor& constant) {
   // Even an empty constant gets a distinct, valid (1-byte) allocation so kernels never see null.
   MISSILE_ASSIGN_OR_RETURN(auto buffer,
                            device::cuda::DeviceBuffer::Allocate(std::max<size_t>(1, constant.nbytes())));
-  if (constant.nbytes() > 0) {
+  if (constant.nbytes() > 0 && route_ != nullptr) {
+    const HostDeviceCopy upload{data, buffer.data(), constant.nbytes(), /*host_pageable=*/true};
+    MISSILE_RETURN_IF_ERROR(route_->Copy(pcie::Direction::kHostToDevice, {&upload, 1}));
+  } else if (constant.nbytes() > 0) {
     MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpy(buffer.data(), data, constant.nbytes(), cudaMemcpyHostToDevice));
   }
   bytes_ += buffer.size();

@@ -10,11 +10,16 @@
 
 #include "core/tensor.h"
 #include "device/cuda/device_memory.h"
+#include "runtime/transfer_route.h"
 
 namespace missile::runtime::cuda {
 
 class ConstantStore {
  public:
+  // Uploads go through `route` when one is given (from the tensor's pageable memory, which the route
+  // stages), else with cudaMemcpy. The route must outlive the store.
+  explicit ConstantStore(TransferRoute* route = nullptr) : route_(route) {}
+
   // The device copy of `constant`, uploaded now if no identical one is stored.
   Result<const void*> DevicePointer(const Tensor& constant);
   size_t bytes() const { return bytes_; }
@@ -29,6 +34,7 @@ class ConstantStore {
 
  private:
   using Key = std::tuple<DataType, size_t, uint64_t>;  // dtype, bytes, content hash
+  TransferRoute* route_ = nullptr;
   std::map<Key, device::cuda::DeviceBuffer> buffers_;
   size_t bytes_ = 0;
 };

@@ -16,7 +16,7 @@ namespace missile::runtime::cuda {
 class CudaBackend final : public Backend {
  public:
   CudaBackend(BackendOptions options, std::unique_ptr<CudaContext> context)
-      : options_(options), context_(std::move(context)) {}
+      : options_(options), context_(std::move(context)), constants_(options.transfer_route) {}
 
   std::string name() const override { return "cuda"; }
   Result<std::unique_ptr<Executable>> Compile(graph::Graph graph) override;

@@ -32,6 +32,7 @@ Result<std::unique_ptr<CudaExecutable>> CudaExecutable::Build(graph::Graph graph
                                                               const BackendOptions& options) {
   std::unique_ptr<CudaExecutable> executable(new CudaExecutable());
   executable->context_ = &context;
+  executable->route_ = options.transfer_route;
   executable->use_graph_ = options.cuda_graph;
   executable->graph_ = std::move(graph);
   const graph::Graph& g = executable->graph_;
@@ -119,6 +120,36 @@ Status CudaExecutable::EnqueueInputCopies(const ops::cuda::LaunchContext& launch
   return Status::Ok();
 }
 
+Status CudaExecutable::RouteCopies(pcie::Direction direction, const std::vector<Transfer>& transfers,
+                                   const device::cuda::PinnedBuffer& staging) const {
+  const bool to_device = direction == pcie::Direction::kHostToDevice;
+  std::vector<HostDeviceCopy> copies;
+  copies.reserve(transfers.size());
+  for (const Transfer& transfer : transfers) {
+    if (transfer.bytes == 0 || transfer.device == nullptr) continue;
+    std::byte* host = const_cast<std::byte*>(staging.bytes()) + transfer.staging_offset;
+    void* device = const_cast<void*>(transfer.device);
+    // The staging buffers are pinned: the route copies them without staging of its own.
+    copies.push_back(to_device ? HostDeviceCopy{host, device, transfer.bytes, false}
+                               : HostDeviceCopy{device, host, transfer.bytes, false});
+  }
+  if (copies.empty()) return Status::Ok();
+  return route_->Copy(direction, copies);
+}
+
+Status CudaExecutable::TransferInputs(const ops::cuda::LaunchContext& launch) const {
+  if (route_ == nullptr) return EnqueueInputCopies(launch);
+  // The previous request's kernels may still read the input buffers this overwrites.
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
+  return RouteCopies(pcie::Direction::kHostToDevice, inputs_, input_staging_);
+}
+
+Status CudaExecutable::TransferOutputs(const ops::cuda::LaunchContext& launch) const {
+  if (route_ == nullptr) return EnqueueOutputCopies(launch);
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
+  return RouteCopies(pcie::Direction::kDeviceToHost, outputs_, output_staging_);
+}
+
 Status CudaExecutable::EnqueueStep(size_t step, const ops::cuda::LaunchContext& launch) const {
   const BoundStep& bound = steps_[step];
   ops::KernelArgs args{bound.inputs.data(), bound.outputs.data(), bound.workspace, &launch};
@@ -152,9 +183,9 @@ std::vector<Tensor> CudaExecutable::CollectOutputs() const {
 }
 
 Status CudaExecutable::EnqueueRequest(const ops::cuda::LaunchContext& launch) const {
-  MISSILE_RETURN_IF_ERROR(EnqueueInputCopies(launch));
+  if (route_ == nullptr) MISSILE_RETURN_IF_ERROR(EnqueueInputCopies(launch));
   for (size_t s = 0; s < steps_.size(); ++s) MISSILE_RETURN_IF_ERROR(EnqueueStep(s, launch));
-  return EnqueueOutputCopies(launch);
+  return route_ == nullptr ? EnqueueOutputCopies(launch) : Status::Ok();
 }
 
 Status CudaExecutable::CaptureGraph() {
@@ -189,13 +220,13 @@ Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings) {
       step_events_.push_back(std::move(event));
     }
   }
-  MISSILE_RETURN_IF_ERROR(EnqueueInputCopies(launch));
+  if (route_ == nullptr) MISSILE_RETURN_IF_ERROR(EnqueueInputCopies(launch));  // Run() routed them
   for (size_t s = 0; s < steps_.size(); ++s) {
     MISSILE_RETURN_IF_ERROR(step_events_[s].Record(launch.stream));
     MISSILE_RETURN_IF_ERROR(EnqueueStep(s, launch));
   }
   MISSILE_RETURN_IF_ERROR(step_events_.back().Record(launch.stream));
-  MISSILE_RETURN_IF_ERROR(EnqueueOutputCopies(launch));
+  MISSILE_RETURN_IF_ERROR(TransferOutputs(launch));
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
   for (size_t s = 0; s < steps_.size(); ++s) {
     MISSILE_ASSIGN_OR_RETURN(float ms, device::cuda::Event::ElapsedMs(step_events_[s], step_events_[s + 1]));
@@ -207,6 +238,9 @@ Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings) {
 Result<std::vector<Tensor>> CudaExecutable::Run(const std::vector<const Tensor*>& inputs,
                                                 std::vector<StepTiming>* timings) {
   StageInputs(inputs);
+  // With a route, the inputs land before the kernels are queued and the outputs leave after they finished;
+  // without, the copies ride on the stream (or in the graph) with the kernels.
+  if (route_ != nullptr) MISSILE_RETURN_IF_ERROR(TransferInputs(context_->launch()));
   if (timings != nullptr) {
     // Per-kernel times need events between the kernels, so a profiled request never replays the graph.
     MISSILE_RETURN_IF_ERROR(RunWithTimings(timings));
@@ -218,6 +252,7 @@ Result<std::vector<Tensor>> CudaExecutable::Run(const std::vector<const Tensor*>
   } else {
     MISSILE_RETURN_IF_ERROR(EnqueueRequest(context_->launch()));
   }
+  if (route_ != nullptr) MISSILE_RETURN_IF_ERROR(TransferOutputs(context_->launch()));
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(context_->stream()));
   return CollectOutputs();
 }

@@ -2,9 +2,11 @@
 //
 // Weights live in the session's ConstantStore, activations and kernel scratch in one device arena planned
 // from buffer lifetimes, and the request's inputs and outputs pass through pinned staging buffers so every
-// copy is asynchronous. A request runs either kernel by kernel or as one CUDA graph captured on first use
-// (copies included) and replayed after; the step-wise Enqueue* calls are what the compute scheduler uses to
-// release kernels one at a time into the stream (SM partition) it chooses.
+// copy is asynchronous. With a transfer route (BackendOptions::transfer_route: in the server, the tenant's
+// PCIe transfer schedulers) the input and output copies go through it instead of onto the session's stream,
+// and a captured CUDA graph holds the kernels only. A request runs either kernel by kernel or as one CUDA
+// graph captured on first use (copies included) and replayed after; the step-wise Enqueue* calls are what the
+// compute scheduler uses to release kernels one at a time into the stream (SM partition) it chooses.
 #pragma once
 
 #include <memory>
@@ -17,6 +19,7 @@
 #include "runtime/cuda/constant_store.h"
 #include "runtime/cuda/cuda_context.h"
 #include "runtime/executable.h"
+#include "runtime/transfer_route.h"
 
 namespace missile::runtime::cuda {
 
@@ -30,9 +33,18 @@ class CudaExecutable final : public Executable {
   Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs,
                                   std::vector<StepTiming>* timings = nullptr) override;
 
-  // The request as separate pieces, for a scheduler. Stage* touch only host memory.
+  // The request as separate pieces, for a scheduler. Stage* touch only host memory. Enqueue*Copies put
+  // the copies on `launch.stream` directly, bypassing any transfer route; Transfer* honour it.
   void StageInputs(const std::vector<const Tensor*>& inputs);
   Status EnqueueInputCopies(const ops::cuda::LaunchContext& launch) const;
+  // The staged inputs to the device before anything later on `launch.stream` runs: through the transfer
+  // route when there is one (returning once they have landed), else EnqueueInputCopies.
+  Status TransferInputs(const ops::cuda::LaunchContext& launch) const;
+  // The outputs to the output staging once the work queued on `launch.stream` is done: through the route
+  // (synchronising the stream first, returning once they have landed), else EnqueueOutputCopies (then
+  // synchronise the stream before CollectOutputs).
+  Status TransferOutputs(const ops::cuda::LaunchContext& launch) const;
+  bool routes_transfers() const { return route_ != nullptr; }
   size_t step_count() const { return steps_.size(); }
   Status EnqueueStep(size_t step, const ops::cuda::LaunchContext& launch) const;
   Status EnqueueOutputCopies(const ops::cuda::LaunchContext& launch) const;
@@ -60,11 +72,15 @@ class CudaExecutable final : public Executable {
   };
 
   CudaExecutable() = default;
+  // The kernels, with the copies before and after them unless a route carries those.
   Status EnqueueRequest(const ops::cuda::LaunchContext& launch) const;
+  Status RouteCopies(pcie::Direction direction, const std::vector<Transfer>& transfers,
+                     const device::cuda::PinnedBuffer& staging) const;
   Status CaptureGraph();
   Status RunWithTimings(std::vector<StepTiming>* timings);
 
   const CudaContext* context_ = nullptr;
+  TransferRoute* route_ = nullptr;  // BackendOptions::transfer_route
   bool use_graph_ = false;
   device::cuda::DeviceBuffer arena_;
   device::cuda::PinnedBuffer input_staging_;

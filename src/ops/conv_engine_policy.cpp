@@ -1,0 +1,106 @@
+#include "ops/conv_engine_policy.h"
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_set>
+
+namespace missile::ops {
+
+Result<ConvApi> ParseConvApi(std::string_view value) {
+  if (value.empty() || value == "graph") return ConvApi::kGraph;
+  if (value == "legacy") return ConvApi::kLegacy;
+  return Error(ErrorCode::kInvalidArgument, "MISSILE_CUDNN_API must be 'graph' or 'legacy', got '{}'", value);
+}
+
+Result<size_t> ParsePlansPerGraph(std::string_view value) {
+  if (value.empty()) return kDefaultPlansPerGraph;
+  size_t plans = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), plans);
+  if (error != std::errc() || end != value.data() + value.size() || plans == 0 || plans > 1000) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "MISSILE_CUDNN_PLANS must be a whole number from 1 to 1000, got '{}'", value);
+  }
+  return plans;
+}
+
+bool EngineNumericsAcceptable(const EngineNotes& notes, bool float32_data, bool allow_tf32) {
+  if (notes.down_convert_inputs || notes.reduced_precision_reduction) return false;
+  if (float32_data && notes.tensor_core && !allow_tf32) return false;
+  return true;
+}
+
+std::vector<CandidateRef> SelectCandidates(std::span<const std::vector<std::string>> keys_per_list,
+                                           size_t limit) {
+  std::vector<CandidateRef> chosen;
+  std::unordered_set<std::string> seen;
+  for (size_t list = 0; list < keys_per_list.size(); ++list) {
+    for (size_t index = 0; index < keys_per_list[list].size(); ++index) {
+      if (chosen.size() >= limit) return chosen;
+      if (seen.insert(keys_per_list[list][index]).second) chosen.push_back({list, index});
+    }
+  }
+  return chosen;
+}
+
+float MedianMs(std::span<const float> trials) {
+  if (trials.empty()) return 0.0f;
+  std::vector<float> sorted(trials.begin(), trials.end());
+  std::sort(sorted.begin(), sorted.end());
+  const size_t mid = sorted.size() / 2;
+  return sorted.size() % 2 == 1 ? sorted[mid] : 0.5f * (sorted[mid - 1] + sorted[mid]);
+}
+
+std::optional<size_t> FastestCandidate(std::span<const std::vector<float>> trials_per_candidate) {
+  std::optional<size_t> best;
+  float best_ms = 0.0f;
+  for (size_t i = 0; i < trials_per_candidate.size(); ++i) {
+    if (trials_per_candidate[i].empty()) continue;
+    const float ms = MedianMs(trials_per_candidate[i]);
+    if (!best || ms < best_ms) {
+      best = i;
+      best_ms = ms;
+    }
+  }
+  return best;
+}
+
+std::optional<std::vector<PointwiseStep>> GraphEpilogueSteps(bool has_bias, bool has_residual,
+                                                             const Activation& activation) {
+  std::vector<PointwiseStep> steps;
+  if (has_bias) steps.push_back(PointwiseStep::kAddBias);
+  if (has_residual) steps.push_back(PointwiseStep::kAddResidual);
+  switch (activation.kind) {
+    case Activation::Kind::kNone:
+      break;
+    case Activation::Kind::kRelu:
+      steps.push_back(PointwiseStep::kRelu);
+      break;
+    case Activation::Kind::kClip:
+      steps.push_back(PointwiseStep::kClip);
+      break;
+    case Activation::Kind::kSigmoid:
+      steps.push_back(PointwiseStep::kSigmoid);
+      break;
+    case Activation::Kind::kHardSwish:
+      return std::nullopt;  // cuDNN's pointwise modes have no hard-swish
+  }
+  return steps;
+}
+
+std::string PointwiseStepName(PointwiseStep step) {
+  switch (step) {
+    case PointwiseStep::kAddBias:
+      return "bias";
+    case PointwiseStep::kAddResidual:
+      return "residual";
+    case PointwiseStep::kRelu:
+      return "relu";
+    case PointwiseStep::kClip:
+      return "clip";
+    case PointwiseStep::kSigmoid:
+      return "sigmoid";
+  }
+  return "?";
+}
+
+}  // namespace missile::ops

@@ -1,0 +1,66 @@
+// The decisions behind the CUDA backend's cuDNN graph-API convolutions, kept free of CUDA so CPU tests cover
+// them: which API to use, which engines' numerics are acceptable, which candidates to time, which one won,
+// and which part of a fused node's epilogue cuDNN's graph can take.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "ops/activation.h"
+
+namespace missile::ops {
+
+// MISSILE_CUDNN_API: "graph" (cuDNN's backend API with per-shape autotuning; the default when unset or
+// empty) or "legacy" (cudnnFind and the legacy convolution calls), for comparisons on one GPU.
+enum class ConvApi { kGraph, kLegacy };
+Result<ConvApi> ParseConvApi(std::string_view value);
+
+// MISSILE_CUDNN_PLANS: how many execution plans autotuning times per graph variant (unset or empty: 8). Fewer
+// plans load a model faster (each plan costs a finalize, sometimes a runtime compilation, and a few timed
+// runs).
+inline constexpr size_t kDefaultPlansPerGraph = 8;
+Result<size_t> ParsePlansPerGraph(std::string_view value);
+
+// What cuDNN's numerical notes say about one engine.
+struct EngineNotes {
+  bool tensor_core = false;                  // tensor-core math: TF32 for float data
+  bool down_convert_inputs = false;          // converts the inputs to a narrower type first
+  bool reduced_precision_reduction = false;  // accumulates in the data type (fp16) instead of float
+};
+
+// Inputs are never down-converted and sums are never accumulated in half precision (either would break the
+// fp16 tolerance); float data takes tensor cores (TF32) only where TF32 is allowed. PyTorch filters the
+// same notes.
+bool EngineNumericsAcceptable(const EngineNotes& notes, bool float32_data, bool allow_tf32);
+
+// One engine configuration offered by a cuDNN heuristic list, by a key that identifies it across lists.
+struct CandidateRef {
+  size_t list = 0;   // which list it came from
+  size_t index = 0;  // its position there
+};
+
+// The candidates to time: the lists in order (cuDNN's ranked heuristic first, the fallback list after), each
+// key once, at most `limit` of them.
+std::vector<CandidateRef> SelectCandidates(std::span<const std::vector<std::string>> keys_per_list,
+                                           size_t limit);
+
+// The median of one candidate's trial times.
+float MedianMs(std::span<const float> trials);
+// The candidate with the smallest median time; none when every candidate has no trial.
+std::optional<size_t> FastestCandidate(std::span<const std::vector<float>> trials_per_candidate);
+
+// The pointwise steps cuDNN's operation graph applies after the convolution, in the order Missile's epilogue
+// defines (y = act(conv + bias + residual)).
+enum class PointwiseStep { kAddBias, kAddResidual, kRelu, kClip, kSigmoid };
+// All of a node's epilogue as graph steps, or none when its activation has no graph form (then the graph is
+// the bare convolution and Missile's epilogue kernel follows it). Empty when there is nothing to apply.
+std::optional<std::vector<PointwiseStep>> GraphEpilogueSteps(bool has_bias, bool has_residual,
+                                                             const Activation& activation);
+std::string PointwiseStepName(PointwiseStep step);
+
+}  // namespace missile::ops

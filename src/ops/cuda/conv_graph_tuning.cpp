@@ -1,0 +1,201 @@
+#include "ops/cuda/conv_graph_tuning.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "device/cuda/cuda_status.h"
+#include "device/cuda/device_memory.h"
+#include "ops/conv_engine_policy.h"
+#include "ops/cuda/cudnn/variant_pack.h"
+#include "ops/cuda/cudnn_descriptors.h"
+#include "ops/cuda/epilogue.h"
+#include "ops/cuda/trial_timer.h"
+
+namespace missile::ops::cuda {
+namespace {
+
+constexpr int kWarmupRuns = 2;
+constexpr int kTimedRuns = 5;
+
+// MISSILE_CUDNN_VERBOSE=1 prints each shape's candidates and their times to stderr, read once.
+bool Verbose() {
+  static const bool verbose = [] {
+    const char* value = std::getenv("MISSILE_CUDNN_VERBOSE");
+    return value != nullptr && std::string_view(value) == "1";
+  }();
+  return verbose;
+}
+
+// cuDNN's graph API wants at least two spatial dims: a 1-D convolution is a 2-D one over [W, 1].
+std::vector<int64_t> AtLeast4d(const std::vector<int64_t>& dims) {
+  std::vector<int64_t> out = dims;
+  while (out.size() < 4) out.push_back(1);
+  return out;
+}
+
+Result<cudnn::ConvGraphShape> GraphShape(const ConvSetup& setup) {
+  cudnn::ConvGraphShape shape;
+  MISSILE_ASSIGN_OR_RETURN(shape.data_type, CudnnDataType(setup.dtype));
+  shape.x_dims = AtLeast4d(setup.x_dims);
+  shape.w_dims = AtLeast4d(setup.w_dims);
+  shape.y_dims = AtLeast4d(setup.y_dims);
+  shape.pre_pads = setup.CudnnPads();
+  shape.post_pads = shape.pre_pads;  // asymmetric pads were applied by pre_pad
+  shape.strides = setup.CudnnStrides();
+  shape.dilations = setup.CudnnDilations();
+  return shape;
+}
+
+struct Candidate {
+  size_t variant = 0;
+  cudnn::ExecutionPlan plan;
+};
+
+}  // namespace
+
+std::vector<void*> BindPointers(std::span<const int64_t> uids, const ConvPointers& p) {
+  std::vector<void*> pointers;
+  for (int64_t uid : uids) {
+    switch (uid) {
+      case cudnn::kConvX:
+        pointers.push_back(const_cast<void*>(p.x));
+        break;
+      case cudnn::kConvW:
+        pointers.push_back(const_cast<void*>(p.w));
+        break;
+      case cudnn::kConvY:
+        pointers.push_back(p.y);
+        break;
+      case cudnn::kConvBias:
+        pointers.push_back(const_cast<void*>(p.bias));
+        break;
+      case cudnn::kConvResidual:
+        pointers.push_back(const_cast<void*>(p.residual));
+        break;
+      default:
+        pointers.push_back(nullptr);
+    }
+  }
+  return pointers;
+}
+
+Status EnqueueEpilogueAfter(const ConvSetup& setup, const ConvPointers& p, cudaStream_t stream) {
+  EpilogueShape shape;
+  shape.elements = Elements(setup.y_dims);
+  shape.channels = setup.y_dims[1];
+  shape.inner = shape.elements / std::max<int64_t>(1, setup.y_dims[0] * setup.y_dims[1]);
+  return EnqueueEpilogue(setup.dtype, shape, p.y, p.bias, p.residual, setup.activation, stream);
+}
+
+Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, const BuildContext& build) {
+  const LaunchContext& launch = *build.launch;
+  MISSILE_ASSIGN_OR_RETURN(cudnn::ConvGraphShape shape, GraphShape(setup));
+
+  // The graph variants: fused epilogue (when there is one cuDNN can express), and the bare convolution.
+  struct Variant {
+    std::vector<PointwiseStep> steps;
+    bool epilogue_after = false;
+  };
+  std::vector<Variant> variants;
+  if (setup.HasEpilogue() && ConvSetup::FusedCallEnabled()) {
+    auto steps = GraphEpilogueSteps(setup.has_bias, setup.has_residual, setup.activation);
+    if (steps && !steps->empty()) variants.push_back({*steps, false});
+  }
+  variants.push_back({{}, setup.HasEpilogue()});
+
+  size_t free_bytes = 0, total_bytes = 0;
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaMemGetInfo(&free_bytes, &total_bytes));
+  cudnn::PlanSearchOptions options;
+  options.float32_data = setup.dtype == DataType::kFloat32;
+  options.allow_tf32 = setup.allow_tf32;
+  // cuDNN's ranking is good: in the tuning logs of ResNet-50 and MobileNetV2 (docs/results/data) the winner
+  // was always among the first 7 plans of its graph. Each plan costs a finalize and a few timed runs.
+  const char* plans = std::getenv("MISSILE_CUDNN_PLANS");
+  MISSILE_ASSIGN_OR_RETURN(options.max_plans, ParsePlansPerGraph(plans == nullptr ? "" : plans));
+  options.max_workspace = static_cast<int64_t>(std::min(kMaxConvWorkspace, free_bytes / 4));
+
+  std::vector<std::shared_ptr<const cudnn::ConvGraph>> graphs(variants.size());
+  std::vector<Candidate> candidates;
+  std::string skipped;
+  for (size_t v = 0; v < variants.size(); ++v) {
+    auto graph = cudnn::BuildConvGraph(launch.cudnn, shape, variants[v].steps, setup.activation);
+    if (!graph.ok()) {
+      skipped += fmt::format(" [variant {}: {}]", v, graph.status().message());
+      continue;
+    }
+    graphs[v] = std::make_shared<const cudnn::ConvGraph>(std::move(*graph));
+    MISSILE_ASSIGN_OR_RETURN(auto plans, cudnn::BuildExecutionPlans(launch.cudnn, graphs[v]->graph, options));
+    for (auto& plan : plans) candidates.push_back({v, std::move(plan)});
+  }
+  if (candidates.empty()) {
+    return Error(ErrorCode::kUnimplemented, "cuDNN's graph API has no engine for this convolution ({}){}",
+                 setup.Key(), skipped);
+  }
+
+  // Scratch operands of the real sizes; zeros keep NaNs and denormals out of the timings.
+  const size_t element = DataTypeSize(setup.dtype);
+  int64_t max_workspace = 0;
+  for (const Candidate& c : candidates) max_workspace = std::max(max_workspace, c.plan.workspace_bytes);
+  MISSILE_ASSIGN_OR_RETURN(auto x, device::cuda::DeviceBuffer::Allocate(Elements(setup.x_dims) * element));
+  MISSILE_ASSIGN_OR_RETURN(auto w, device::cuda::DeviceBuffer::Allocate(Elements(setup.w_dims) * element));
+  MISSILE_ASSIGN_OR_RETURN(auto y, device::cuda::DeviceBuffer::Allocate(Elements(setup.y_dims) * element));
+  MISSILE_ASSIGN_OR_RETURN(auto bias, device::cuda::DeviceBuffer::Allocate(setup.y_dims[1] * element));
+  MISSILE_ASSIGN_OR_RETURN(auto residual,
+                           device::cuda::DeviceBuffer::Allocate(Elements(setup.y_dims) * element));
+  MISSILE_ASSIGN_OR_RETURN(auto workspace,
+                           device::cuda::DeviceBuffer::Allocate(std::max<size_t>(1, max_workspace)));
+  for (auto* buffer : {&x, &w, &y, &bias, &residual}) {
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(buffer->data(), 0, buffer->size(), launch.stream));
+  }
+  ConvPointers pointers{x.data(), w.data(), y.data(), setup.has_bias ? bias.data() : nullptr,
+                        setup.has_residual ? residual.data() : nullptr};
+
+  std::vector<std::vector<float>> trials(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    const std::vector<void*> bound = BindPointers(graphs[c.variant]->uids, pointers);
+    MISSILE_ASSIGN_OR_RETURN(auto pack,
+                             cudnn::MakeVariantPack(graphs[c.variant]->uids, bound,
+                                                    c.plan.workspace_bytes > 0 ? workspace.data() : nullptr));
+    const bool epilogue_after = variants[c.variant].epilogue_after;
+    auto times = TimeTrials(launch.stream, kWarmupRuns, kTimedRuns, [&]() -> Status {
+      MISSILE_RETURN_IF_ERROR(cudnn::Execute(launch.cudnn, c.plan.plan, pack));
+      if (epilogue_after) return EnqueueEpilogueAfter(setup, pointers, launch.stream);
+      return Status::Ok();
+    });
+    if (times.ok()) {
+      trials[i] = std::move(*times);
+    } else {
+      // A plan that fails to run is not a candidate; anything it left on the stream must not linger.
+      (void)cudaGetLastError();
+      MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
+      if (Verbose())
+        fmt::print(stderr, "cudnn graph: {} failed: {}\n", c.plan.name, times.status().message());
+    }
+  }
+  const std::optional<size_t> best = FastestCandidate(trials);
+  if (!best) {
+    return Error(ErrorCode::kUnimplemented, "no cuDNN graph plan ran this convolution ({})", setup.Key());
+  }
+  if (Verbose()) {
+    std::string line = fmt::format("cudnn graph: {}\n", setup.Key());
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      line += fmt::format("  {} {} {} {}{:.4f} ms ws={}\n", i == *best ? "*" : " ",
+                          variants[candidates[i].variant].steps.empty() ? "bare " : "fused",
+                          candidates[i].plan.name, trials[i].empty() ? "failed " : "", MedianMs(trials[i]),
+                          candidates[i].plan.workspace_bytes);
+    }
+    fmt::print(stderr, "{}", line);
+  }
+  auto tuned = std::make_shared<TunedConv>();
+  tuned->graph = graphs[candidates[*best].variant];
+  tuned->plan = std::move(candidates[*best].plan);
+  tuned->epilogue_after = variants[candidates[*best].variant].epilogue_after;
+  return std::shared_ptr<const TunedConv>(std::move(tuned));
+}
+
+}  // namespace missile::ops::cuda

@@ -1,0 +1,94 @@
+#include "ops/conv_engine_policy.h"
+
+#include <gtest/gtest.h>
+
+namespace missile::ops {
+namespace {
+
+TEST(ConvEnginePolicy, ParsesTheApiSwitch) {
+  EXPECT_EQ(*ParseConvApi(""), ConvApi::kGraph);
+  EXPECT_EQ(*ParseConvApi("graph"), ConvApi::kGraph);
+  EXPECT_EQ(*ParseConvApi("legacy"), ConvApi::kLegacy);
+  auto bad = ParseConvApi("fast");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("fast"), std::string::npos);
+}
+
+TEST(ConvEnginePolicy, ParsesThePlanCount) {
+  EXPECT_EQ(*ParsePlansPerGraph(""), kDefaultPlansPerGraph);
+  EXPECT_EQ(*ParsePlansPerGraph("3"), 3u);
+  for (const char* bad : {"0", "-1", "2x", "many", "1001"}) {
+    auto parsed = ParsePlansPerGraph(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(ConvEnginePolicy, RejectsDownConvertedInputsAndHalfPrecisionSums) {
+  EXPECT_TRUE(EngineNumericsAcceptable({}, true, false));
+  EXPECT_FALSE(EngineNumericsAcceptable({.down_convert_inputs = true}, false, true));
+  EXPECT_FALSE(EngineNumericsAcceptable({.reduced_precision_reduction = true}, false, true));
+}
+
+TEST(ConvEnginePolicy, TensorCoresForFloatDataOnlyWithTf32) {
+  const EngineNotes tensor_core{.tensor_core = true};
+  EXPECT_TRUE(EngineNumericsAcceptable(tensor_core, /*float32_data=*/true, /*allow_tf32=*/true));
+  EXPECT_FALSE(EngineNumericsAcceptable(tensor_core, true, false));
+  // Half data on tensor cores is plain fp16 math with float accumulation, TF32 or not.
+  EXPECT_TRUE(EngineNumericsAcceptable(tensor_core, false, false));
+}
+
+TEST(ConvEnginePolicy, SelectsRankedCandidatesFirstWithoutDuplicates) {
+  const std::vector<std::vector<std::string>> lists = {{"a", "b", "a", "c"}, {"b", "d", "e"}};
+  const auto chosen = SelectCandidates(lists, 10);
+  ASSERT_EQ(chosen.size(), 5u);
+  const std::vector<std::pair<size_t, size_t>> expected = {{0, 0}, {0, 1}, {0, 3}, {1, 1}, {1, 2}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(chosen[i].list, expected[i].first) << i;
+    EXPECT_EQ(chosen[i].index, expected[i].second) << i;
+  }
+  const auto limited = SelectCandidates(lists, 2);
+  ASSERT_EQ(limited.size(), 2u);
+  EXPECT_EQ(limited[1].index, 1u);
+  EXPECT_TRUE(SelectCandidates({}, 3).empty());
+}
+
+TEST(ConvEnginePolicy, MedianOfOddAndEvenTrialCounts) {
+  const std::vector<float> odd = {5.0f, 1.0f, 3.0f};
+  const std::vector<float> even = {4.0f, 1.0f, 2.0f, 100.0f};
+  EXPECT_FLOAT_EQ(MedianMs(odd), 3.0f);
+  EXPECT_FLOAT_EQ(MedianMs(even), 3.0f);
+  EXPECT_FLOAT_EQ(MedianMs({}), 0.0f);
+}
+
+TEST(ConvEnginePolicy, FastestCandidateByMedianSkipsFailedOnes) {
+  // The second candidate has the best single run but the worse median: one lucky trial must not win.
+  const std::vector<std::vector<float>> trials = {
+      {2.0f, 2.1f, 2.2f}, {0.5f, 3.0f, 3.0f}, {}, {1.9f, 2.0f, 9.0f}};
+  EXPECT_EQ(FastestCandidate(trials), 3u);
+  EXPECT_FALSE(FastestCandidate(std::vector<std::vector<float>>{{}, {}}).has_value());
+  EXPECT_FALSE(FastestCandidate({}).has_value());
+}
+
+TEST(ConvEnginePolicy, EpilogueStepsFollowMissilesOrder) {
+  Activation relu{.kind = Activation::Kind::kRelu};
+  auto steps = GraphEpilogueSteps(true, true, relu);
+  ASSERT_TRUE(steps.has_value());
+  EXPECT_EQ(*steps, (std::vector<PointwiseStep>{PointwiseStep::kAddBias, PointwiseStep::kAddResidual,
+                                                PointwiseStep::kRelu}));
+  Activation clip{.kind = Activation::Kind::kClip, .min = 0.0f, .max = 6.0f};
+  EXPECT_EQ(*GraphEpilogueSteps(true, false, clip),
+            (std::vector<PointwiseStep>{PointwiseStep::kAddBias, PointwiseStep::kClip}));
+  EXPECT_EQ(*GraphEpilogueSteps(false, false, Activation{.kind = Activation::Kind::kSigmoid}),
+            (std::vector<PointwiseStep>{PointwiseStep::kSigmoid}));
+  EXPECT_TRUE(GraphEpilogueSteps(false, false, Activation{})->empty());
+}
+
+TEST(ConvEnginePolicy, HardSwishHasNoGraphForm) {
+  EXPECT_FALSE(GraphEpilogueSteps(true, false, Activation{.kind = Activation::Kind::kHardSwish}).has_value());
+  EXPECT_EQ(PointwiseStepName(PointwiseStep::kAddResidual), "residual");
+}
+
+}  // namespace
+}  // namespace missile::ops
