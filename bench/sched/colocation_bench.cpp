@@ -124,7 +124,7 @@ struct LoadedTenant {
 
 Result<LoadedTenant> Load(const std::string& name, const std::string& model_path,
                           const std::string& profile_path, int batch, const sched::SmBounds& bounds,
-                          size_t segment) {
+                          size_t segment, const sched::GpuLayout& layout) {
   LoadedTenant loaded;
   runtime::SessionOptions options;
   options.backend = "cuda";
@@ -147,6 +147,8 @@ Result<LoadedTenant> Load(const std::string& name, const std::string& model_path
     steps.push_back(cuda_executable->graph().nodes()[static_cast<size_t>(step.node)].name);
   }
   MISSILE_ASSIGN_OR_RETURN(sched::AlignedProfile aligned, sched::AlignProfileToSteps(profile, steps));
+  // The scheduler plans in the device's own split of the SMs.
+  MISSILE_ASSIGN_OR_RETURN(aligned.profile, sched::ResampleProfile(aligned.profile, layout));
   const int model_batch = static_cast<int>(loaded.inputs.begin()->second.shape()[0]);
   if (aligned.profile.batch != model_batch) {
     return Error(ErrorCode::kInvalidArgument, "{}: the profile is for batch {}, the model runs batch {}",
@@ -275,15 +277,18 @@ Result<int> Main(const Options& options) {
   cudaDeviceProp prop{};
   MISSILE_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, 0));
   std::cout << "device: " << prop.name << ", " << prop.multiProcessorCount << " SMs" << std::endl;
+  const sched::GpuLayout layout = DeviceLayout(options.partitions, prop.multiProcessorCount);
+  std::cout << "SM layout: " << layout.ToString() << std::endl;
   const auto load_start = Clock::now();
-  MISSILE_ASSIGN_OR_RETURN(LoadedTenant ls, Load("LS " + options.ls_model, options.ls_model,
-                                                 options.ls_profile, 1, ls_bounds, options.ls_segment));
+  MISSILE_ASSIGN_OR_RETURN(LoadedTenant ls,
+                           Load("LS " + options.ls_model, options.ls_model, options.ls_profile, 1, ls_bounds,
+                                options.ls_segment, layout));
   // The BE model only where a run needs it (LS-only runs skip its export and load).
   const bool needs_be = std::any_of(specs.begin(), specs.end(), [](const RunSpec& s) { return s.with_be; });
   LoadedTenant be;
   if (needs_be) {
     MISSILE_ASSIGN_OR_RETURN(be, Load("BE " + options.be_model, options.be_model, options.be_profile,
-                                      options.be_batch, be_bounds, options.be_segment));
+                                      options.be_batch, be_bounds, options.be_segment, layout));
   }
   const size_t be_steps = needs_be ? be.tenant.executable->step_count() : 0;
   std::cout << fmt::format(

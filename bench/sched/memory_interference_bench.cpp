@@ -114,7 +114,7 @@ class Bench {
         EventTrail ls_trail, EventTrail be_trail)
       : options_(options),
         partitions_(partitions),
-        layout_{partitions.layout().sms, partitions.layout().sms_per_group},
+        layout_{partitions.layout().sms, partitions.layout().sms_per_group, partitions.layout().groups},
         ls_(ls),
         be_(be),
         ls_trail_(std::move(ls_trail)),

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <future>
 
+#include "device/cuda/green_partitions.h"
 #include "sched/cuda/cuda_kernel_launcher.h"
 #include "sched/cuda/green_partition_streams.h"
 
@@ -92,6 +93,17 @@ Status Check(sched::cuda::PartitionStreams& green, const GpuTenant& probe, const
 }
 
 }  // namespace
+
+sched::GpuLayout DeviceLayout(const std::string& mode, int sms) {
+  if (mode == "auto") {
+    auto partitions = device::cuda::GreenPartitions::Create(8);
+    if (partitions.ok()) {
+      const device::cuda::SmGroups& groups = (*partitions)->layout();
+      return {groups.sms, groups.sms_per_group, groups.groups};
+    }
+  }
+  return {sms, 8};
+}
 
 Result<PartitionSetup> SetUpPartitions(const std::string& mode, const GpuTenant& probe,
                                        const sched::GpuLayout& layout) {

@@ -17,6 +17,10 @@ struct PartitionSetup {
   std::string note;  // what the check found, or why there are no partitions
 };
 
+// The split of the SMs the scheduler should plan with: the green partitions' own (15 x 8 + 12 on the H200)
+// when `mode` is auto and they can be made, else `sms` in groups of 8.
+sched::GpuLayout DeviceLayout(const std::string& mode, int sms);
+
 // `probe`: a tenant whose request the check runs (its inputs staged).
 Result<PartitionSetup> SetUpPartitions(const std::string& mode, const GpuTenant& probe,
                                        const sched::GpuLayout& layout);

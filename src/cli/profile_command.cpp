@@ -107,7 +107,7 @@ Result<OnTheGpu> PrepareOnTheGpu(const ProfileOptions& options) {
   }
   gpu.partitions = std::move(created).value();
   const device::cuda::SmGroups& groups = gpu.partitions->layout();
-  const sched::GpuLayout layout{groups.sms, groups.sms_per_group};
+  const sched::GpuLayout layout{groups.sms, groups.sms_per_group, groups.groups};
   gpu.build_groups = options.build_groups > 0 ? options.build_groups : groups.groups;
   if (gpu.build_groups > groups.groups) {
     return Error(ErrorCode::kInvalidArgument, "--build-groups {}: the GPU has {} SM groups", gpu.build_groups,
@@ -197,7 +197,7 @@ Result<sched::ModelProfile> Measure(const ProfileOptions& options) {
       fmt::format(
           "built (cuDNN algorithm search) inside the partition of SM groups [0,{}); SMs split {}",
           build_groups,
-          groups.clusters_limited ? "regardless of GPCs (the GPC-aligned split is not 16x8 + 4)" : "by GPC"),
+          groups.clusters_limited ? "regardless of GPCs (the GPC-aligned split was unusable)" : "by GPC"),
       fmt::format(
           "made by: missile profile --measure {} --name {} --precision {} --warmup {} --repetitions {} "
           "--build-groups {}",

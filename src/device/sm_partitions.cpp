@@ -28,23 +28,21 @@ Status CheckPrecreatedSpan(int groups, int begin, int end) {
   return Status::Ok();
 }
 
-Status CheckSplitMatchesLayout(const DriverSmSplit& split) {
+Status CheckSplitGroups(const DriverSmSplit& split) {
   if (split.sms <= 0 || split.sms_per_group <= 0) {
     return Error(ErrorCode::kInvalidArgument, "SM split of {} SMs in groups of {}", split.sms,
                  split.sms_per_group);
   }
-  const int expected_full = split.sms / split.sms_per_group;
-  const int expected_rest = split.sms % split.sms_per_group;
-  bool sizes_ok = true;
-  for (int sms : split.group_sms) sizes_ok = sizes_ok && sms == split.sms_per_group;
-  if (static_cast<int>(split.group_sms.size()) != expected_full || !sizes_ok ||
-      split.remainder_sms != expected_rest) {
-    return Error(
-        ErrorCode::kUnavailable,
-        "the driver split {} SMs into groups of [{}] SMs and {} left over, not {} groups of {} and {} "
-        "left over as the scheduler's layout assumes",
-        split.sms, fmt::join(split.group_sms, ", "), split.remainder_sms, expected_full, split.sms_per_group,
-        expected_rest);
+  int total = split.remainder_sms;
+  bool sizes_ok = !split.group_sms.empty();
+  for (int sms : split.group_sms) {
+    sizes_ok = sizes_ok && sms == split.sms_per_group;
+    total += sms;
+  }
+  if (!sizes_ok || total != split.sms) {
+    return Error(ErrorCode::kUnavailable,
+                 "the driver split {} SMs into groups of [{}] SMs and {} left over, not groups of {} each",
+                 split.sms, fmt::join(split.group_sms, ", "), split.remainder_sms, split.sms_per_group);
   }
   return Status::Ok();
 }

@@ -33,10 +33,11 @@ struct DriverSmSplit {
   int remainder_sms = 0;
 };
 
-// Ok when the split is the layout the scheduler assumes (sched::GpuLayout): floor(sms / per_group) groups
-// of per_group and the rest in one last group. A driver that splits otherwise (fewer groups because of
-// cluster constraints, groups of another size) gets kUnavailable with what it did.
-Status CheckSplitMatchesLayout(const DriverSmSplit& split);
+// Ok when the split can be the scheduler's layout (sched::GpuLayout): every group of exactly per_group SMs,
+// the remainder (any size) becoming the last group, all SMs accounted for. The H200's driver gives 15 x 8 +
+// 12 when groups must stay inside GPCs and 16 x 8 + 4 when they need not; both qualify. A split with groups
+// of other sizes gets kUnavailable saying what it did.
+Status CheckSplitGroups(const DriverSmSplit& split);
 
 // Ok when `sms_per_group` is a granularity the device accepts: at least its minimum partition size and a
 // multiple of its co-scheduling alignment (8 and 8 on Hopper).

@@ -1,5 +1,7 @@
 #include "sched/kernel_profile.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -146,6 +148,7 @@ std::string SerializeModelProfile(const ModelProfile& profile) {
       {"device", profile.device},
       {"sms", profile.layout.sms},
       {"sms_per_group", profile.layout.sms_per_group},
+      {"groups", profile.layout.groups()},
       {"partition_sms", partition_sms},
       {"input_bytes", profile.input_bytes},
       {"output_bytes", profile.output_bytes},
@@ -160,6 +163,26 @@ std::string SerializeModelProfile(const ModelProfile& profile) {
   }
   text += " ]\n}\n";
   return text;
+}
+
+Result<ModelProfile> ResampleProfile(const ModelProfile& profile, const GpuLayout& layout) {
+  if (!layout.valid() || layout.sms != profile.layout.sms) {
+    return Error(ErrorCode::kInvalidArgument, "profile of '{}' is for {}, cannot resample it to {}",
+                 profile.model, profile.layout.ToString(), layout.ToString());
+  }
+  if (layout == profile.layout) return profile;
+  ModelProfile resampled = profile;
+  resampled.layout = layout;
+  for (size_t i = 0; i < profile.kernels.size(); ++i) {
+    std::vector<double>& durations = resampled.kernels[i].duration_us;
+    durations.clear();
+    for (int g = 1; g <= layout.groups(); ++g) {
+      durations.push_back(profile.kernels[i].DurationUs(profile.layout, layout.SmsInFirst(g)));
+    }
+  }
+  resampled.notes.push_back(
+      fmt::format("resampled from {} to {}", profile.layout.ToString(), layout.ToString()));
+  return resampled;
 }
 
 Result<ModelProfile> ParseModelProfile(std::string_view json_text) {
@@ -186,6 +209,9 @@ Result<ModelProfile> ParseModelProfile(std::string_view json_text) {
   MISSILE_RETURN_IF_ERROR(Read(json, "device", &profile.device, where));
   MISSILE_RETURN_IF_ERROR(Read(json, "sms", &profile.layout.sms, where));
   MISSILE_RETURN_IF_ERROR(Read(json, "sms_per_group", &profile.layout.sms_per_group, where));
+  // Profiles from before layouts had a group count have ceil(sms / sms_per_group) groups.
+  if (json.contains("groups"))
+    MISSILE_RETURN_IF_ERROR(Read(json, "groups", &profile.layout.group_count, where));
   MISSILE_RETURN_IF_ERROR(Read(json, "input_bytes", &profile.input_bytes, where));
   MISSILE_RETURN_IF_ERROR(Read(json, "output_bytes", &profile.output_bytes, where));
   if (json.contains("notes")) MISSILE_RETURN_IF_ERROR(Read(json, "notes", &profile.notes, where));

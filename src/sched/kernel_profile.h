@@ -63,6 +63,11 @@ struct ModelProfile {
   Status Validate() const;
 };
 
+// The profile on another split of the same SMs (e.g. measured or synthesized for 16 x 8 + 4, run where the
+// driver splits 15 x 8 + 12): every kernel's duration at each partition size of `layout`, interpolated from
+// this profile's (KernelProfile::DurationUs). The SM counts must agree.
+Result<ModelProfile> ResampleProfile(const ModelProfile& profile, const GpuLayout& layout);
+
 Result<ModelProfile> ParseModelProfile(std::string_view json_text);
 std::string SerializeModelProfile(const ModelProfile& profile);  // pretty-printed JSON
 Result<ModelProfile> LoadModelProfile(const std::string& path);

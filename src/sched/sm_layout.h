@@ -27,18 +27,31 @@ struct GroupRange {
 struct GpuLayout {
   int sms = 132;
   int sms_per_group = 8;
+  // 0: ceil(sms / sms_per_group) groups, the last holding the remainder. Otherwise this many groups, every
+  // one of sms_per_group SMs but the last, which holds the rest and may be larger: the H200 driver's own
+  // split keeps groups inside GPCs and gives 15 groups of 8 and 12 SMs left over
+  // (docs/results/partitions-2026-11-26.md).
+  int group_count = 0;
 
   // The project's GPU: 132 SMs in groups of 8 (16 full groups and one of 4).
   static GpuLayout H200() { return {132, 8}; }
+  // The H200 as its driver splits it by GPC: 15 groups of 8 and a last group of 12.
+  static GpuLayout H200ByGpc() { return {132, 8, 16}; }
 
-  int groups() const { return (sms + sms_per_group - 1) / sms_per_group; }
+  int groups() const { return group_count > 0 ? group_count : (sms + sms_per_group - 1) / sms_per_group; }
   GroupRange all() const { return {0, groups()}; }
   // SMs in group `group` (the last group holds the remainder).
   int SmsInGroup(int group) const;
   int SmsIn(const GroupRange& range) const;
   // SMs in a partition of `count` groups counted from group 0: min(count * sms_per_group, sms).
   int SmsInFirst(int count) const { return SmsIn({0, count}); }
-  bool valid() const { return sms > 0 && sms_per_group > 0; }
+  bool valid() const {
+    return sms > 0 && sms_per_group > 0 && group_count >= 0 && sms - (groups() - 1) * sms_per_group >= 1;
+  }
+  std::string ToString() const;  // "132 SMs: 15 groups of 8 + 1 of 12"
+  bool operator==(const GpuLayout& other) const {
+    return sms == other.sms && sms_per_group == other.sms_per_group && groups() == other.groups();
+  }
 };
 
 }  // namespace missile::sched

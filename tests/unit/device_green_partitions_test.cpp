@@ -14,6 +14,7 @@
 
 #include "device/cuda/green_partitions.h"
 #include "device/cuda/sm_census.h"
+#include "sched/sm_layout.h"
 
 namespace missile::device::cuda {
 namespace {
@@ -30,7 +31,7 @@ std::string NoGpuReason() {
 
 // SMs in groups [begin, end) of the layout: every group full but the last, which holds the remainder.
 int SmsIn(const SmGroups& layout, int begin, int end) {
-  return std::min(end * layout.sms_per_group, layout.sms) - begin * layout.sms_per_group;
+  return sched::GpuLayout{layout.sms, layout.sms_per_group, layout.groups}.SmsIn({begin, end});
 }
 
 class GreenPartitionsTest : public ::testing::Test {
@@ -64,7 +65,10 @@ TEST_F(GreenPartitionsTest, LayoutCoversEverySm) {
   ASSERT_EQ(cudaDeviceGetAttribute(&device_sms, cudaDevAttrMultiProcessorCount, 0), cudaSuccess);
   EXPECT_EQ(layout.sms, device_sms);
   EXPECT_EQ(layout.sms_per_group, 8);
-  EXPECT_EQ(layout.groups, (device_sms + 7) / 8);
+  // Groups of 8 inside GPCs, the remainder (any size, 12 on the H200) last; every SM in some group.
+  EXPECT_GE(layout.groups, device_sms / 8 - 2);
+  EXPECT_EQ(SmsIn(layout, 0, layout.groups), device_sms);
+  EXPECT_FALSE(layout.clusters_limited) << "the driver's GPC-aligned split was not usable";
   std::printf("layout: %d SMs, %d groups of %d (last %d), split %s\n", layout.sms, layout.groups,
               layout.sms_per_group, SmsIn(layout, layout.groups - 1, layout.groups),
               layout.clusters_limited ? "regardless of GPCs (clusters limited)" : "by GPC");

@@ -46,24 +46,25 @@ TEST(SmPartitionsTest, RangesWithoutAPartitionAreRefusedWithTheReason) {
   }
 }
 
-TEST(SmPartitionsTest, TheH200SplitMatchesTheLayout) {
-  DriverSmSplit split{132, 8, std::vector<int>(16, 8), 4};
-  EXPECT_TRUE(CheckSplitMatchesLayout(split).ok());
-  DriverSmSplit even{128, 8, std::vector<int>(16, 8), 0};
-  EXPECT_TRUE(CheckSplitMatchesLayout(even).ok());
+TEST(SmPartitionsTest, TheH200SplitsQualify) {
+  // Groups inside GPCs (the driver's default on the H200) and regardless of GPCs.
+  EXPECT_TRUE(CheckSplitGroups({132, 8, std::vector<int>(15, 8), 12}).ok());
+  EXPECT_TRUE(CheckSplitGroups({132, 8, std::vector<int>(16, 8), 4}).ok());
+  EXPECT_TRUE(CheckSplitGroups({128, 8, std::vector<int>(16, 8), 0}).ok());
 }
 
-TEST(SmPartitionsTest, ASplitUnlikeTheLayoutIsReported) {
-  // Fewer groups than 132 / 8 (e.g. cluster constraints), more left over.
-  DriverSmSplit fewer{132, 8, std::vector<int>(14, 8), 20};
-  const Status s = CheckSplitMatchesLayout(fewer);
-  EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
-  EXPECT_NE(s.message().find("20 left over"), std::string::npos) << s.message();
-  // Groups of another size.
+TEST(SmPartitionsTest, ASplitThatCannotBeALayoutIsReported) {
+  // A group of another size.
   std::vector<int> sizes(15, 8);
   sizes.push_back(16);
-  EXPECT_EQ(CheckSplitMatchesLayout({132, 8, sizes, 4}).code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(CheckSplitMatchesLayout({0, 8, {}, 0}).code(), ErrorCode::kInvalidArgument);
+  const Status s = CheckSplitGroups({132, 8, sizes, -4});
+  EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(s.message().find("16"), std::string::npos) << s.message();
+  // SMs unaccounted for.
+  EXPECT_EQ(CheckSplitGroups({132, 8, std::vector<int>(14, 8), 4}).code(), ErrorCode::kUnavailable);
+  // No groups at all.
+  EXPECT_EQ(CheckSplitGroups({132, 8, {}, 132}).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(CheckSplitGroups({0, 8, {}, 0}).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(SmPartitionsTest, GroupSizeMustSuitTheDevice) {

@@ -138,24 +138,24 @@ class GreenPartitionsImpl final : public GreenPartitions {
     MISSILE_CU_RETURN_IF_ERROR(driver.get_resource(device_, &all, CU_DEV_RESOURCE_TYPE_SM));
     MISSILE_RETURN_IF_ERROR(CheckGroupSize(sms_per_group, static_cast<int>(all.sm.minSmPartitionSize),
                                            static_cast<int>(all.sm.smCoscheduledAlignment)));
-    // The driver's own split keeps every group inside one GPC, so thread-block clusters still work there;
-    // on the H200 that gives 15 groups of 8 and 12 SMs left over (GPCs of unequal size), not the 16 + 4 the
-    // scheduler's layout assumes. Then the split that treats SMs independently of their GPC is used: 16
-    // groups of 8 and 4 left over, at the cost of clusters larger than one block in a partition.
+    // The driver's own split keeps every group inside one GPC, so thread-block clusters (cuDNN's Hopper
+    // convolutions use them) still launch in every partition; on the H200 it gives 15 groups of 8 and 12 SMs
+    // left over (GPCs of unequal size). The split that ignores GPCs (16 x 8 + 4 there) is only the fallback:
+    // in it, cuDNN's convolutions failed on the H200 (docs/results/partitions-2026-11-26.md).
     std::vector<CUdevResource> groups;
     CUdevResource remainder{};
     DriverSmSplit split;
     MISSILE_RETURN_IF_ERROR(Split(all, 0, sms_per_group, &groups, &remainder, &split));
-    Status matches = CheckSplitMatchesLayout(split);
-    if (!matches.ok()) {
-      const std::string by_gpc = matches.message();
+    Status usable = CheckSplitGroups(split);
+    if (!usable.ok()) {
+      const std::string by_gpc = usable.message();
       MISSILE_RETURN_IF_ERROR(Split(all, CU_DEV_SM_RESOURCE_SPLIT_IGNORE_SM_COSCHEDULING, sms_per_group,
                                     &groups, &remainder, &split));
-      MISSILE_RETURN_IF_ERROR(CheckSplitMatchesLayout(split).WithContext(
+      MISSILE_RETURN_IF_ERROR(CheckSplitGroups(split).WithContext(
           fmt::format("also with SMs split regardless of their GPC (by GPC: {})", by_gpc)));
       layout_.clusters_limited = true;
     }
-    // The remainder (4 SMs on the H200) becomes the last group, so every SM belongs to some partition.
+    // The remainder (12 SMs on the H200) becomes the last group, so every SM belongs to some partition.
     if (split.remainder_sms > 0) groups.push_back(remainder);
     layout_.sms = split.sms;
     layout_.sms_per_group = sms_per_group;
