@@ -1,7 +1,6 @@
 #include "server/device_transfers.h"
 
 #include <condition_variable>
-#include <mutex>
 
 namespace missile::server {
 
@@ -55,8 +54,23 @@ Status DeviceTransfers::Copy(pcie::Direction direction, pcie::TenantId tenant,
   return waiter.first_error;
 }
 
+void DeviceTransfers::CountCopiedOnDevice(pcie::Direction direction, pcie::TenantId tenant, uint64_t bytes) {
+  std::lock_guard lock(device_copies_mutex_);
+  DeviceCopies& copies = device_copies_[{direction, tenant}];
+  copies.bytes += bytes;
+  ++copies.transfers;
+}
+
 std::vector<pcie::TenantTransferStats> DeviceTransfers::Metrics(pcie::Direction direction) const {
-  return Scheduler(direction).Metrics();
+  std::vector<pcie::TenantTransferStats> stats = Scheduler(direction).Metrics();
+  std::lock_guard lock(device_copies_mutex_);
+  for (pcie::TenantTransferStats& tenant : stats) {
+    auto it = device_copies_.find({direction, tenant.tenant});
+    if (it == device_copies_.end()) continue;
+    tenant.bytes += it->second.bytes;
+    tenant.transfers_completed += it->second.transfers;
+  }
+  return stats;
 }
 
 }  // namespace missile::server

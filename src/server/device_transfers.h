@@ -6,7 +6,9 @@
 // real, the link is not, but every request follows the path it will take on the GPU.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -34,6 +36,12 @@ class DeviceTransfers {
   // any, after all have finished (none is left running against the caller's buffers).
   Status Copy(pcie::Direction direction, pcie::TenantId tenant, std::span<const CopySpan> spans);
 
+  // Counts bytes a device copied on its own stream, outside the link scheduler (the CUDA executable stages
+  // and copies its inputs and outputs itself): they show in the tenant's bytes and transfers, with no wait,
+  // since no scheduler held them.
+  void CountCopiedOnDevice(pcie::Direction direction, pcie::TenantId tenant, uint64_t bytes);
+
+  // The schedulers' statistics with the device's own copies added.
   std::vector<pcie::TenantTransferStats> Metrics(pcie::Direction direction) const;
 
  private:
@@ -41,6 +49,13 @@ class DeviceTransfers {
   pcie::TransferScheduler& Scheduler(pcie::Direction direction) const {
     return direction == pcie::Direction::kHostToDevice ? *to_device_ : *to_host_;
   }
+
+  struct DeviceCopies {
+    uint64_t bytes = 0;
+    uint64_t transfers = 0;
+  };
+  mutable std::mutex device_copies_mutex_;
+  std::map<std::pair<pcie::Direction, pcie::TenantId>, DeviceCopies> device_copies_;
 
   pcie::SteadyClock clock_;
   // Engines outlive the schedulers that issue to them (members are destroyed in reverse order).

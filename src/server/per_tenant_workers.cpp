@@ -1,4 +1,4 @@
-#include "server/inference_executor.h"
+#include "server/per_tenant_workers.h"
 
 namespace missile::server {
 
