@@ -115,7 +115,8 @@ Result<std::unique_ptr<ServedModel>> ServedModel::Load(const ModelConfig& config
   model->footprint_ = {WeightBytes(executable), executable.plan().arena_bytes(), io_bytes};
   model->kernel_count_ = executable.plan().steps().size();
 
-  if (model->kernel_count_ == 0) return model;  // nothing to schedule: its outputs are its inputs or constants
+  if (model->kernel_count_ == 0)
+    return model;  // nothing to schedule: its outputs are its inputs or constants
   sched::SynthesisOptions synthesis;
   synthesis.model = config.name;
   synthesis.precision = std::string(runtime::PrecisionName(options.precision));

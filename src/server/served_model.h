@@ -72,8 +72,8 @@ class ServedModel {
   size_t kernel_count() const { return kernel_count_; }
   const std::string& backend() const { return session_->options().backend; }
   // One kernel per step of the plan, timed by the roofline model (sched/profile_synthesizer.h) until
-  // measured profiles exist: what the compute scheduler's policies plan this model's requests with. Null for a
-  // model without kernels (its outputs are its inputs or constants).
+  // measured profiles exist: what the compute scheduler's policies plan this model's requests with. Null for
+  // a model without kernels (its outputs are its inputs or constants).
   const std::shared_ptr<const sched::ModelProfile>& profile() const { return profile_; }
   // The compiled executable the scheduler's device runs step by step. One request at a time: the scheduler
   // runs a tenant's requests one after another, and the model belongs to one tenant.
