@@ -8,7 +8,8 @@
 # Device command: export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t;
 #   tar -C /tmp/t -xJf $MISSILE_PACK ./tree; cd /tmp/t/tree && bash scripts/device/server_overhead.sh
 # Env: VARIANTS (default "fp16:graph fp32:graph fp16:kernels fp32:kernels"), DURATION (s, default 20 for graph
-# variants, SHORT_DURATION 10 for kernel-by-kernel ones), WARMUP (s, default 3).
+# variants, SHORT_DURATION 10 for kernel-by-kernel ones), WARMUP (s, default 3); for a dry run of the plumbing on
+# a CPU machine: BACKEND=cpu SIZE=small VARIANTS=fp32:kernels.
 # Writes to $OUT: server-overhead.log, server-overhead.json (every variant, merged), results-VARIANT.json.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
@@ -17,16 +18,19 @@ VARIANTS=${VARIANTS:-"fp16:graph fp32:graph fp16:kernels fp32:kernels"}
 DURATION=${DURATION:-20}
 SHORT_DURATION=${SHORT_DURATION:-10}
 WARMUP=${WARMUP:-3}
+BACKEND=${BACKEND:-cuda}
+SIZE=${SIZE:-full}
+PYTHON=${PYTHON:-python3}  # with torch and onnx: the GPU machine's python3; Debian's /usr/bin/python3 here
 work=/tmp/server-overhead
 rm -rf "$work" && mkdir -p "$work"
 
 {
-  echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader)"
+  echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader 2>&1)"
   echo "== host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
   echo "== missing libraries"; ldd "$MISSILE_BIN/missile" | grep "not found" || echo none
-  echo "== export ResNet-50 (full size, batch 1, no reference)"
+  echo "== export ResNet-50 ($SIZE size, batch 1, no reference)"
   start=$(date +%s)
-  python3 scripts/zoo/export_models.py --model resnet50 --size full --out "$work/zoo" --no-reference \
+  "$PYTHON" scripts/zoo/export_models.py --model resnet50 --size "$SIZE" --out "$work/zoo" --no-reference \
     > "$work/export.log" 2>&1 || { tail -20 "$work/export.log"; exit 1; }
   echo "== exported in $(( $(date +%s) - start )) s"
 
@@ -39,7 +43,7 @@ rm -rf "$work" && mkdir -p "$work"
     config="$work/$name.json"
     cat > "$config" <<JSON
 {
-  "server": {"host": "127.0.0.1", "port": 0, "backend": "cuda", "http_threads": 16},
+  "server": {"host": "127.0.0.1", "port": 0, "backend": "$BACKEND", "http_threads": 16},
   "policy": "missile",
   "tenants": [{"name": "camera", "class": "LS"}],
   "models": [{"name": "resnet50", "tenant": "camera", "path": "$work/zoo/resnet50/model.onnx",
