@@ -29,7 +29,8 @@ struct JobOutcome {
 struct InferenceJob {
   std::shared_ptr<ServedModel> model;
   InferRequest request;
-  // Runs exactly once, on the executor's thread (or inside Submit when the job is refused there).
+  // Runs exactly once: on an executor's thread, or inside Submit (a job refused there, or run on the caller's
+  // thread because its tenant was idle).
   std::function<void(JobOutcome)> on_done;
 };
 

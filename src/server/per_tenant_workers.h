@@ -1,7 +1,8 @@
 // The executor for a backend without a scheduler device: each tenant gets a FIFO queue and one worker thread
 // that runs its requests whole (ServedModel::Execute), and tenants run side by side as the OS and the device
-// schedule them. That is the `shared` policy's behaviour whatever policy is configured, so the server says
-// which policy is in effect when it uses this (executor_factory.h).
+// schedule them. A request for an idle tenant runs on the submitting thread itself (no hand-off); the worker
+// takes the requests that queue behind a running one. That is the `shared` policy's behaviour whatever policy
+// is configured, so the server says which policy is in effect when it uses this (executor_factory.h).
 #pragma once
 
 #include <chrono>
@@ -42,11 +43,17 @@ class PerTenantWorkers final : public InferenceExecutor {
   };
 
   void Work(Worker& worker);
+  // Runs the job whole and calls its callback; outside the lock.
+  void Run(Worker& worker, InferenceJob job, double queue_s);
+  void BeginRunning(Worker& worker);  // with the lock held
+  void EndRunning(Worker& worker);    // with the lock held
 
   DeviceTransfers& transfers_;
   mutable std::mutex mutex_;
   bool stopping_ = false;
   int running_tenants_ = 0;
+  int inline_running_ = 0;  // jobs running on their submitters' threads
+  std::condition_variable inline_done_;
   std::map<std::string, std::unique_ptr<Worker>> workers_;
 };
 

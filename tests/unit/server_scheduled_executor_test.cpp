@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <set>
+#include <thread>
 
 #include "sched/policy.h"
 #include "server/cpu_scheduler_device.h"
@@ -244,6 +245,45 @@ TEST_F(ScheduledExecutorTest, ABackendWithoutASchedulerDeviceSaysThePolicyIsNotI
       << choice->notes[0];
   // The CPU models still run whole on the per-tenant workers.
   ServeAndCheck(*choice->executor, 2);
+}
+
+// Per-tenant workers: a request for an idle tenant runs inside Submit (no thread hand-off); requests from
+// many threads at once queue behind it for the worker and all come back right.
+TEST_F(ScheduledExecutorTest, PerTenantWorkersRunAnIdleTenantsRequestOnTheCallersThread) {
+  config_.backend = "cuda";
+  auto choice = MakeInferenceExecutor(config_, tenant_ids_, *transfers_);
+  ASSERT_TRUE(choice.ok()) << choice.status().ToString();
+  InferenceExecutor& executor = *choice->executor;
+
+  Tensor x(DataType::kFloat32, {2, kWidth});
+  std::copy_n(Input(0).begin(), 2 * kWidth, x.data<float>());
+  InferRequest request;
+  request.inputs.push_back({"x", std::move(x)});
+  std::optional<JobOutcome> outcome;
+  ASSERT_TRUE(
+      executor.Submit({models_.at("a"), std::move(request), [&](JobOutcome o) { outcome = std::move(o); }})
+          .ok());
+  ASSERT_TRUE(outcome.has_value()) << "ran inside Submit";
+  ASSERT_TRUE(outcome->outputs.ok());
+  EXPECT_EQ(outcome->queue_s, 0);
+
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) clients.emplace_back([&] { ServeAndCheck(executor, 5); });
+  for (std::thread& client : clients) client.join();
+  // The last callback runs just before its tenant counts as idle again.
+  const auto idle = [&] {
+    for (const TenantRuntimeState& state : executor.State()) {
+      if (state.queued != 0 || state.running) return false;
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!idle() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_TRUE(idle());
+  executor.Shutdown();
+  InferRequest late;
+  EXPECT_EQ(executor.Submit({models_.at("a"), std::move(late), [](JobOutcome) {}}).code(),
+            ErrorCode::kUnavailable);
 }
 
 }  // namespace
