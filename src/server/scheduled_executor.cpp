@@ -54,7 +54,6 @@ Status ScheduledExecutor::Submit(InferenceJob job) {
     // Registered before anything can complete it; Shutdown waits for it from here on.
     Pending& pending = pending_[request];
     pending.tenant = tenant;
-    pending.submitted = Clock::now();
   }
   // A request that ends here (refused, or with nothing to schedule) still ends through its callback.
   auto end_here = [&](InferenceJob ended, JobOutcome outcome) {
@@ -85,6 +84,7 @@ Status ScheduledExecutor::Submit(InferenceJob job) {
     Pending& pending = pending_.at(request);
     pending.job = std::move(job);
     pending.to_device_s = to_device_s;
+    pending.submitted = Clock::now();  // its wait for the scheduler starts now, after its inputs crossed
   }
   Status submitted = scheduler_->SubmitOf(tenant->id, request, std::move(profile),
                                           [this](sched::RequestId r, const Status& s) { Finish(r, s); });

@@ -5,8 +5,9 @@
 //
 // A request: its inputs cross to the device on the submitting thread (BindRequest), it is queued with the
 // scheduler, its kernels run as the policy releases them, and on its last kernel's completion (on the
-// device's thread) its outputs come back and the job's callback runs. Queue time is submission to first
-// kernel launch; compute time, first launch to last completion.
+// device's thread) its outputs come back and the job's callback runs. Queue time runs from its submission to
+// the scheduler (after its inputs crossed) to its first kernel's launch; compute time, from that launch to
+// its last kernel's completion.
 #pragma once
 
 #include <chrono>
