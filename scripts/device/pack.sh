@@ -3,8 +3,8 @@
 # `carry`): the binaries built here (with CUDA, since nvcc is here) and the Debian libraries they load that the GPU
 # machine (Ubuntu 24.04, no Debian packages) lacks, plus the given case folders. cuDNN and cuBLAS are not packed:
 # the GPU machine has them (scripts/device/env.sh points the loader at them).
-# The checkout's scripts/, bench/ and tests/ go along under tree/, so a command can run the scripts of this
-# checkout even where the device tool sends another one (a helper's worktree): see docs/device.md.
+# The checkout's scripts/, bench/, tests/ and data/profiles/ go along under tree/, so a command can run the scripts
+# of this checkout even where the device tool sends another one (a helper's worktree): see docs/device.md.
 # Usage: scripts/device/pack.sh [CASE_DIR ...]   (BUILD_DIR defaults to build-cuda, PACK_OUT to
 #        .deps/device.tar.xz)
 set -euo pipefail
@@ -16,7 +16,8 @@ stage=$(mktemp -d)
 mkdir -p "$stage/bin" "$stage/lib" "$stage/cases"
 cp "$BUILD_DIR/missile" "$BUILD_DIR/tests/missile_unit_tests" "$BUILD_DIR/tests/missile_case_tests" \
   "$BUILD_DIR/bench/missile_model_bench" "$stage/bin/"
-for extra in "$BUILD_DIR/bench/missile_transfer_bench" "$BUILD_DIR/bench/missile_l2_setaside_bench"; do
+for extra in "$BUILD_DIR/bench/missile_transfer_bench" "$BUILD_DIR/bench/missile_l2_setaside_bench" \
+  "$BUILD_DIR/bench/missile_memory_interference_bench" "$BUILD_DIR/bench/missile_colocation_bench"; do
   if [ -f "$extra" ]; then cp "$extra" "$stage/bin/"; fi
 done
 strip "$stage/bin/"*
@@ -27,7 +28,7 @@ ldd "$stage/bin/"* | awk '/=> \//{print $3}' | sort -u |
   while read -r lib; do cp -L "$lib" "$stage/lib/"; done
 for case in "$@"; do cp -r "$case" "$stage/cases/"; done
 mkdir -p "$stage/tree"
-git ls-files -z scripts bench tests | xargs -0 cp --parents -t "$stage/tree"
+git ls-files -z scripts bench tests data/profiles | xargs -0 cp --parents -t "$stage/tree"
 PACK_OUT=${PACK_OUT:-.deps/device.tar.xz}
 mkdir -p "$(dirname "$PACK_OUT")"
 tar -C "$stage" -cJf "$PACK_OUT" .

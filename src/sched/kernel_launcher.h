@@ -11,17 +11,22 @@
 
 namespace missile::sched {
 
+// One launch: step `step` of the request, or a segment of `steps` consecutive steps from it (a tenant whose
+// TenantConfig::segment_steps is not 1), enqueued back to back into one stream. The policy decided on the
+// segment's first kernel (`kernel`); the device runs them all before completing the launch.
 struct KernelLaunch {
   TenantId tenant = 0;
   RequestId request = 0;
-  size_t step = 0;        // index into the model's plan (and its profile's kernels)
+  size_t step = 0;        // index into the model's plan (and its profile's kernels): the segment's first
+  size_t steps = 1;       // steps in this launch: [step, step + steps)
   size_t step_count = 0;  // steps in the model: step_count - 1 is the request's last
   GroupRange partition;
   int stream_priority = kLowestStreamPriority;
-  const KernelProfile* kernel = nullptr;  // the step's profile (timing models use it)
+  const KernelProfile* kernel = nullptr;  // the first step's profile (timing models use it)
 
   bool first() const { return step == 0; }
-  bool last() const { return step + 1 == step_count; }
+  bool last() const { return step + steps == step_count; }
+  bool whole_request() const { return first() && last(); }
 };
 
 class KernelListener {

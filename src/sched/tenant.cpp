@@ -33,12 +33,15 @@ KernelLaunch Tenant::Launch(const GroupRange& partition, int stream_priority) {
   launch.request = queue_.front().id;
   launch.step = next_step_;
   launch.step_count = model.kernels.size();
+  const size_t left = launch.step_count - next_step_;
+  launch.steps = config_.segment_steps == 0 ? left : std::min(config_.segment_steps, left);
   launch.partition = partition;
   launch.stream_priority = stream_priority;
   launch.kernel = &model.kernels[next_step_];
   running_ = RunningKernel{launch.kernel, partition, stream_priority};
-  ++next_step_;
-  ++stats_.kernels_launched;
+  running_step_ = next_step_;
+  next_step_ += launch.steps;
+  stats_.kernels_launched += launch.steps;
   return launch;
 }
 
@@ -67,8 +70,8 @@ TenantView Tenant::View() const {
     view.kernels = kernels;
     view.head_arrival = queue_.front().arrival;
     view.request_started = next_step_ > 0;
-    // The kernel in flight is step next_step_ - 1; otherwise next_step_ is about to go.
-    const size_t from = running_.has_value() ? next_step_ - 1 : next_step_;
+    // The launch in flight starts at running_step_; otherwise next_step_ is about to go.
+    const size_t from = running_.has_value() ? running_step_ : next_step_;
     view.upcoming = std::span<const KernelProfile>(kernels).subspan(from);
     if (!running_.has_value()) view.next = &kernels[next_step_];
   }

@@ -27,6 +27,13 @@ struct TenantConfig {
   TenantClass cls = TenantClass::kBestEffort;
   SmBounds bounds;
   int priority = 0;  // among tenants of one class: higher is more urgent
+  // Steps released per launch (a segment); 0: the whole request at once. 1, the default, releases kernel by
+  // kernel, which lets a policy re-decide at every kernel boundary (what BE tenants need). A longer segment
+  // saves a host round trip per kernel (what an LS request of many short kernels needs on the GPU, where the
+  // device can replay a whole request as one CUDA graph); the policy then decides once per segment, from its
+  // first kernel, and sees that kernel as `running` until the segment ends (docs/scheduling.md). The
+  // simulator models one kernel per launch and accepts only 1.
+  size_t segment_steps = 1;
 
   Status Validate() const;
 };
@@ -66,7 +73,8 @@ class Tenant {
   // `model` null: the tenant's own (which must then exist).
   void Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done,
                std::shared_ptr<const ModelProfile> model = nullptr);
-  // The launch of the head request's next step into `partition`; the tenant then waits for its completion.
+  // The launch of the head request's next step (or segment) into `partition`; the tenant then waits for its
+  // completion.
   KernelLaunch Launch(const GroupRange& partition, int stream_priority);
   // The kernel in flight finished. Returns the callback to run (with the request id) when that ended the
   // request: its last step, or a failure, which drops the request's remaining steps.
@@ -88,7 +96,8 @@ class Tenant {
   TenantConfig config_;
   std::shared_ptr<const ModelProfile> model_;
   std::deque<Request> queue_;  // the head is the request in progress
-  size_t next_step_ = 0;       // of the head request
+  size_t next_step_ = 0;       // of the head request: the first step not launched yet
+  size_t running_step_ = 0;    // the first step of the launch in flight
   std::optional<RunningKernel> running_;
   TenantStats stats_;
 };

@@ -191,6 +191,15 @@ class SchedulingCliTest(CliTestBase):
     def test_measuring_needs_the_gpu(self):
         self.assert_fails_with(self.missile("profile", self.model), "--synthesize")
 
+    def test_measuring_without_a_gpu_says_what_it_needs(self):
+        result = self.missile("profile", "--measure", self.model, "--out", self.dir / "measured.json")
+        if result.returncode == 0:
+            self.skipTest("a GPU is present: the profile was measured")
+        self.assert_fails_with(result, "--synthesize")
+
+    def test_synthesize_and_measure_exclude_each_other(self):
+        self.assert_fails_with(self.missile("profile", "--synthesize", "--measure", self.model), "--measure")
+
     def test_simulate_runs_on_synthesized_profiles(self):
         path = self.profile()
         result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--policy", "all",

@@ -167,5 +167,69 @@ TEST_F(ComputeSchedulerTest, InvalidDecisionsAreCountedAndNotLaunched) {
   EXPECT_EQ(scheduler.invalid_decisions(), 2u);
 }
 
+// Launches every ready tenant on the whole GPU and keeps the views it was shown.
+class ViewRecordingPolicy final : public SchedulingPolicy {
+ public:
+  std::string_view name() const override { return "view-recording"; }
+  Decisions Decide(const SchedulerView& view) const override {
+    views.push_back(view);
+    Decisions d;
+    for (const TenantView& t : view.tenants) {
+      if (t.ready()) d.push_back(KernelDecision::Launch(t.id, {0, 17}, 0));
+    }
+    return d;
+  }
+  mutable std::vector<SchedulerView> views;
+};
+
+TEST_F(ComputeSchedulerTest, SegmentsReleaseRunsOfStepsAndThePolicySeesTheirFirstKernel) {
+  auto five = MakeModel(
+      "five", {MakeKernel("a", 10, 100, 0.1), MakeKernel("b", 10, 100, 0.1), MakeKernel("c", 10, 100, 0.9),
+               MakeKernel("d", 10, 100, 0.1), MakeKernel("e", 10, 100, 0.1)});
+  auto owned = std::make_unique<ViewRecordingPolicy>();
+  ViewRecordingPolicy* policy = owned.get();
+  ComputeScheduler scheduler(GpuLayout::H200(), std::move(owned), launcher, clock);
+  TenantConfig pairs{"pairs", TenantClass::kBestEffort, {0, kAllGroups}, 0};
+  pairs.segment_steps = 2;
+  TenantConfig whole{"whole", TenantClass::kLatencySensitive, {0, kAllGroups}, 0};
+  whole.segment_steps = 0;
+  const TenantId p = *scheduler.AddTenant(pairs, five);
+  const TenantId w = *scheduler.AddTenant(whole, five);
+
+  ASSERT_TRUE(scheduler.Submit(p, 1, Record()).ok());
+  launcher.Complete(p);  // steps [0, 2)
+  ASSERT_EQ(launcher.PendingOf(p), 1u);
+  const KernelLaunch second = launcher.pending.front().first;
+  EXPECT_EQ(second.step, 2u);
+  EXPECT_EQ(second.steps, 2u);
+  EXPECT_FALSE(second.last());
+  EXPECT_EQ(second.kernel, &five->kernels[2]);
+
+  // The whole-request tenant arrives while [2, 4) is in flight: the policy sees that launch's first kernel
+  // as running and the request's rest from it on.
+  ASSERT_TRUE(scheduler.Submit(w, 9, Record()).ok());
+  const TenantView& seen = policy->views.back().tenants[p];
+  ASSERT_TRUE(seen.running.has_value());
+  EXPECT_EQ(seen.running->kernel, &five->kernels[2]);
+  EXPECT_EQ(seen.upcoming.size(), 3u);
+  EXPECT_EQ(seen.next, nullptr);
+  ASSERT_EQ(launcher.PendingOf(w), 1u);
+  const KernelLaunch request = launcher.pending.back().first;
+  EXPECT_EQ(request.steps, 5u);
+  EXPECT_TRUE(request.whole_request());
+
+  launcher.Complete(p);  // [2, 4)
+  ASSERT_EQ(launcher.PendingOf(p), 1u);
+  EXPECT_EQ(launcher.pending.back().first.step, 4u);
+  EXPECT_EQ(launcher.pending.back().first.steps, 1u) << "the last segment is what is left";
+  EXPECT_TRUE(launcher.pending.back().first.last());
+  launcher.Complete(p);
+  launcher.Complete(w);
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(scheduler.StatsOf(p).kernels_launched, 5u);
+  EXPECT_EQ(scheduler.StatsOf(w).kernels_launched, 5u);
+  EXPECT_EQ(scheduler.StatsOf(w).completed, 1u);
+}
+
 }  // namespace
 }  // namespace missile::sched::testing

@@ -90,6 +90,9 @@ TEST(SimulationTest, RefusesConfigurationsItCannotRun) {
   config.policy = "nope";
   EXPECT_NE(Simulate(config).status().message().find("unknown scheduling policy 'nope'"), std::string::npos);
   config.policy = "shared";
+  config.tenants[0].config.segment_steps = 0;
+  EXPECT_NE(Simulate(config).status().message().find("one kernel per launch"), std::string::npos);
+  config.tenants[0].config.segment_steps = 1;
   config.warmup = config.duration;
   EXPECT_EQ(Simulate(config).status().code(), ErrorCode::kInvalidArgument);
 }

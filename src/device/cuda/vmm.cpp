@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "device/cuda/cuda_status.h"
+#include "device/cuda/driver_entry.h"
 
 namespace missile::device::cuda {
 namespace {
@@ -13,7 +14,6 @@ namespace {
 // The driver functions this file calls, fetched once. 12000: the ABI version requested; these entry points
 // have not changed since CUDA 10.2.
 struct VmmDriver {
-  PFN_cuGetErrorName_v6000 error_name = nullptr;
   PFN_cuMemGetAllocationGranularity_v10020 granularity = nullptr;
   PFN_cuMemAddressReserve_v10020 reserve = nullptr;
   PFN_cuMemAddressFree_v10020 address_free = nullptr;
@@ -25,51 +25,24 @@ struct VmmDriver {
   Status loaded;
 };
 
-template <typename F>
-Status Fetch(const char* symbol, F& function) {
-  void* pointer = nullptr;
-  cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
-  MISSILE_CUDA_RETURN_IF_ERROR(
-      cudaGetDriverEntryPointByVersion(symbol, &pointer, 12000, cudaEnableDefault, &found));
-  if (found != cudaDriverEntryPointSuccess || pointer == nullptr) {
-    return Error(ErrorCode::kUnavailable, "the CUDA driver does not provide {}", symbol);
-  }
-  function = reinterpret_cast<F>(pointer);
-  return Status::Ok();
-}
-
 const VmmDriver& Driver() {
   static const VmmDriver driver = [] {
     VmmDriver d;
     d.loaded = [&]() -> Status {
-      MISSILE_RETURN_IF_ERROR(Fetch("cuGetErrorName", d.error_name));
-      MISSILE_RETURN_IF_ERROR(Fetch("cuMemGetAllocationGranularity", d.granularity));
-      MISSILE_RETURN_IF_ERROR(Fetch("cuMemAddressReserve", d.reserve));
-      MISSILE_RETURN_IF_ERROR(Fetch("cuMemAddressFree", d.address_free));
-      MISSILE_RETURN_IF_ERROR(Fetch("cuMemCreate", d.create));
-      MISSILE_RETURN_IF_ERROR(Fetch("cuMemRelease", d.release));
-      MISSILE_RETURN_IF_ERROR(Fetch("cuMemMap", d.map));
-      MISSILE_RETURN_IF_ERROR(Fetch("cuMemUnmap", d.unmap));
-      MISSILE_RETURN_IF_ERROR(Fetch("cuMemSetAccess", d.set_access));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuMemGetAllocationGranularity", 12000, d.granularity));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuMemAddressReserve", 12000, d.reserve));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuMemAddressFree", 12000, d.address_free));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuMemCreate", 12000, d.create));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuMemRelease", 12000, d.release));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuMemMap", 12000, d.map));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuMemUnmap", 12000, d.unmap));
+      MISSILE_RETURN_IF_ERROR(FetchDriverFunction("cuMemSetAccess", 12000, d.set_access));
       return Status::Ok();
     }();
     return d;
   }();
   return driver;
 }
-
-Status DriverError(CUresult result, const char* call) {
-  const char* name = nullptr;
-  if (Driver().error_name == nullptr || Driver().error_name(result, &name) != CUDA_SUCCESS) name = nullptr;
-  return Error(ErrorCode::kInternal, "{} failed: {} ({})", call, name != nullptr ? name : "unknown error",
-               static_cast<int>(result));
-}
-
-#define MISSILE_CU_RETURN_IF_ERROR(call)                                                   \
-  do {                                                                                     \
-    const CUresult missile_cu_result_ = (call);                                            \
-    if (missile_cu_result_ != CUDA_SUCCESS) return DriverError(missile_cu_result_, #call); \
-  } while (false)
 
 // The driver calls act on the current context: make the runtime's primary context of `device` current.
 Status UseDevice(int device) {
