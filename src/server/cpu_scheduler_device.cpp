@@ -21,7 +21,7 @@ std::string CpuSchedulerDevice::Describe() const {
 }
 
 Status CpuSchedulerDevice::BindRequest(sched::TenantId tenant, sched::RequestId request,
-                                       const ServedModel& model, const InferRequest& inputs,
+                                       const ServedModel& model, InferRequest& inputs,
                                        DeviceTransfers& transfers, pcie::TenantId link_tenant,
                                        double* seconds) {
   auto* executable = dynamic_cast<runtime::CpuExecutable*>(&model.executable());

@@ -18,7 +18,7 @@ class CpuSchedulerDevice final : public SchedulerDevice {
   sched::GpuLayout layout() const override { return layout_; }
   sched::KernelLauncher& launcher() override { return launcher_; }
   Status BindRequest(sched::TenantId tenant, sched::RequestId request, const ServedModel& model,
-                     const InferRequest& inputs, DeviceTransfers& transfers, pcie::TenantId link_tenant,
+                     InferRequest& inputs, DeviceTransfers& transfers, pcie::TenantId link_tenant,
                      double* seconds) override;
   Result<std::vector<NamedTensor>> TakeOutputs(sched::TenantId tenant, sched::RequestId request,
                                                const ServedModel& model, const InferRequest& inputs,

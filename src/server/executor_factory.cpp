@@ -10,7 +10,7 @@ Result<ExecutorChoice> MakeInferenceExecutor(const ServerConfig& config,
                                              const std::map<std::string, pcie::TenantId>& tenant_ids,
                                              DeviceTransfers& transfers) {
   ExecutorChoice choice;
-  auto device = MakeSchedulerDevice(config.backend);
+  auto device = MakeSchedulerDevice(config);
   if (!device.ok()) {
     if (device.status().code() != ErrorCode::kUnavailable) return device.status();
     choice.executor = std::make_unique<PerTenantWorkers>(tenant_ids, transfers);

@@ -27,8 +27,9 @@ Result<std::unique_ptr<ScheduledExecutor>> ScheduledExecutor::Create(
     if (link_id == tenant_ids.end()) {
       return Error(ErrorCode::kInternal, "tenant '{}' has no PCIe transfer id", tenant.name);
     }
-    MISSILE_ASSIGN_OR_RETURN(sched::TenantId id,
-                             executor->scheduler_->AddTenant(SchedulerTenant(tenant, layout)));
+    sched::TenantConfig scheduled = SchedulerTenant(tenant, layout);
+    scheduled.segment_steps = executor->device_->SegmentSteps(scheduled.cls);
+    MISSILE_ASSIGN_OR_RETURN(sched::TenantId id, executor->scheduler_->AddTenant(scheduled));
     executor->tenants_.emplace(tenant.name, TenantEntry{tenant.name, id, link_id->second});
   }
   return executor;
@@ -127,6 +128,7 @@ void ScheduledExecutor::Finish(sched::RequestId request, const Status& status) {
   ExecutionTimes times;
   times.to_device_s = to_device_s;
   times.compute_s = SecondsBetween(first_launch, finished);
+  if (!status.ok()) device_->Forget(tenant->id, request);
   Result<std::vector<NamedTensor>> outputs =
       status.ok() ? device_->TakeOutputs(tenant->id, request, *job.model, job.request, transfers_,
                                          tenant->link_id, &times.to_host_s)

@@ -3,10 +3,10 @@
 // its last kernel. One implementation per backend; MakeSchedulerDevice picks the one for the server's
 // backend.
 //
-// The CUDA backend's device (sched/cuda's green-context launcher, being written beside this) plugs in here:
-// its BindRequest stages the inputs into the executable's pinned buffers for the first step's stream, its
-// TakeOutputs collects the output staging. Until it is part of the build, MakeSchedulerDevice("cuda") is
-// kUnavailable and the server runs the CUDA backend on per-tenant workers (executor_factory.h says so).
+// The CUDA backend's device is server/cuda/cuda_scheduler_device.h (sched/cuda's launcher on green-context
+// partitions), used when the configuration asks for it (server.gpu_scheduler: it has not run on the GPU
+// machine yet); otherwise MakeSchedulerDevice is kUnavailable for "cuda" and the server runs the CUDA backend
+// on per-tenant workers (executor_factory.h says so).
 #pragma once
 
 #include <memory>
@@ -30,24 +30,27 @@ class SchedulerDevice {
   // The GPU whose SMs the policies divide (on the CPU device: the one it emulates).
   virtual sched::GpuLayout layout() const = 0;
   virtual sched::KernelLauncher& launcher() = 0;
+  // Steps per launch for a tenant of this class (sched::TenantConfig::segment_steps): 1, kernel by kernel,
+  // unless the device runs longer segments well.
+  virtual size_t SegmentSteps(sched::TenantClass) const { return 1; }
 
   // Before `request` of `tenant` is submitted: its inputs (validated against `model`) moved to the device,
-  // through `transfers` as `link_tenant` where the device's copies cross the link scheduler. `seconds`
-  // receives the time the copies took.
+  // through `transfers` as `link_tenant` where the device's copies cross the link scheduler (the device may
+  // move the input tensors out of `inputs`). `seconds` receives the time the copies took here.
   virtual Status BindRequest(sched::TenantId tenant, sched::RequestId request, const ServedModel& model,
-                             const InferRequest& inputs, DeviceTransfers& transfers,
-                             pcie::TenantId link_tenant, double* seconds) = 0;
+                             InferRequest& inputs, DeviceTransfers& transfers, pcie::TenantId link_tenant,
+                             double* seconds) = 0;
   // After the request's last kernel completed: its wanted outputs, back on the host.
   virtual Result<std::vector<NamedTensor>> TakeOutputs(sched::TenantId tenant, sched::RequestId request,
                                                        const ServedModel& model, const InferRequest& inputs,
                                                        DeviceTransfers& transfers, pcie::TenantId link_tenant,
                                                        double* seconds) = 0;
-  // Drops what BindRequest stored for a request that could not be submitted.
+  // Drops what BindRequest stored for a request that could not be submitted or that failed.
   virtual void Forget(sched::TenantId tenant, sched::RequestId request) = 0;
 };
 
-// The device for the resolved backend ("cpu" or "cuda"); kUnavailable, with the reason, where this build has
-// none.
-Result<std::unique_ptr<SchedulerDevice>> MakeSchedulerDevice(const std::string& backend);
+// The device for the configuration's resolved backend ("cpu" or "cuda"); kUnavailable, with the reason, where
+// this build has none or the configuration leaves it off (server.gpu_scheduler).
+Result<std::unique_ptr<SchedulerDevice>> MakeSchedulerDevice(const ServerConfig& config);
 
 }  // namespace missile::server

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <set>
 
@@ -89,7 +90,9 @@ runtime::SessionOptions SessionOptionsFor(const ModelConfig& config, const runti
 
 Result<std::unique_ptr<ServedModel>> ServedModel::Load(const ModelConfig& config,
                                                        const runtime::SessionOptions& base) {
+  static std::atomic<uint64_t> next_instance{1};
   std::unique_ptr<ServedModel> model(new ServedModel());
+  model->instance_id_ = next_instance++;
   model->name_ = config.name;
   model->tenant_ = config.tenant;
   const runtime::SessionOptions options = SessionOptionsFor(config, base);

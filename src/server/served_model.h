@@ -71,6 +71,9 @@ class ServedModel {
   const ModelFootprint& footprint() const { return footprint_; }
   size_t kernel_count() const { return kernel_count_; }
   const std::string& backend() const { return session_->options().backend; }
+  bool cuda_graph() const { return session_->options().cuda_graph; }
+  // Unique among every model loaded by this process: a model unloaded and loaded again is a new instance.
+  uint64_t instance_id() const { return instance_id_; }
   // One kernel per step of the plan, timed by the roofline model (sched/profile_synthesizer.h) until
   // measured profiles exist: what the compute scheduler's policies plan this model's requests with. Null for
   // a model without kernels (its outputs are its inputs or constants).
@@ -120,6 +123,7 @@ class ServedModel {
   std::vector<TensorSignature> outputs_;
   ModelFootprint footprint_;
   size_t kernel_count_ = 0;
+  uint64_t instance_id_ = 0;
 
   std::mutex execute_mutex_;
 };

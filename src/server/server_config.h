@@ -67,6 +67,9 @@ struct ServerConfig {
   std::string backend = "cpu";
   // Threads per BLAS call on the CPU backend; 0: one when several tenants share the CPU (blas_threads.h).
   int blas_threads = 0;
+  // CUDA backend: run the requests on the compute scheduler's GPU device (green-context partitions, the
+  // configured policy) instead of per-tenant workers. Off by default: not yet run on the GPU machine.
+  bool gpu_scheduler = false;
   // One of sched::PolicyNames(), the compute scheduler's (checked with sched::MakePolicy: one list of names).
   std::string policy = "missile";
   std::vector<TenantConfig> tenants;

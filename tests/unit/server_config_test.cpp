@@ -13,7 +13,8 @@ namespace {
 
 constexpr const char* kFullConfig = R"({
   "server": {"host": "0.0.0.0", "port": 9000, "http_threads": 64, "max_body_bytes": "8MiB",
-             "keep_alive_timeout_s": 3, "backend": "cpu", "blas_threads": 2},
+             "keep_alive_timeout_s": 3, "backend": "cpu", "blas_threads": 2,
+             "gpu_scheduler": true},
   "policy": "orion",
   "tenants": [
     {"name": "camera", "class": "LS", "vram_quota": "2GiB", "pcie_nice": -5, "sm_min": 16, "sm_max": 64,
@@ -37,6 +38,7 @@ TEST(ServerConfigTest, ParsesEveryField) {
   EXPECT_EQ(config->http.keep_alive_timeout_s, 3);
   EXPECT_EQ(config->backend, "cpu");
   EXPECT_EQ(config->blas_threads, 2);
+  EXPECT_TRUE(config->gpu_scheduler);
   EXPECT_EQ(config->policy, "orion");
 
   ASSERT_EQ(config->tenants.size(), 2u);
@@ -81,6 +83,7 @@ TEST(ServerConfigTest, DefaultsForAMinimalConfig) {
   EXPECT_EQ(config->http.port, 8000);
   EXPECT_EQ(config->http.max_body_bytes, uint64_t{64} << 20);
   EXPECT_EQ(config->policy, "missile");
+  EXPECT_FALSE(config->gpu_scheduler) << "the GPU scheduler device is opt-in until measured";
   EXPECT_FALSE(config->tenants[0].vram_quota_bytes.has_value());
   EXPECT_TRUE(config->models.empty());
 }
