@@ -40,24 +40,26 @@ int Serve(const ServeOptions& options) {
   auto service = server::InferenceService::Create(*config);
   if (!service.ok()) return ReportError(service.status());
   const server::ServerConfig& effective = (*service)->config();
-  std::cout << fmt::format("missile serve: backend {}, policy {}, {} tenant{}, {} model{}\n",
-                           effective.backend, server::SchedulingPolicyName(effective.policy),
+  std::cout << fmt::format("missile serve: backend {}, policy {} (in effect: {}), {} tenant{}, {} model{}\n",
+                           effective.backend, effective.policy, (*service)->policy_in_effect(),
                            effective.tenants.size(), effective.tenants.size() == 1 ? "" : "s",
                            effective.models.size(), effective.models.size() == 1 ? "" : "s");
-  if (effective.policy != server::SchedulingPolicy::kShared) {
-    std::cout << fmt::format(
-        "missile serve: note: the compute scheduler is not part of this build yet; each tenant runs on its "
-        "own "
-        "worker (the 'shared' behaviour) whatever the policy\n");
+  for (const std::string& note : (*service)->executor_notes()) {
+    std::cout << "missile serve: " << note << "\n";
   }
-  const int blas_threads =
-      server::ConfigureBlasThreads(effective.blas_threads, static_cast<int>(effective.tenants.size()));
+  // Tenants computing side by side share the cores; the CPU scheduler device computes one kernel at a time.
+  const int computing_at_once =
+      (*service)->tenants_compute_side_by_side() ? static_cast<int>(effective.tenants.size()) : 1;
+  const int blas_threads = server::ConfigureBlasThreads(effective.blas_threads, computing_at_once);
   std::cout << fmt::format("missile serve: {} thread{} per BLAS call\n", blas_threads,
                            blas_threads == 1 ? "" : "s");
   std::cout.flush();
   if (Status loaded = (*service)->LoadStartupModels(); !loaded.ok()) return ReportError(loaded);
   for (const server::ModelConfig& model : effective.models) {
-    std::cout << fmt::format("missile serve: model {} (tenant {}): {}\n", model.name, model.tenant,
+    std::cout << fmt::format("missile serve: model {} (tenant {}, {}{}{}): {}\n", model.name, model.tenant,
+                             runtime::PrecisionName(model.gpu.precision),
+                             model.gpu.cuda_graph ? ", CUDA graph" : "",
+                             effective.backend == "cuda" && !model.gpu.allow_tf32 ? ", no TF32" : "",
                              model.load_at_start ? "ready" : "declared, not loaded");
   }
 

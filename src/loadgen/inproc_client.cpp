@@ -33,6 +33,8 @@ Status InProcessClientFactory::Prepare(const StreamSpec& stream) {
                  stream.model);
   }
   MISSILE_ASSIGN_OR_RETURN(auto backend, runtime::ResolveBackend(config_.backend));
+  MISSILE_RETURN_IF_ERROR(server::CheckModelsRunOn(config_, backend.backend));
+  // The server's backend and the model's GPU settings (precision, CUDA graph, TF32), as the server loads it.
   runtime::SessionOptions options;
   options.backend = backend.backend;
   auto loaded = std::make_shared<LoadedModel>();

@@ -22,14 +22,43 @@ Result<TenantId> ComputeScheduler::AddTenant(const TenantConfig& config,
   return id;
 }
 
+Result<TenantId> ComputeScheduler::AddTenant(const TenantConfig& config) {
+  MISSILE_RETURN_IF_ERROR(config.Validate());
+  std::lock_guard lock(mutex_);
+  const TenantId id = static_cast<TenantId>(tenants_.size());
+  tenants_.push_back(std::make_unique<Tenant>(id, config, nullptr));
+  return id;
+}
+
 Status ComputeScheduler::Submit(TenantId tenant, RequestId request, RequestCallback on_done) {
+  return Enqueue(tenant, request, nullptr, std::move(on_done));
+}
+
+Status ComputeScheduler::SubmitOf(TenantId tenant, RequestId request,
+                                  std::shared_ptr<const ModelProfile> model, RequestCallback on_done) {
+  if (model == nullptr)
+    return Error(ErrorCode::kInvalidArgument, "tenant {}: request {} has no model", tenant, request);
+  if (model->layout.groups() != layout_.groups() || model->kernels.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "tenant {}: profile of '{}' has {} kernels with durations for {} SM groups; this GPU has {}",
+                 tenant, model->model, model->kernels.size(), model->layout.groups(), layout_.groups());
+  }
+  return Enqueue(tenant, request, std::move(model), std::move(on_done));
+}
+
+Status ComputeScheduler::Enqueue(TenantId tenant, RequestId request,
+                                 std::shared_ptr<const ModelProfile> model, RequestCallback on_done) {
   std::lock_guard lock(mutex_);
   Tenant* entry = Find(tenant);
   if (entry == nullptr) return Error(ErrorCode::kNotFound, "unknown tenant {}", tenant);
+  if (model == nullptr && entry->model() == nullptr) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "tenant {} has no model of its own: submit its requests with theirs", tenant);
+  }
   if (entry->HasRequest(request)) {
     return Error(ErrorCode::kInvalidArgument, "tenant {}: request {} is already queued", tenant, request);
   }
-  entry->Enqueue(request, next_arrival_++, clock_.Now(), std::move(on_done));
+  entry->Enqueue(request, next_arrival_++, clock_.Now(), std::move(on_done), std::move(model));
   Pump();
   return Status::Ok();
 }
@@ -92,6 +121,12 @@ TenantStats ComputeScheduler::StatsOf(TenantId tenant) const {
   std::lock_guard lock(mutex_);
   const Tenant* entry = Find(tenant);
   return entry != nullptr ? entry->stats() : TenantStats{};
+}
+
+TenantActivity ComputeScheduler::ActivityOf(TenantId tenant) const {
+  std::lock_guard lock(mutex_);
+  const Tenant* entry = Find(tenant);
+  return entry != nullptr ? entry->Activity() : TenantActivity{};
 }
 
 uint64_t ComputeScheduler::invalid_decisions() const {

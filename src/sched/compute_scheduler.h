@@ -28,11 +28,17 @@ class ComputeScheduler final : private KernelListener {
 
   // The model's profile must match the layout (one duration per group count).
   Result<TenantId> AddTenant(const TenantConfig& config, std::shared_ptr<const ModelProfile> model);
+  // A tenant without a model of its own: each of its requests names the model it runs (SubmitOf).
+  Result<TenantId> AddTenant(const TenantConfig& config);
   // Queues one inference of the tenant's model; `request` must not be queued already for this tenant (the
   // launcher keys the request's data by it). `on_done` runs once the last kernel has completed.
   Status Submit(TenantId tenant, RequestId request, RequestCallback on_done = nullptr);
+  // Queues one inference of `model` (validated, matching the layout) for the tenant, which may serve several.
+  Status SubmitOf(TenantId tenant, RequestId request, std::shared_ptr<const ModelProfile> model,
+                  RequestCallback on_done = nullptr);
 
   TenantStats StatsOf(TenantId tenant) const;
+  TenantActivity ActivityOf(TenantId tenant) const;
   // Decisions the scheduler refused because they broke the rules (a launch for a tenant that was not ready,
   // an empty or out-of-range partition): a policy bug, counted and treated as a hold.
   uint64_t invalid_decisions() const;
@@ -46,6 +52,8 @@ class ComputeScheduler final : private KernelListener {
   // Asks the policy once and launches what it releases. Called with mutex_ held.
   void Pump();
   SchedulerView BuildView() const;
+  Status Enqueue(TenantId tenant, RequestId request, std::shared_ptr<const ModelProfile> model,
+                 RequestCallback on_done);
   Tenant* Find(TenantId tenant);
   const Tenant* Find(TenantId tenant) const;
   static void RunCallbacks(std::vector<Completion>& completions, const Status& status_for_all);

@@ -59,19 +59,36 @@ Status CpuPartitionLauncher::AddModel(TenantId tenant, runtime::CpuExecutable& e
 }
 
 Status CpuPartitionLauncher::SetInputs(TenantId tenant, RequestId request, std::vector<Tensor> inputs) {
-  Stream& stream = StreamOf(tenant);
-  std::lock_guard lock(stream.mutex);
-  if (stream.executable == nullptr) {
+  runtime::CpuExecutable* executable;
+  {
+    Stream& stream = StreamOf(tenant);
+    std::lock_guard lock(stream.mutex);
+    executable = stream.executable;
+  }
+  if (executable == nullptr) {
     return Error(ErrorCode::kFailedPrecondition, "tenant {} has no model on the CPU device", tenant);
   }
-  if (inputs.size() != stream.executable->graph().inputs().size()) {
+  return SetRequest(tenant, request, *executable, std::move(inputs));
+}
+
+Status CpuPartitionLauncher::SetRequest(TenantId tenant, RequestId request,
+                                        runtime::CpuExecutable& executable, std::vector<Tensor> inputs) {
+  if (inputs.size() != executable.graph().inputs().size()) {
     return Error(ErrorCode::kInvalidArgument, "tenant {}: {} inputs given, the model takes {}", tenant,
-                 inputs.size(), stream.executable->graph().inputs().size());
+                 inputs.size(), executable.graph().inputs().size());
   }
-  if (!stream.inputs.emplace(request, std::move(inputs)).second) {
+  Stream& stream = StreamOf(tenant);
+  std::lock_guard lock(stream.mutex);
+  if (!stream.inputs.emplace(request, RequestData{&executable, std::move(inputs)}).second) {
     return Error(ErrorCode::kInvalidArgument, "tenant {}: request {} already has inputs", tenant, request);
   }
   return Status::Ok();
+}
+
+void CpuPartitionLauncher::DropRequest(TenantId tenant, RequestId request) {
+  Stream& stream = StreamOf(tenant);
+  std::lock_guard lock(stream.mutex);
+  stream.inputs.erase(request);
 }
 
 Result<std::vector<Tensor>> CpuPartitionLauncher::TakeOutputs(TenantId tenant, RequestId request) {
@@ -106,22 +123,24 @@ Status CpuPartitionLauncher::Compute(Stream& stream, const KernelLaunch& launch)
   std::vector<Tensor> inputs;
   {
     std::lock_guard lock(stream.mutex);
-    executable = stream.executable;
+    if (launch.first()) {
+      stream.current = nullptr;
+      auto it = stream.inputs.find(launch.request);
+      if (it == stream.inputs.end()) {
+        return Error(ErrorCode::kFailedPrecondition, "tenant {}: request {} was launched without inputs",
+                     launch.tenant, launch.request);
+      }
+      stream.current = it->second.executable;
+      inputs = std::move(it->second.inputs);
+      stream.inputs.erase(it);
+    }
+    executable = stream.current;
     if (executable == nullptr) {
       return Error(ErrorCode::kFailedPrecondition, "tenant {} has no model on the CPU device", launch.tenant);
     }
     if (launch.step_count != executable->step_count()) {
       return Error(ErrorCode::kInvalidArgument, "tenant {}: the profile has {} kernels, the model {} steps",
                    launch.tenant, launch.step_count, executable->step_count());
-    }
-    if (launch.first()) {
-      auto it = stream.inputs.find(launch.request);
-      if (it == stream.inputs.end()) {
-        return Error(ErrorCode::kFailedPrecondition, "tenant {}: request {} was launched without inputs",
-                     launch.tenant, launch.request);
-      }
-      inputs = std::move(it->second);
-      stream.inputs.erase(it);
     }
   }
   if (launch.first()) {

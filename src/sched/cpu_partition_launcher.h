@@ -10,7 +10,8 @@
 //   later, as if the kernel scaled linearly with SMs, and other tenants compute meanwhile, as they would on
 //   the other SMs. (Disable with stretch_time = false.)
 // Request data: inputs are bound (copied into the executable's arena) when step 0 launches, outputs read back
-// when the last step completes; each tenant owns its executable, so a tenant's requests run one at a time.
+// when the last step completes. A tenant runs one request at a time, so the executable it runs is free for
+// it: the tenant's own (AddModel), or the request's (SetRequest) for a tenant that serves several models.
 #pragma once
 
 #include <condition_variable>
@@ -41,6 +42,12 @@ class CpuPartitionLauncher final : public KernelLauncher {
   Status AddModel(TenantId tenant, runtime::CpuExecutable& executable);
   // The request's inputs in graph-input order, validated by the caller; set before the request is submitted.
   Status SetInputs(TenantId tenant, RequestId request, std::vector<Tensor> inputs);
+  // The same for a request that runs `executable` (which must outlive the request and be used by no one
+  // else meanwhile) rather than the tenant's model.
+  Status SetRequest(TenantId tenant, RequestId request, runtime::CpuExecutable& executable,
+                    std::vector<Tensor> inputs);
+  // Drops the inputs of a request that will not be submitted after all.
+  void DropRequest(TenantId tenant, RequestId request);
   // The request's outputs, once its last kernel has completed.
   Result<std::vector<Tensor>> TakeOutputs(TenantId tenant, RequestId request);
 
@@ -64,12 +71,17 @@ class CpuPartitionLauncher final : public KernelLauncher {
     bool busy_ = false;
   };
 
-  struct Stream {
+  struct RequestData {
     runtime::CpuExecutable* executable = nullptr;
+    std::vector<Tensor> inputs;
+  };
+  struct Stream {
+    runtime::CpuExecutable* executable = nullptr;  // the tenant's model, if it has one
+    runtime::CpuExecutable* current = nullptr;     // what the request in progress runs (set at its step 0)
     std::mutex mutex;
     std::condition_variable wake;
     std::deque<std::pair<KernelLaunch, KernelListener*>> queue;
-    std::map<RequestId, std::vector<Tensor>> inputs;
+    std::map<RequestId, RequestData> inputs;
     std::map<RequestId, std::vector<Tensor>> outputs;
     bool stopping = false;
     std::thread worker;

@@ -60,7 +60,8 @@ struct TenantView {
   std::optional<RunningKernel> running;
   // The rest of the head request from the kernel in flight (or `next`) on, in order: what it will run soon.
   std::span<const KernelProfile> upcoming;
-  // The model's kernels, one per step: what every request runs.
+  // The model's kernels, one per step: what every request runs (for a tenant serving several models, the
+  // head request's model, standing in for the requests queued behind it).
   std::span<const KernelProfile> kernels;
   bool request_started = false;  // the head request has launched a kernel and not finished
   uint64_t head_arrival = 0;     // arrival order of the head request among all tenants' requests

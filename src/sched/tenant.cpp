@@ -18,8 +18,10 @@ bool Tenant::HasRequest(RequestId request) const {
   return std::any_of(queue_.begin(), queue_.end(), [&](const Request& r) { return r.id == request; });
 }
 
-void Tenant::Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done) {
-  queue_.push_back({request, arrival, submitted_at, std::move(on_done)});
+void Tenant::Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done,
+                     std::shared_ptr<const ModelProfile> model) {
+  assert(model != nullptr || model_ != nullptr);
+  queue_.push_back({request, arrival, submitted_at, std::move(on_done), model ? std::move(model) : model_});
   ++stats_.submitted;
 }
 
@@ -27,14 +29,15 @@ KernelLaunch Tenant::Launch(const GroupRange& partition, int stream_priority) {
   assert(!queue_.empty() && !running_.has_value());
   KernelLaunch launch;
   launch.tenant = id_;
+  const ModelProfile& model = *queue_.front().model;
   launch.request = queue_.front().id;
   launch.step = next_step_;
-  launch.step_count = model_->kernels.size();
+  launch.step_count = model.kernels.size();
   const size_t left = launch.step_count - next_step_;
   launch.steps = config_.segment_steps == 0 ? left : std::min(config_.segment_steps, left);
   launch.partition = partition;
   launch.stream_priority = stream_priority;
-  launch.kernel = &model_->kernels[next_step_];
+  launch.kernel = &model.kernels[next_step_];
   running_ = RunningKernel{launch.kernel, partition, stream_priority};
   running_step_ = next_step_;
   next_step_ += launch.steps;
@@ -45,7 +48,7 @@ KernelLaunch Tenant::Launch(const GroupRange& partition, int stream_priority) {
 std::optional<std::pair<RequestId, RequestCallback>> Tenant::Complete(const Status& status) {
   assert(!queue_.empty() && running_.has_value());
   running_.reset();
-  if (status.ok() && next_step_ < model_->kernels.size()) return std::nullopt;
+  if (status.ok() && next_step_ < queue_.front().model->kernels.size()) return std::nullopt;
   Request done = std::move(queue_.front());
   queue_.pop_front();
   next_step_ = 0;
@@ -61,9 +64,10 @@ TenantView Tenant::View() const {
   view.priority = config_.priority;
   view.running = running_;
   view.queued_requests = queue_.size();
-  view.kernels = model_->kernels;
+  if (model_ != nullptr) view.kernels = model_->kernels;
   if (!queue_.empty()) {
-    const std::vector<KernelProfile>& kernels = model_->kernels;
+    const std::vector<KernelProfile>& kernels = queue_.front().model->kernels;
+    view.kernels = kernels;
     view.head_arrival = queue_.front().arrival;
     view.request_started = next_step_ > 0;
     // The launch in flight starts at running_step_; otherwise next_step_ is about to go.
@@ -72,6 +76,14 @@ TenantView Tenant::View() const {
     if (!running_.has_value()) view.next = &kernels[next_step_];
   }
   return view;
+}
+
+TenantActivity Tenant::Activity() const {
+  TenantActivity activity;
+  activity.queued_requests = queue_.size();
+  activity.request_started = !queue_.empty() && next_step_ > 0;
+  if (running_.has_value()) activity.running_partition = running_->partition;
+  return activity;
 }
 
 }  // namespace missile::sched

@@ -1,6 +1,9 @@
 // A tenant as the compute scheduler keeps it: a model instance (the kernel sequence every request runs, with
 // its profile), a class, SM bounds, a priority, and a queue of requests. A tenant runs one kernel at a time,
 // in order: request after request, step after step. It decides nothing; the policy does.
+//
+// A tenant may also serve several models (a server tenant with more than one model loaded): each request then
+// brings its model's profile, and the view shows the head request's.
 #pragma once
 
 #include <deque>
@@ -45,20 +48,31 @@ struct TenantStats {
   uint64_t kernels_launched = 0;
 };
 
+// What the tenant is doing at one instant, for metrics.
+struct TenantActivity {
+  size_t queued_requests = 0;  // not finished, the one in progress included
+  bool request_started = false;
+  std::optional<GroupRange> running_partition;  // where its kernel in flight runs, if one is
+};
+
 class Tenant {
  public:
+  // `model` is what every request runs unless the request brings its own; null when every request does.
   Tenant(TenantId id, TenantConfig config, std::shared_ptr<const ModelProfile> model)
       : id_(id), config_(std::move(config)), model_(std::move(model)) {}
 
   TenantId id() const { return id_; }
   const TenantConfig& config() const { return config_; }
-  const ModelProfile& model() const { return *model_; }
+  // The tenant's own model; null for a tenant whose requests bring theirs.
+  const std::shared_ptr<const ModelProfile>& model() const { return model_; }
   const TenantStats& stats() const { return stats_; }
   bool HasRequest(RequestId request) const;
   // Has a request whose next step can launch (nothing of its own in flight).
   bool ready() const { return !queue_.empty() && !running_.has_value(); }
 
-  void Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done);
+  // `model` null: the tenant's own (which must then exist).
+  void Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done,
+               std::shared_ptr<const ModelProfile> model = nullptr);
   // The launch of the head request's next step (or segment) into `partition`; the tenant then waits for its
   // completion.
   KernelLaunch Launch(const GroupRange& partition, int stream_priority);
@@ -67,6 +81,7 @@ class Tenant {
   std::optional<std::pair<RequestId, RequestCallback>> Complete(const Status& status);
 
   TenantView View() const;
+  TenantActivity Activity() const;
 
  private:
   struct Request {
@@ -74,6 +89,7 @@ class Tenant {
     uint64_t arrival = 0;
     Nanos submitted_at{0};
     RequestCallback on_done;
+    std::shared_ptr<const ModelProfile> model;  // never null
   };
 
   TenantId id_;

@@ -4,10 +4,10 @@
 
 namespace missile::server {
 
-int ConfigureBlasThreads(int configured, int tenant_count) {
+int ConfigureBlasThreads(int configured, int computing_at_once) {
   if (configured > 0) {
     openblas_set_num_threads(configured);
-  } else if (tenant_count > 1) {
+  } else if (computing_at_once > 1) {
     openblas_set_num_threads(1);
   }
   return openblas_get_num_threads();

@@ -1,7 +1,6 @@
 #include "server/device_transfers.h"
 
 #include <condition_variable>
-#include <mutex>
 
 #include "pcie/host_memcpy_engine.h"
 
@@ -106,8 +105,23 @@ std::unique_ptr<runtime::TransferRoute> DeviceTransfers::RouteFor(pcie::TenantId
   return std::make_unique<TenantRoute>(*this, tenant);
 }
 
+void DeviceTransfers::CountCopiedOnDevice(pcie::Direction direction, pcie::TenantId tenant, uint64_t bytes) {
+  std::lock_guard lock(device_copies_mutex_);
+  DeviceCopies& copies = device_copies_[{direction, tenant}];
+  copies.bytes += bytes;
+  ++copies.transfers;
+}
+
 std::vector<pcie::TenantTransferStats> DeviceTransfers::Metrics(pcie::Direction direction) const {
-  return Scheduler(direction).Metrics();
+  std::vector<pcie::TenantTransferStats> stats = Scheduler(direction).Metrics();
+  std::lock_guard lock(device_copies_mutex_);
+  for (pcie::TenantTransferStats& tenant : stats) {
+    auto it = device_copies_.find({direction, tenant.tenant});
+    if (it == device_copies_.end()) continue;
+    tenant.bytes += it->second.bytes;
+    tenant.transfers_completed += it->second.transfers;
+  }
+  return stats;
 }
 
 }  // namespace missile::server

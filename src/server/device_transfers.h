@@ -11,7 +11,9 @@
 // own copies (inputs, outputs, weight uploads) go through the schedulers too.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -44,6 +46,12 @@ class DeviceTransfers {
   // this object, which must outlive it; an unknown tenant's copies fail with kNotFound.
   std::unique_ptr<runtime::TransferRoute> RouteFor(pcie::TenantId tenant);
 
+  // Counts bytes a device copied on its own stream, outside the link scheduler (the CUDA executable stages
+  // and copies its inputs and outputs itself): they show in the tenant's bytes and transfers, with no wait,
+  // since no scheduler held them.
+  void CountCopiedOnDevice(pcie::Direction direction, pcie::TenantId tenant, uint64_t bytes);
+
+  // The schedulers' statistics with the device's own copies added.
   std::vector<pcie::TenantTransferStats> Metrics(pcie::Direction direction) const;
 
  private:
@@ -55,6 +63,13 @@ class DeviceTransfers {
   pcie::TransferScheduler& Scheduler(pcie::Direction direction) const {
     return direction == pcie::Direction::kHostToDevice ? *to_device_ : *to_host_;
   }
+
+  struct DeviceCopies {
+    uint64_t bytes = 0;
+    uint64_t transfers = 0;
+  };
+  mutable std::mutex device_copies_mutex_;
+  std::map<std::pair<pcie::Direction, pcie::TenantId>, DeviceCopies> device_copies_;
 
   pcie::SteadyClock clock_;
   // Engines and the staging allocator outlive the schedulers that use them (members are destroyed in reverse

@@ -3,19 +3,15 @@
 // src/sched).
 //
 // The server only submits jobs per tenant and reads back each tenant's state; everything about ordering and
-// sharing lives behind this interface. PerTenantWorkers is the CPU backend's executor until the scheduler's
-// policies land: each tenant gets a FIFO queue and one worker thread, and tenants run side by side as the OS
-// schedules them (the `shared` policy's behaviour, whatever policy is configured).
+// sharing lives behind this interface. Two implementations (executor_factory.h picks one):
+// - ScheduledExecutor (scheduled_executor.h): the compute scheduler (src/sched) with the configured policy,
+//   on the backend's scheduler device: every policy does what it says.
+// - PerTenantWorkers (per_tenant_workers.h): a FIFO queue and one worker thread per tenant, tenants side by
+//   side (the `shared` behaviour), for a backend whose scheduler device is not part of the build.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "server/device_transfers.h"
@@ -33,7 +29,8 @@ struct JobOutcome {
 struct InferenceJob {
   std::shared_ptr<ServedModel> model;
   InferRequest request;
-  // Runs exactly once, on the executor's thread (or inside Submit when the job is refused there).
+  // Runs exactly once: on an executor's thread, or inside Submit (a job refused there, or run on the caller's
+  // thread because its tenant was idle).
   std::function<void(JobOutcome)> on_done;
 };
 
@@ -45,39 +42,6 @@ class InferenceExecutor {
   virtual std::vector<TenantRuntimeState> State() const = 0;
   // Runs every job already queued, then stops; later submissions are refused.
   virtual void Shutdown() = 0;
-};
-
-class PerTenantWorkers final : public InferenceExecutor {
- public:
-  // Each tenant's transfers go through `transfers` under its id in `tenant_ids`, which must outlive this.
-  PerTenantWorkers(const std::map<std::string, pcie::TenantId>& tenant_ids, DeviceTransfers& transfers);
-  ~PerTenantWorkers() override;
-
-  Status Submit(InferenceJob job) override;
-  std::vector<TenantRuntimeState> State() const override;
-  void Shutdown() override;
-
- private:
-  struct Queued {
-    InferenceJob job;
-    std::chrono::steady_clock::time_point submitted;
-  };
-  struct Worker {
-    std::string tenant;
-    pcie::TenantId id = 0;
-    std::deque<Queued> queue;
-    bool running = false;
-    std::condition_variable wake;
-    std::thread thread;
-  };
-
-  void Work(Worker& worker);
-
-  DeviceTransfers& transfers_;
-  mutable std::mutex mutex_;
-  bool stopping_ = false;
-  int running_tenants_ = 0;
-  std::map<std::string, std::unique_ptr<Worker>> workers_;
 };
 
 }  // namespace missile::server

@@ -4,6 +4,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "server/executor_factory.h"
 #include "server/oip_datatype.h"
 
 namespace missile::server {
@@ -71,6 +72,7 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
   MISSILE_ASSIGN_OR_RETURN(runtime::BackendChoice backend, runtime::ResolveBackend(config.backend));
   ServerConfig resolved = config;
   resolved.backend = backend.backend;
+  MISSILE_RETURN_IF_ERROR(CheckModelsRunOn(resolved, resolved.backend));
   std::unique_ptr<InferenceService> service(new InferenceService(std::move(resolved)));
   MISSILE_ASSIGN_OR_RETURN(service->transfers_, DeviceTransfers::CreateHostMemcpy());
   pcie::TenantId next_id = 1;
@@ -88,7 +90,13 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
   runtime::SessionOptions options;
   options.backend = backend.backend;
   service->repository_ = std::make_unique<ModelRepository>(service->config_, service->quota_, options);
-  service->executor_ = std::make_unique<PerTenantWorkers>(service->tenant_ids_, *service->transfers_);
+  MISSILE_ASSIGN_OR_RETURN(
+      ExecutorChoice executor,
+      MakeInferenceExecutor(service->config_, service->tenant_ids_, *service->transfers_));
+  service->executor_ = std::move(executor.executor);
+  service->policy_in_effect_ = std::move(executor.policy_in_effect);
+  service->executor_notes_ = std::move(executor.notes);
+  service->tenants_compute_side_by_side_ = executor.tenants_compute_side_by_side;
   return service;
 }
 
@@ -165,7 +173,8 @@ HttpReply InferenceService::ModelConfiguration(const std::string& model, const s
   json tenant_json{{"name", tenant.name},
                    {"class", TenantClassName(tenant.tenant_class)},
                    {"pcie_nice", tenant.pcie_nice},
-                   {"sm_min", tenant.sm_min}};
+                   {"sm_min", tenant.sm_min},
+                   {"priority", tenant.priority}};
   if (tenant.vram_quota_bytes) tenant_json["vram_quota_bytes"] = *tenant.vram_quota_bytes;
   if (tenant.sm_max) tenant_json["sm_max"] = *tenant.sm_max;
   if (tenant.latency_target_ms) tenant_json["latency_target_ms"] = *tenant.latency_target_ms;
@@ -173,9 +182,13 @@ HttpReply InferenceService::ModelConfiguration(const std::string& model, const s
             {"platform", "onnx"},
             {"path", config.path.string()},
             {"backend", config_.backend},
-            {"policy", SchedulingPolicyName(config_.policy)},
+            {"policy", config_.policy},
+            {"policy_in_effect", policy_in_effect_},
             {"state", ModelStateName(status->state)},
             {"load_at_start", config.load_at_start},
+            {"precision", std::string(runtime::PrecisionName(config.gpu.precision))},
+            {"cuda_graph", config.gpu.cuda_graph},
+            {"tf32", config.gpu.allow_tf32},
             {"tenant", tenant_json}};
   if (!status->reason.empty()) body["reason"] = status->reason;
   if (status->footprint) body["vram"] = FootprintJson(*status->footprint);
@@ -281,7 +294,7 @@ HttpReply InferenceService::Metrics() const {
   MetricsView view;
   view.version = kServerVersion;
   view.backend = config_.backend;
-  view.policy = SchedulingPolicyName(config_.policy);
+  view.policy = policy_in_effect_;
   view.tenants = config_.tenants;
   view.tenant_states = executor_->State();
   view.vram = quota_.Snapshot();

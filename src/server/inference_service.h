@@ -70,6 +70,11 @@ class InferenceService {
   void Shutdown();
 
   const ServerConfig& config() const { return config_; }
+  // The policy the executor applies: the configured one, or "shared" where the backend has no scheduler
+  // device (executor_factory.h), with the lines that explain it.
+  const std::string& policy_in_effect() const { return policy_in_effect_; }
+  const std::vector<std::string>& executor_notes() const { return executor_notes_; }
+  bool tenants_compute_side_by_side() const { return tenants_compute_side_by_side_; }
 
  private:
   explicit InferenceService(ServerConfig config) : config_(std::move(config)) {}
@@ -82,6 +87,9 @@ class InferenceService {
   std::map<std::string, pcie::TenantId> tenant_ids_;
   std::unique_ptr<ModelRepository> repository_;
   std::unique_ptr<InferenceExecutor> executor_;
+  std::string policy_in_effect_;
+  std::vector<std::string> executor_notes_;
+  bool tenants_compute_side_by_side_ = false;
   std::map<std::string, std::unique_ptr<ModelMetrics>> model_metrics_;
   HttpResponseCounter http_responses_;
   std::atomic<bool> ready_{false};

@@ -2,10 +2,13 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <set>
 
 #include "memory/vram_quota.h"
+#include "sched/profile_synthesizer.h"
 #include "server/oip_datatype.h"
 
 namespace missile::server {
@@ -77,31 +80,52 @@ std::string ModelFootprint::Describe() const {
                      memory::FormatBytes(io_bytes));
 }
 
+runtime::SessionOptions SessionOptionsFor(const ModelConfig& config, const runtime::SessionOptions& base) {
+  runtime::SessionOptions options = base;
+  options.precision = config.gpu.precision;
+  options.cuda_graph = config.gpu.cuda_graph;
+  options.allow_tf32 = config.gpu.allow_tf32;
+  return options;
+}
+
 Result<std::unique_ptr<ServedModel>> ServedModel::Load(const ModelConfig& config,
-                                                       const runtime::SessionOptions& options) {
+                                                       const runtime::SessionOptions& base) {
+  static std::atomic<uint64_t> next_instance{1};
   std::unique_ptr<ServedModel> model(new ServedModel());
+  model->instance_id_ = next_instance++;
   model->name_ = config.name;
   model->tenant_ = config.tenant;
+  const runtime::SessionOptions options = SessionOptionsFor(config, base);
   MISSILE_ASSIGN_OR_RETURN(model->session_, runtime::Session::Load(config.path.string(), options));
   const graph::Graph& graph = model->session_->model();
-  MISSILE_ASSIGN_OR_RETURN(model->device_inputs_, ServedInputs(graph, config));
-  MISSILE_ASSIGN_OR_RETURN(runtime::Executable * executable,
-                           model->session_->Prepare(model->device_inputs_));
+  MISSILE_ASSIGN_OR_RETURN(runtime::NamedTensors served_inputs, ServedInputs(graph, config));
+  MISSILE_ASSIGN_OR_RETURN(model->executable_, model->session_->Prepare(served_inputs));
+  const runtime::Executable& executable = *model->executable_;
 
   uint64_t io_bytes = 0;
   for (graph::ValueId id : graph.inputs()) {
-    const Tensor& tensor = model->device_inputs_.at(graph.value(id).name);
+    const Tensor& tensor = served_inputs.at(graph.value(id).name);
     model->inputs_.push_back({graph.value(id).name, tensor.dtype(), tensor.shape()});
     io_bytes += tensor.nbytes();
   }
-  const graph::Graph& compiled = executable->graph();
+  const graph::Graph& compiled = executable.graph();
   for (size_t i = 0; i < compiled.outputs().size(); ++i) {
     const graph::TensorSpec& spec = *compiled.value(compiled.outputs()[i]).spec;
     model->outputs_.push_back({graph.output_names()[i], spec.dtype, spec.shape});
     io_bytes += spec.nbytes();
   }
-  model->footprint_ = {WeightBytes(*executable), executable->plan().arena_bytes(), io_bytes};
-  model->kernel_count_ = executable->plan().steps().size();
+  if (model->StagesItsOwnCopies()) io_bytes = 0;  // inputs and outputs live in its arena
+  model->footprint_ = {WeightBytes(executable), executable.plan().arena_bytes(), io_bytes};
+  model->kernel_count_ = executable.plan().steps().size();
+
+  if (model->kernel_count_ == 0)
+    return model;  // nothing to schedule: its outputs are its inputs or constants
+  sched::SynthesisOptions synthesis;
+  synthesis.model = config.name;
+  synthesis.precision = std::string(runtime::PrecisionName(options.precision));
+  auto profile = sched::SynthesizeProfile(executable.graph(), executable.plan(), synthesis);
+  if (!profile.ok()) return profile.status().WithContext("the kernel profile for the compute scheduler");
+  model->profile_ = std::make_shared<const sched::ModelProfile>(std::move(profile).value());
   return model;
 }
 
@@ -145,37 +169,96 @@ Status ServedModel::Validate(const InferRequest& request) const {
   return Status::Ok();
 }
 
+bool ServedModel::WantsOutput(const InferRequest& request, const std::string& name) const {
+  return request.outputs.empty() || std::any_of(request.outputs.begin(), request.outputs.end(),
+                                                [&](const RequestedOutput& o) { return o.name == name; });
+}
+
+Result<std::vector<Tensor>> ServedModel::CopyInputsToDevice(const InferRequest& request,
+                                                            DeviceTransfers& transfers,
+                                                            pcie::TenantId tenant) const {
+  std::vector<Tensor> device;
+  std::vector<CopySpan> spans;
+  device.reserve(inputs_.size());
+  for (const TensorSignature& signature : inputs_) {
+    auto given = std::find_if(request.inputs.begin(), request.inputs.end(),
+                              [&](const NamedTensor& t) { return t.name == signature.name; });
+    if (given == request.inputs.end()) {
+      return Error(ErrorCode::kInvalidArgument, "missing input '{}'", signature.name);
+    }
+    device.emplace_back(signature.dtype, signature.shape);
+    spans.push_back({given->tensor.raw_data(), device.back().raw_data(), device.back().nbytes()});
+  }
+  MISSILE_RETURN_IF_ERROR(transfers.Copy(pcie::Direction::kHostToDevice, tenant, spans));
+  return device;
+}
+
+Result<std::vector<NamedTensor>> ServedModel::CopyOutputsToHost(const InferRequest& request,
+                                                                const std::vector<Tensor>& device_outputs,
+                                                                DeviceTransfers& transfers,
+                                                                pcie::TenantId tenant) const {
+  if (device_outputs.size() != outputs_.size()) {
+    return Error(ErrorCode::kInternal, "model '{}' produced {} outputs, it has {}", name_,
+                 device_outputs.size(), outputs_.size());
+  }
+  std::vector<NamedTensor> outputs;
+  std::vector<CopySpan> spans;
+  outputs.reserve(outputs_.size());
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    if (!WantsOutput(request, outputs_[i].name)) continue;
+    const Tensor& device = device_outputs[i];
+    outputs.push_back({outputs_[i].name, Tensor(device.dtype(), device.shape())});
+    spans.push_back({device.raw_data(), outputs.back().tensor.raw_data(), device.nbytes()});
+  }
+  MISSILE_RETURN_IF_ERROR(transfers.Copy(pcie::Direction::kDeviceToHost, tenant, spans));
+  return outputs;
+}
+
 Result<std::vector<NamedTensor>> ServedModel::Execute(const InferRequest& request, DeviceTransfers& transfers,
                                                       pcie::TenantId tenant, ExecutionTimes* times) {
   std::lock_guard lock(execute_mutex_);
   ExecutionTimes local;
-  auto start = Clock::now();
-  std::vector<CopySpan> to_device;
-  for (const NamedTensor& input : request.inputs) {
-    Tensor& buffer = device_inputs_.at(input.name);
-    to_device.push_back({input.tensor.raw_data(), buffer.raw_data(), buffer.nbytes()});
-  }
-  MISSILE_RETURN_IF_ERROR(transfers.Copy(pcie::Direction::kHostToDevice, tenant, to_device));
-  local.to_device_s = SecondsSince(start);
-
-  start = Clock::now();
-  MISSILE_ASSIGN_OR_RETURN(runtime::NamedTensors device_outputs, session_->Run(device_inputs_));
-  local.compute_s = SecondsSince(start);
-
-  start = Clock::now();
   std::vector<NamedTensor> outputs;
-  std::vector<CopySpan> to_host;
-  for (const TensorSignature& signature : outputs_) {
-    const bool wanted = request.outputs.empty() ||
-                        std::any_of(request.outputs.begin(), request.outputs.end(),
-                                    [&](const RequestedOutput& o) { return o.name == signature.name; });
-    if (!wanted) continue;
-    const Tensor& device = device_outputs.at(signature.name);
-    outputs.push_back({signature.name, Tensor(device.dtype(), device.shape())});
-    to_host.push_back({device.raw_data(), outputs.back().tensor.raw_data(), device.nbytes()});
+  if (StagesItsOwnCopies()) {
+    // The executable's own staged copies are the transfers; they run on its stream, inside compute_s.
+    std::vector<const Tensor*> ordered;
+    uint64_t input_bytes = 0;
+    for (const TensorSignature& signature : inputs_) {
+      auto given = std::find_if(request.inputs.begin(), request.inputs.end(),
+                                [&](const NamedTensor& t) { return t.name == signature.name; });
+      if (given == request.inputs.end()) {
+        return Error(ErrorCode::kInvalidArgument, "missing input '{}'", signature.name);
+      }
+      ordered.push_back(&given->tensor);
+      input_bytes += given->tensor.nbytes();
+    }
+    const auto start = Clock::now();
+    MISSILE_ASSIGN_OR_RETURN(std::vector<Tensor> results, executable_->Run(ordered));
+    local.compute_s = SecondsSince(start);
+    uint64_t output_bytes = 0;
+    for (size_t i = 0; i < outputs_.size() && i < results.size(); ++i) {
+      output_bytes += results[i].nbytes();
+      if (WantsOutput(request, outputs_[i].name))
+        outputs.push_back({outputs_[i].name, std::move(results[i])});
+    }
+    transfers.CountCopiedOnDevice(pcie::Direction::kHostToDevice, tenant, input_bytes);
+    transfers.CountCopiedOnDevice(pcie::Direction::kDeviceToHost, tenant, output_bytes);
+  } else {
+    auto start = Clock::now();
+    MISSILE_ASSIGN_OR_RETURN(std::vector<Tensor> device_inputs,
+                             CopyInputsToDevice(request, transfers, tenant));
+    local.to_device_s = SecondsSince(start);
+
+    start = Clock::now();
+    std::vector<const Tensor*> ordered;
+    for (const Tensor& tensor : device_inputs) ordered.push_back(&tensor);
+    MISSILE_ASSIGN_OR_RETURN(std::vector<Tensor> device_outputs, executable_->Run(ordered));
+    local.compute_s = SecondsSince(start);
+
+    start = Clock::now();
+    MISSILE_ASSIGN_OR_RETURN(outputs, CopyOutputsToHost(request, device_outputs, transfers, tenant));
+    local.to_host_s = SecondsSince(start);
   }
-  MISSILE_RETURN_IF_ERROR(transfers.Copy(pcie::Direction::kDeviceToHost, tenant, to_host));
-  local.to_host_s = SecondsSince(start);
   if (times != nullptr) *times = local;
   return outputs;
 }

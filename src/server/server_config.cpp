@@ -6,6 +6,7 @@
 #include "core/file_io.h"
 #include "core/json_fields.h"
 #include "pcie/nice_weight.h"
+#include "sched/policy.h"
 #include "server/byte_size.h"
 
 namespace missile::server {
@@ -64,7 +65,7 @@ Status ParseHttp(const json& object, HttpConfig& http) {
   MISSILE_RETURN_IF_ERROR(CheckObject(
       object, path,
       {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s", "keep_alive_max_requests",
-       "read_timeout_s", "write_timeout_s", "listen_backlog", "blas_threads", "backend"}));
+       "read_timeout_s", "write_timeout_s", "listen_backlog", "blas_threads", "backend", "gpu_scheduler"}));
   MISSILE_ASSIGN_OR_RETURN(auto host, ReadString(object, path, "host"));
   if (host) {
     if (host->empty()) return Error(ErrorCode::kInvalidArgument, "server.host: empty");
@@ -92,7 +93,8 @@ Status ParseHttp(const json& object, HttpConfig& http) {
 
 Result<TenantConfig> ParseTenant(const json& object, const std::string& path) {
   MISSILE_RETURN_IF_ERROR(CheckObject(
-      object, path, {"name", "class", "vram_quota", "pcie_nice", "sm_min", "sm_max", "latency_target_ms"}));
+      object, path,
+      {"name", "class", "vram_quota", "pcie_nice", "sm_min", "sm_max", "latency_target_ms", "priority"}));
   TenantConfig tenant;
   MISSILE_ASSIGN_OR_RETURN(std::string name, RequireString(object, path, "name"));
   tenant.name = name;
@@ -135,6 +137,7 @@ Result<TenantConfig> ParseTenant(const json& object, const std::string& path) {
     }
     tenant.latency_target_ms = *target;
   }
+  MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "priority", -1000, 1000, tenant.priority));
   return tenant;
 }
 
@@ -153,9 +156,24 @@ Result<Shape> ParseShape(const json& value, const std::string& path) {
   return shape;
 }
 
+Status ParseGpuOptions(const json& object, const std::string& path, ModelGpuOptions& gpu) {
+  MISSILE_ASSIGN_OR_RETURN(auto precision, ReadString(object, path, "precision"));
+  if (precision) {
+    auto parsed = runtime::ParsePrecision(*precision);
+    if (!parsed.ok()) return parsed.status().WithContext(JsonPath(path, "precision"));
+    gpu.precision = *parsed;
+  }
+  MISSILE_ASSIGN_OR_RETURN(auto cuda_graph, ReadBool(object, path, "cuda_graph"));
+  gpu.cuda_graph = cuda_graph.value_or(gpu.cuda_graph);
+  MISSILE_ASSIGN_OR_RETURN(auto tf32, ReadBool(object, path, "tf32"));
+  gpu.allow_tf32 = tf32.value_or(gpu.allow_tf32);
+  return Status::Ok();
+}
+
 Result<ModelConfig> ParseModel(const json& object, const std::string& path,
                                const std::filesystem::path& base_dir) {
-  MISSILE_RETURN_IF_ERROR(CheckObject(object, path, {"name", "tenant", "path", "load", "inputs"}));
+  MISSILE_RETURN_IF_ERROR(CheckObject(
+      object, path, {"name", "tenant", "path", "load", "inputs", "precision", "cuda_graph", "tf32"}));
   ModelConfig model;
   MISSILE_ASSIGN_OR_RETURN(std::string name, RequireString(object, path, "name"));
   model.name = name;
@@ -181,6 +199,7 @@ Result<ModelConfig> ParseModel(const json& object, const std::string& path,
       model.input_shapes.emplace(input, std::move(parsed));
     }
   }
+  MISSILE_RETURN_IF_ERROR(ParseGpuOptions(object, path, model.gpu));
   return model;
 }
 
@@ -194,6 +213,8 @@ Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::fi
     MISSILE_RETURN_IF_ERROR(ParseHttp(document.at("server"), config.http));
     MISSILE_RETURN_IF_ERROR(
         ReadIntInRange(document.at("server"), "server", "blas_threads", 0, 1024, config.blas_threads));
+    MISSILE_ASSIGN_OR_RETURN(auto gpu_scheduler, ReadBool(document.at("server"), "server", "gpu_scheduler"));
+    config.gpu_scheduler = gpu_scheduler.value_or(false);
     MISSILE_ASSIGN_OR_RETURN(auto backend, ReadString(document.at("server"), "server", "backend"));
     if (backend) {
       if (*backend != "cpu" && *backend != "cuda" && *backend != "auto") {
@@ -204,9 +225,9 @@ Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::fi
   }
   MISSILE_ASSIGN_OR_RETURN(auto policy, ReadString(document, "", "policy"));
   if (policy) {
-    auto parsed = ParseSchedulingPolicy(*policy);
-    if (!parsed.ok()) return parsed.status().WithContext("policy");
-    config.policy = *parsed;
+    // The scheduler owns the policies: a name it makes is a name the server accepts.
+    if (auto made = sched::MakePolicy(*policy); !made.ok()) return made.status().WithContext("policy");
+    config.policy = *policy;
   }
 
   if (!document.contains("tenants") || !document.at("tenants").is_array() || document.at("tenants").empty()) {
@@ -250,14 +271,35 @@ Result<ServerConfig> LoadServerConfig(const std::string& path) {
   return config;
 }
 
+Status CheckModelsRunOn(const ServerConfig& config, std::string_view backend) {
+  if (backend == "cuda") return Status::Ok();
+  for (const ModelConfig& model : config.models) {
+    if (model.gpu.precision != runtime::Precision::kFp32) {
+      return Error(
+          ErrorCode::kInvalidArgument,
+          "model '{}': precision {} needs the CUDA backend (this server runs on the {} backend, which "
+          "computes fp32 only)",
+          model.name, runtime::PrecisionName(model.gpu.precision), backend);
+    }
+    if (model.gpu.cuda_graph) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "model '{}': cuda_graph needs the CUDA backend (this server runs on the {} backend)",
+                   model.name, backend);
+    }
+  }
+  return Status::Ok();
+}
+
 Result<ServerConfig> ConfigFromModelDirectory(const std::filesystem::path& directory) {
   std::error_code ec;
   if (!std::filesystem::is_directory(directory, ec)) {
     return Error(ErrorCode::kNotFound, "model directory '{}' does not exist", directory.string());
   }
   ServerConfig config;
-  config.tenants.push_back(TenantConfig{"default", TenantClass::kLatencySensitive, std::nullopt, 0, 0,
-                                        std::nullopt, std::nullopt});
+  TenantConfig tenant;
+  tenant.name = "default";
+  tenant.tenant_class = TenantClass::kLatencySensitive;
+  config.tenants.push_back(tenant);
   std::vector<std::filesystem::directory_entry> entries;
   for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) entries.push_back(entry);
   std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.path() < b.path(); });

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/shape.h"
-#include "server/scheduling_policy.h"
+#include "runtime/backend.h"
 
 namespace missile::server {
 
@@ -26,6 +26,16 @@ struct TenantConfig {
   int sm_min = 0;                            // SMs the tenant is always guaranteed
   std::optional<int> sm_max;                 // at most this many SMs; none: the whole GPU
   std::optional<double> latency_target_ms;   // LS tenants: the latency the policy protects
+  int priority = 0;                          // among tenants of one class: higher is more urgent
+};
+
+// How a model runs on the GPU. The CPU backend computes in fp32 only: fp16 or a CUDA graph there is refused
+// (CheckModelsRunOn), TF32 is moot.
+struct ModelGpuOptions {
+  runtime::Precision precision = runtime::Precision::kFp32;
+  bool cuda_graph =
+      false;  // each request replays one captured CUDA graph instead of launching kernel by kernel
+  bool allow_tf32 = true;  // fp32 convolutions and GEMMs may use TF32 tensor cores
 };
 
 struct ModelConfig {
@@ -35,6 +45,7 @@ struct ModelConfig {
   bool load_at_start = true;
   // Served input shapes, needed for inputs with symbolic dimensions; the model's own shapes otherwise.
   std::map<std::string, Shape> input_shapes;
+  ModelGpuOptions gpu;
 };
 
 struct HttpConfig {
@@ -56,7 +67,11 @@ struct ServerConfig {
   std::string backend = "cpu";
   // Threads per BLAS call on the CPU backend; 0: one when several tenants share the CPU (blas_threads.h).
   int blas_threads = 0;
-  SchedulingPolicy policy = SchedulingPolicy::kMissile;
+  // CUDA backend: run the requests on the compute scheduler's GPU device (green-context partitions, the
+  // configured policy) instead of per-tenant workers. Off by default: not yet run on the GPU machine.
+  bool gpu_scheduler = false;
+  // One of sched::PolicyNames(), the compute scheduler's (checked with sched::MakePolicy: one list of names).
+  std::string policy = "missile";
   std::vector<TenantConfig> tenants;
   std::vector<ModelConfig> models;
 
@@ -68,6 +83,10 @@ struct ServerConfig {
 // file's directory). Every error names the offending field.
 Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::filesystem::path& base_dir);
 Result<ServerConfig> LoadServerConfig(const std::string& path);
+
+// Refuses models whose GPU options the resolved backend ("cpu" or "cuda") cannot honour, naming the model and
+// the setting: fp16 or a CUDA graph on the CPU backend.
+Status CheckModelsRunOn(const ServerConfig& config, std::string_view backend);
 
 // `missile serve --repo DIR`: every DIR/<name>.onnx and DIR/<name>/model.onnx becomes model <name>, all in
 // one latency-sensitive tenant "default" without quota, under the given policy.

@@ -314,8 +314,15 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(body["state"], "READY")
         self.assertEqual(body["policy"], "missile")
+        # The CPU backend runs on the compute scheduler: the configured policy is the one in effect.
+        self.assertEqual(body["policy_in_effect"], "missile")
+        self.assertEqual((body["precision"], body["cuda_graph"], body["tf32"]), ("fp32", False, True))
         self.assertEqual(body["tenant"], {"name": "camera", "class": "LS", "vram_quota_bytes": 64 << 20,
-                                          "pcie_nice": -5, "sm_min": 8, "sm_max": 64, "latency_target_ms": 50})
+                                          "pcie_nice": -5, "sm_min": 8, "sm_max": 64, "latency_target_ms": 50,
+                                          "priority": 0})
+        output = "".join(self.server.output)
+        self.assertIn("compute scheduler, policy 'missile', on the CPU device", output)
+        self.assertIn("tenant camera: LS, SM groups [1, 8] (8-64 SMs), priority 0", output)
         vram = body["vram"]
         self.assertEqual(vram["weights_bytes"], (4 * 3 * 3 * 3 + 4) * 4)
         self.assertEqual(vram["io_bytes"], (3 * 8 * 8 + 2 * 4 * 6 * 6) * 4)
@@ -508,6 +515,24 @@ class ShutdownTest(unittest.TestCase):
                 self.assertIn("missile serve: stopped", output)
             finally:
                 server.stop()
+
+
+class ConfigurationTest(unittest.TestCase):
+    def test_gpu_settings_the_cpu_backend_cannot_honour_are_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = pathlib.Path(tmp)
+            make_models(directory)
+            config = json.loads(json.dumps(CONFIG))
+            config["models"][0]["precision"] = "fp16"
+            path = directory / "config.json"
+            path.write_text(json.dumps(config))
+            for command in (["serve", "--config", str(path)],
+                            ["bench", "--mode", "inproc", "--config", str(path), "--model", "conv", "--closed", "1",
+                             "--duration", "1", "--quiet"]):
+                result = subprocess.run([MISSILE, *command], capture_output=True, text=True, timeout=120)
+                self.assertNotEqual(result.returncode, 0, command)
+                self.assertIn("model 'conv': precision fp16 needs the CUDA backend", result.stdout + result.stderr,
+                              command)
 
 
 class BenchTest(unittest.TestCase):

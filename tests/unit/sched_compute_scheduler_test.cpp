@@ -101,6 +101,48 @@ TEST_F(ComputeSchedulerTest, RefusesWhatItCannotServe) {
             ErrorCode::kInvalidArgument);
 }
 
+// A server tenant serves several models: each request brings its profile, and the tenant still runs one
+// kernel at a time, request after request, each request's own kernels.
+TEST_F(ComputeSchedulerTest, ATenantWithoutAModelRunsEachRequestsOwn) {
+  auto scheduler = Make("shared");
+  auto two_kernels = MakeModel("n", {MakeKernel("x", 5, 100, 0.2), MakeKernel("y", 5, 100, 0.2)});
+  auto id = scheduler->AddTenant({"server", TenantClass::kLatencySensitive, {0, kAllGroups}, 2});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  const TenantId t = *id;
+  EXPECT_EQ(scheduler->Submit(t, 1).code(), ErrorCode::kInvalidArgument) << "no model of its own";
+  ASSERT_TRUE(scheduler->SubmitOf(t, 1, three_kernels, Record()).ok());
+  ASSERT_TRUE(scheduler->SubmitOf(t, 2, two_kernels, Record()).ok());
+  EXPECT_EQ(scheduler->SubmitOf(t, 3, nullptr).code(), ErrorCode::kInvalidArgument);
+  auto other_gpu = MakeModel("m", {MakeKernel("a", 10, 100, 0.1, GpuLayout{64, 8})}, 1, GpuLayout{64, 8});
+  EXPECT_EQ(scheduler->SubmitOf(t, 3, other_gpu).code(), ErrorCode::kInvalidArgument);
+
+  TenantActivity activity = scheduler->ActivityOf(t);
+  EXPECT_EQ(activity.queued_requests, 2u);
+  EXPECT_TRUE(activity.request_started);
+  ASSERT_TRUE(activity.running_partition.has_value());
+  EXPECT_EQ(*activity.running_partition, (GroupRange{0, 17}));
+
+  const std::vector<std::pair<RequestId, const KernelProfile*>> expected = {{1, &three_kernels->kernels[0]},
+                                                                            {1, &three_kernels->kernels[1]},
+                                                                            {1, &three_kernels->kernels[2]},
+                                                                            {2, &two_kernels->kernels[0]},
+                                                                            {2, &two_kernels->kernels[1]}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_EQ(launcher.PendingOf(t), 1u);
+    const KernelLaunch& launch = launcher.pending.front().first;
+    EXPECT_EQ(launch.request, expected[i].first) << i;
+    EXPECT_EQ(launch.kernel, expected[i].second) << i;
+    EXPECT_EQ(launch.step_count, expected[i].first == 1 ? 3u : 2u);
+    launcher.Complete(t);
+  }
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(scheduler->StatsOf(t).completed, 2u);
+  activity = scheduler->ActivityOf(t);
+  EXPECT_EQ(activity.queued_requests, 0u);
+  EXPECT_FALSE(activity.request_started);
+  EXPECT_FALSE(activity.running_partition.has_value());
+}
+
 // A broken policy: launches a tenant twice and into partitions that do not exist.
 class BrokenPolicy final : public SchedulingPolicy {
  public:

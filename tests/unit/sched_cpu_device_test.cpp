@@ -115,6 +115,57 @@ TEST(CpuDeviceTest, TwoTenantsUnderMissileGetTheOutputsOfTheirModelsAlone) {
   EXPECT_EQ(launcher.TakeOutputs(*ls, 0).status().code(), ErrorCode::kNotFound) << "taken once";
 }
 
+// One tenant, two models: each request runs the executable it was bound to.
+TEST(CpuDeviceTest, ATenantServingTwoModelsRunsEachRequestOnItsOwn) {
+  CpuModel first = LoadSmallNet(1);
+  CpuModel second = LoadSmallNet(2);
+  pcie::SteadyClock clock;
+  CpuPartitionLauncher launcher(GpuLayout::H200(), /*stretch_time=*/false);
+  ComputeScheduler scheduler(GpuLayout::H200(), std::move(MakePolicy("temporal")).value(), launcher, clock);
+  auto t = scheduler.AddTenant({"server", TenantClass::kLatencySensitive, {}, 0});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(launcher.SetRequest(*t, 9, *first.executable, {}).code(), ErrorCode::kInvalidArgument);
+
+  std::mutex mutex;
+  std::condition_variable all_done;
+  int remaining = 4;
+  for (RequestId r = 0; r < 4; ++r) {
+    CpuModel& model = r % 2 == 0 ? first : second;
+    ASSERT_TRUE(launcher
+                    .SetRequest(*t, r, *model.executable,
+                                {SeededTensor({1, 3, 16, 16}, 50 + static_cast<uint32_t>(r))})
+                    .ok());
+    ASSERT_TRUE(scheduler
+                    .SubmitOf(*t, r, model.profile,
+                              [&](RequestId, const Status& status) {
+                                EXPECT_TRUE(status.ok()) << status.ToString();
+                                std::lock_guard lock(mutex);
+                                if (--remaining == 0) all_done.notify_all();
+                              })
+                    .ok());
+  }
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(60), [&] { return remaining == 0; }));
+  }
+  for (RequestId r = 0; r < 4; ++r) {
+    auto outputs = launcher.TakeOutputs(*t, r);
+    ASSERT_TRUE(outputs.ok()) << outputs.status().ToString();
+    runtime::NamedTensors inputs;
+    inputs.emplace("x", SeededTensor({1, 3, 16, 16}, 50 + static_cast<uint32_t>(r)));
+    auto alone = (r % 2 == 0 ? first : second).session->Run(inputs);
+    ASSERT_TRUE(alone.ok());
+    const Tensor& expected = alone->at("y");
+    for (int64_t i = 0; i < expected.num_elements(); ++i) {
+      EXPECT_EQ((*outputs)[0].data<float>()[i], expected.data<float>()[i]) << "request " << r;
+    }
+  }
+  // A request bound and then dropped leaves nothing behind.
+  ASSERT_TRUE(launcher.SetRequest(*t, 7, *first.executable, {SeededTensor({1, 3, 16, 16}, 1)}).ok());
+  launcher.DropRequest(*t, 7);
+  EXPECT_TRUE(launcher.SetRequest(*t, 7, *first.executable, {SeededTensor({1, 3, 16, 16}, 1)}).ok());
+}
+
 TEST(CpuDeviceTest, ARequestWithoutInputsFails) {
   CpuModel model = LoadSmallNet(1);
   pcie::SteadyClock clock;

@@ -5,23 +5,25 @@
 #include <filesystem>
 #include <fstream>
 
+#include "sched/policy.h"
 #include "server/byte_size.h"
-#include "server/scheduling_policy.h"
 
 namespace missile::server {
 namespace {
 
 constexpr const char* kFullConfig = R"({
   "server": {"host": "0.0.0.0", "port": 9000, "http_threads": 64, "max_body_bytes": "8MiB",
-             "keep_alive_timeout_s": 3, "backend": "cpu", "blas_threads": 2},
+             "keep_alive_timeout_s": 3, "backend": "cpu", "blas_threads": 2,
+             "gpu_scheduler": true},
   "policy": "orion",
   "tenants": [
     {"name": "camera", "class": "LS", "vram_quota": "2GiB", "pcie_nice": -5, "sm_min": 16, "sm_max": 64,
      "latency_target_ms": 12.5},
-    {"name": "batch", "class": "be", "vram_quota": 1048576}
+    {"name": "batch", "class": "be", "vram_quota": 1048576, "priority": -3}
   ],
   "models": [
-    {"name": "resnet50", "tenant": "camera", "path": "zoo/resnet50.onnx"},
+    {"name": "resnet50", "tenant": "camera", "path": "zoo/resnet50.onnx", "precision": "fp16",
+     "cuda_graph": true, "tf32": false},
     {"name": "bert", "tenant": "batch", "path": "/abs/bert.onnx", "load": false, "inputs": {"ids": [4, 128]}}
   ]
 })";
@@ -36,7 +38,8 @@ TEST(ServerConfigTest, ParsesEveryField) {
   EXPECT_EQ(config->http.keep_alive_timeout_s, 3);
   EXPECT_EQ(config->backend, "cpu");
   EXPECT_EQ(config->blas_threads, 2);
-  EXPECT_EQ(config->policy, SchedulingPolicy::kOrion);
+  EXPECT_TRUE(config->gpu_scheduler);
+  EXPECT_EQ(config->policy, "orion");
 
   ASSERT_EQ(config->tenants.size(), 2u);
   const TenantConfig& camera = config->tenants[0];
@@ -47,16 +50,25 @@ TEST(ServerConfigTest, ParsesEveryField) {
   EXPECT_EQ(camera.sm_min, 16);
   EXPECT_EQ(*camera.sm_max, 64);
   EXPECT_DOUBLE_EQ(*camera.latency_target_ms, 12.5);
+  EXPECT_EQ(camera.priority, 0);
   const TenantConfig& batch = config->tenants[1];
   EXPECT_EQ(batch.tenant_class, TenantClass::kBestEffort);
   EXPECT_EQ(*batch.vram_quota_bytes, 1048576u);
   EXPECT_EQ(batch.pcie_nice, 0);
   EXPECT_FALSE(batch.sm_max.has_value());
   EXPECT_FALSE(batch.latency_target_ms.has_value());
+  EXPECT_EQ(batch.priority, -3);
 
   ASSERT_EQ(config->models.size(), 2u);
   EXPECT_EQ(config->models[0].path, "/etc/missile/zoo/resnet50.onnx");  // relative to the config's directory
   EXPECT_TRUE(config->models[0].load_at_start);
+  EXPECT_EQ(config->models[0].gpu.precision, runtime::Precision::kFp16);
+  EXPECT_TRUE(config->models[0].gpu.cuda_graph);
+  EXPECT_FALSE(config->models[0].gpu.allow_tf32);
+  // Defaults: fp32, kernel by kernel, TF32 allowed (as `missile run`).
+  EXPECT_EQ(config->models[1].gpu.precision, runtime::Precision::kFp32);
+  EXPECT_FALSE(config->models[1].gpu.cuda_graph);
+  EXPECT_TRUE(config->models[1].gpu.allow_tf32);
   EXPECT_EQ(config->models[1].path, "/abs/bert.onnx");
   EXPECT_FALSE(config->models[1].load_at_start);
   EXPECT_EQ(config->models[1].input_shapes.at("ids"), (Shape{4, 128}));
@@ -70,7 +82,8 @@ TEST(ServerConfigTest, DefaultsForAMinimalConfig) {
   EXPECT_EQ(config->http.host, "127.0.0.1");
   EXPECT_EQ(config->http.port, 8000);
   EXPECT_EQ(config->http.max_body_bytes, uint64_t{64} << 20);
-  EXPECT_EQ(config->policy, SchedulingPolicy::kMissile);
+  EXPECT_EQ(config->policy, "missile");
+  EXPECT_FALSE(config->gpu_scheduler) << "the GPU scheduler device is opt-in until measured";
   EXPECT_FALSE(config->tenants[0].vram_quota_bytes.has_value());
   EXPECT_TRUE(config->models.empty());
 }
@@ -79,7 +92,23 @@ TEST(ServerConfigTest, DefaultsForAMinimalConfig) {
 TEST(ServerConfigTest, RefusesMistakesNamingTheField) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"tenants": [{"name": "t", "class": "LS"}], "polcy": "missile"})", "unknown key 'polcy'"},
-      {R"({"tenants": [{"name": "t", "class": "LS"}], "policy": "fifo"})", "unknown policy 'fifo'"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "policy": "fifo"})",
+       "policy: unknown scheduling policy 'fifo' (known: temporal, shared, priority, static, orion, "
+       "missile)"},
+      {R"({"tenants": [{"name": "t", "class": "LS", "priority": 1001}]})",
+       "tenants[0].priority: 1001 is outside"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "models": [{"name": "m", "tenant": "t", "path": "x",
+          "precision": "int8"}]})",
+       "models[0].precision: unknown precision 'int8' (fp32 or fp16)"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "models": [{"name": "m", "tenant": "t", "path": "x",
+          "cuda_graph": "yes"}]})",
+       "models[0].cuda_graph"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "models": [{"name": "m", "tenant": "t", "path": "x",
+          "tf32": 1}]})",
+       "models[0].tf32"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "models": [{"name": "m", "tenant": "t", "path": "x",
+          "graph": true}]})",
+       "unknown key 'graph'"},
       {R"({"tenants": []})", "tenants: required"},
       {R"({"tenants": [{"name": "t", "class": "XL"}]})", "tenants[0].class: 'XL'"},
       {R"({"tenants": [{"name": "t"}]})", "tenants[0].class: required"},
@@ -138,13 +167,48 @@ TEST(ServerConfigTest, AModelDirectoryBecomesOneTenantServingEveryModel) {
   EXPECT_EQ(ConfigFromModelDirectory(dir).status().code(), ErrorCode::kNotFound);
 }
 
-TEST(ServerConfigTest, EveryPolicyNameRoundTrips) {
-  for (const char* name : {"temporal", "shared", "priority", "static", "orion", "missile"}) {
-    auto policy = ParseSchedulingPolicy(name);
-    ASSERT_TRUE(policy.ok()) << name;
-    EXPECT_STREQ(SchedulingPolicyName(*policy), name);
+// The server accepts exactly the scheduler's policies: one list of names (sched::PolicyNames).
+TEST(ServerConfigTest, EveryPolicyOfTheSchedulerIsAccepted) {
+  for (const std::string& name : sched::PolicyNames()) {
+    auto config =
+        ParseServerConfig(R"({"tenants": [{"name": "t", "class": "LS"}], "policy": ")" + name + R"("})", "/");
+    ASSERT_TRUE(config.ok()) << name << ": " << config.status().message();
+    EXPECT_EQ(config->policy, name);
   }
-  EXPECT_FALSE(ParseSchedulingPolicy("Missile").ok());
+  EXPECT_FALSE(
+      ParseServerConfig(R"({"tenants": [{"name": "t", "class": "LS"}], "policy": "Missile"})", "/").ok());
+}
+
+TEST(ServerConfigTest, GpuSettingsTheCpuBackendCannotHonourAreRefused) {
+  auto config = ParseServerConfig(R"({"tenants": [{"name": "t", "class": "LS"}], "models": [
+      {"name": "plain", "tenant": "t", "path": "a.onnx", "tf32": false},
+      {"name": "half", "tenant": "t", "path": "b.onnx", "precision": "fp16"}]})",
+                                  "/");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_TRUE(CheckModelsRunOn(*config, "cuda").ok());
+  Status on_cpu = CheckModelsRunOn(*config, "cpu");
+  EXPECT_EQ(on_cpu.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(on_cpu.message().find("model 'half': precision fp16 needs the CUDA backend"), std::string::npos)
+      << on_cpu.message();
+
+  config->models[1].gpu.precision = runtime::Precision::kFp32;
+  EXPECT_TRUE(CheckModelsRunOn(*config, "cpu").ok()) << "TF32 off is moot on the CPU, not an error";
+  config->models[0].gpu.cuda_graph = true;
+  Status graph = CheckModelsRunOn(*config, "cpu");
+  EXPECT_NE(graph.message().find("model 'plain': cuda_graph needs the CUDA backend"), std::string::npos)
+      << graph.message();
+}
+
+// Every example configuration parses; the GPU one is refused on the CPU backend for its fp16 CUDA-graph
+// model.
+TEST(ServerConfigTest, TheExamplesParse) {
+  const std::filesystem::path examples = std::filesystem::path(MISSILE_SOURCE_DIR) / "examples" / "server";
+  for (const char* name : {"cpu-two-tenants.json", "disb-cpu.json", "gpu-resnet50.json"}) {
+    auto config = LoadServerConfig((examples / name).string());
+    ASSERT_TRUE(config.ok()) << name << ": " << config.status().message();
+    EXPECT_EQ(CheckModelsRunOn(*config, "cpu").ok(), std::string(name) != "gpu-resnet50.json") << name;
+    EXPECT_TRUE(CheckModelsRunOn(*config, "cuda").ok()) << name;
+  }
 }
 
 TEST(ByteSizeTest, ParsesBinaryAndDecimalUnits) {

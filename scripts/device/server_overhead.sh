@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Issue 6, acceptance 5 on the GPU machine: what `missile serve` adds to p50 latency over in-process execution,
+# ResNet-50 batch 1, binary tensors, CUDA backend. For each variant (precision x CUDA graph) it writes a server
+# configuration, starts `missile serve`, runs `missile bench --mode both` (in-process, then over HTTP against
+# the server; closed loop, one request outstanding), scrapes /metrics (the server's own request/compute times
+# and the model's VRAM) and reads nvidia-smi's memory use while the server holds the model, then stops the
+# server with SIGTERM.
+# Device command: export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t;
+#   tar -C /tmp/t -xJf $MISSILE_PACK ./tree; cd /tmp/t/tree && bash scripts/device/server_overhead.sh
+# Env: VARIANTS (default "fp16:graph fp32:graph fp16:kernels fp32:kernels"), DURATION (s, default 20 for graph
+# variants, SHORT_DURATION 10 for kernel-by-kernel ones), WARMUP (s, default 3); for a dry run of the plumbing on
+# a CPU machine: BACKEND=cpu SIZE=small VARIANTS=fp32:kernels.
+# Writes to $OUT: server-overhead.log, server-overhead.json (every variant, merged), results-VARIANT.json.
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+mkdir -p "$OUT"
+VARIANTS=${VARIANTS:-"fp16:graph fp32:graph fp16:kernels fp32:kernels"}
+DURATION=${DURATION:-20}
+SHORT_DURATION=${SHORT_DURATION:-10}
+WARMUP=${WARMUP:-3}
+BACKEND=${BACKEND:-cuda}
+SIZE=${SIZE:-full}
+PYTHON=${PYTHON:-python3}  # with torch and onnx: the GPU machine's python3; Debian's /usr/bin/python3 here
+work=/tmp/server-overhead
+rm -rf "$work" && mkdir -p "$work"
+
+{
+  echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader 2>&1)"
+  echo "== host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
+  echo "== missing libraries"; ldd "$MISSILE_BIN/missile" | grep "not found" || echo none
+  echo "== export ResNet-50 ($SIZE size, batch 1, no reference)"
+  start=$(date +%s)
+  "$PYTHON" scripts/zoo/export_models.py --model resnet50 --size "$SIZE" --out "$work/zoo" --no-reference \
+    > "$work/export.log" 2>&1 || { tail -20 "$work/export.log"; exit 1; }
+  echo "== exported in $(( $(date +%s) - start )) s"
+
+  for variant in $VARIANTS; do
+    precision=${variant%%:*}
+    mode=${variant##*:}
+    graph=false; duration=$SHORT_DURATION
+    if [ "$mode" = graph ]; then graph=true; duration=$DURATION; fi
+    name="$precision-$mode"
+    config="$work/$name.json"
+    cat > "$config" <<JSON
+{
+  "server": {"host": "127.0.0.1", "port": 0, "backend": "$BACKEND", "http_threads": 16},
+  "policy": "missile",
+  "tenants": [{"name": "camera", "class": "LS"}],
+  "models": [{"name": "resnet50", "tenant": "camera", "path": "$work/zoo/resnet50/model.onnx",
+              "precision": "$precision", "cuda_graph": $graph}]
+}
+JSON
+    echo "== $name: missile serve"
+    "$MISSILE_BIN/missile" serve --config "$config" > "$work/$name-serve.log" 2>&1 &
+    server=$!
+    port=
+    for _ in $(seq 1 240); do
+      port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/$name-serve.log")
+      [ -n "$port" ] && break
+      kill -0 "$server" 2>/dev/null || break
+      sleep 0.25
+    done
+    cat "$work/$name-serve.log"
+    if [ -z "$port" ]; then echo "== $name: the server did not start"; kill "$server" 2>/dev/null; continue; fi
+    echo "== $name: GPU memory with the server's model loaded: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)"
+    nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
+    echo "== $name: missile bench --mode both, closed loop 1, ${duration} s + ${WARMUP} s warmup, binary tensors"
+    "$MISSILE_BIN/missile" bench --mode both --config "$config" --url "http://127.0.0.1:$port" --model resnet50 \
+      --closed 1 --duration "$duration" --warmup "$WARMUP" --out "$work/$name" --quiet
+    echo "== $name: bench exit $?"
+    python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+      "http://127.0.0.1:$port/metrics" > "$work/$name-metrics.txt"
+    grep -E '^missile_(model_vram_bytes|inference_(request|compute|queue|transfer)_seconds_(sum|count))' \
+      "$work/$name-metrics.txt"
+    kill -TERM "$server"; wait "$server"; echo "== $name: server exit $?"
+    cp "$work/$name/results.json" "$OUT/results-$name.json" 2>/dev/null
+  done
+
+  echo "== summary"
+  python3 - "$work" $VARIANTS <<'PY'
+import json, re, sys, pathlib
+work = pathlib.Path(sys.argv[1])
+summary = {}
+for variant in sys.argv[2:]:
+    name = variant.replace(":", "-")
+    results = work / name / "results.json"
+    if not results.exists():
+        summary[name] = {"error": "no results"}
+        continue
+    r = json.loads(results.read_text())
+    entry = {"inproc_ms": r["inproc"]["streams"][0]["latency_ms"], "http_ms": r["http"]["streams"][0]["latency_ms"],
+             "inproc_ok": r["inproc"]["streams"][0]["ok"], "http_ok": r["http"]["streams"][0]["ok"],
+             "http_failed": r["http"]["streams"][0]["failed"], "overhead_us": r.get("overhead_us")}
+    metrics = {}
+    for line in (work / f"{name}-metrics.txt").read_text().splitlines():
+        m = re.match(r'(missile_inference_(?:request|compute|queue|transfer)_seconds_(?:sum|count))\{[^}]*\} (\S+)', line)
+        if m: metrics[m.group(1)] = float(m.group(2))
+        m = re.match(r'missile_model_vram_bytes\{.*kind="(\w+)"\} (\S+)', line)
+        if m: metrics["vram_" + m.group(1)] = float(m.group(2))
+    entry["server_metrics"] = metrics
+    n = metrics.get("missile_inference_request_seconds_count", 0)
+    if n:
+        entry["server_request_minus_compute_us"] = 1e6 * (metrics["missile_inference_request_seconds_sum"]
+                                                          - metrics["missile_inference_compute_seconds_sum"]) / n
+    summary[name] = entry
+    i, h = entry["inproc_ms"], entry["http_ms"]
+    print(f"{name:14} inproc p50 {i['p50']:.3f} p99 {i['p99']:.3f} ms | http p50 {h['p50']:.3f} p99 {h['p99']:.3f} ms"
+          f" | +p50 {1e3 * (h['p50'] - i['p50']):.1f} us +p99 {1e3 * (h['p99'] - i['p99']):.1f} us"
+          f" | server-side non-compute {entry.get('server_request_minus_compute_us', float('nan')):.1f} us/request")
+json.dump(summary, open(work / "summary.json", "w"), indent=1)
+PY
+  cp "$work/summary.json" "$OUT/server-overhead.json"
+} 2>&1 | tee "$OUT/server-overhead.log"

@@ -1,0 +1,290 @@
+// The server's requests on the compute scheduler (CPU device): every configured policy serves several tenants
+// (one of them with two models) with the outputs each model gives alone; `temporal` runs whole requests one
+// at a time; a backend without a scheduler device says the policy is not in effect.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "sched/policy.h"
+#include "server/cpu_scheduler_device.h"
+#include "server/executor_factory.h"
+#include "server/scheduled_executor.h"
+
+namespace missile::server {
+namespace {
+
+constexpr int kLayers = 3;
+constexpr int kWidth = 16;
+
+float Weight(int layer, int i, float scale) {
+  return scale * static_cast<float>((i * 7 + layer * 3) % 11 - 5) / 8.0f;
+}
+
+// x[2, 16] -> three MatMul+Relu layers of 16x16 weights -> y[2, 16].
+void WriteChain(const std::filesystem::path& path, float scale) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  onnx::OperatorSetIdProto* opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(17);
+  onnx::GraphProto* graph = model.mutable_graph();
+  graph->set_name("chain");
+  const auto value_info = [](onnx::ValueInfoProto* value, const std::string& name) {
+    value->set_name(name);
+    onnx::TypeProto::Tensor* type = value->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(onnx::TensorProto::FLOAT);
+    type->mutable_shape()->add_dim()->set_dim_value(2);
+    type->mutable_shape()->add_dim()->set_dim_value(kWidth);
+  };
+  value_info(graph->add_input(), "x");
+  value_info(graph->add_output(), "y");
+  std::string previous = "x";
+  for (int layer = 0; layer < kLayers; ++layer) {
+    const std::string w = "w" + std::to_string(layer), m = "m" + std::to_string(layer);
+    const std::string out = layer + 1 == kLayers ? "y" : "h" + std::to_string(layer);
+    onnx::TensorProto* weights = graph->add_initializer();
+    weights->set_name(w);
+    weights->set_data_type(onnx::TensorProto::FLOAT);
+    weights->add_dims(kWidth);
+    weights->add_dims(kWidth);
+    for (int i = 0; i < kWidth * kWidth; ++i) weights->add_float_data(Weight(layer, i, scale));
+    onnx::NodeProto* matmul = graph->add_node();
+    matmul->set_op_type("MatMul");
+    matmul->set_name(m);
+    matmul->add_input(previous);
+    matmul->add_input(w);
+    matmul->add_output(m);
+    onnx::NodeProto* relu = graph->add_node();
+    relu->set_op_type("Relu");
+    relu->set_name("relu" + std::to_string(layer));
+    relu->add_input(m);
+    relu->add_output(out);
+    previous = out;
+  }
+  std::ofstream(path, std::ios::binary) << model.SerializeAsString();
+}
+
+// What the chain computes, in plain loops.
+std::vector<float> Reference(const std::vector<float>& x, float scale) {
+  std::vector<float> h = x;
+  for (int layer = 0; layer < kLayers; ++layer) {
+    std::vector<float> next(2 * kWidth, 0.0f);
+    for (int r = 0; r < 2; ++r) {
+      for (int c = 0; c < kWidth; ++c) {
+        float sum = 0;
+        for (int k = 0; k < kWidth; ++k) sum += h[r * kWidth + k] * Weight(layer, k * kWidth + c, scale);
+        next[r * kWidth + c] = std::max(sum, 0.0f);
+      }
+    }
+    h = next;
+  }
+  return h;
+}
+
+class ScheduledExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("missile_sched_exec_" + std::to_string(reinterpret_cast<uintptr_t>(this)));
+    std::filesystem::create_directories(dir_);
+    WriteChain(dir_ / "a.onnx", 1.0f);
+    WriteChain(dir_ / "b.onnx", -0.5f);
+    WriteChain(dir_ / "c.onnx", 0.25f);
+    config_.backend = "cpu";
+    TenantConfig camera;
+    camera.name = "camera";
+    camera.tenant_class = TenantClass::kLatencySensitive;
+    camera.sm_min = 8;
+    camera.sm_max = 64;
+    TenantConfig batch;
+    batch.name = "batch";
+    batch.sm_min = 8;
+    config_.tenants = {camera, batch};
+    config_.models = {Model("a", "camera", "a.onnx"), Model("b", "batch", "b.onnx"),
+                      Model("c", "batch", "c.onnx")};
+    scales_ = {{"a", 1.0f}, {"b", -0.5f}, {"c", 0.25f}};
+    auto transfers = DeviceTransfers::CreateHostMemcpy();
+    ASSERT_TRUE(transfers.ok());
+    transfers_ = std::move(transfers).value();
+    pcie::TenantId next = 1;
+    for (const TenantConfig& tenant : config_.tenants) {
+      ASSERT_TRUE(transfers_->AddTenant(next, {}).ok());
+      tenant_ids_.emplace(tenant.name, next++);
+    }
+    runtime::SessionOptions base;
+    base.backend = "cpu";
+    for (const ModelConfig& model : config_.models) {
+      auto loaded = ServedModel::Load(model, base);
+      ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+      models_.emplace(model.name, std::shared_ptr<ServedModel>(std::move(loaded).value()));
+    }
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  ModelConfig Model(const std::string& name, const std::string& tenant, const std::string& file) {
+    ModelConfig model;
+    model.name = name;
+    model.tenant = tenant;
+    model.path = dir_ / file;
+    return model;
+  }
+
+  static std::vector<float> Input(int request) {
+    std::vector<float> x(2 * kWidth);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((request * 13 + i * 5) % 9) / 4.0f - 1.0f;
+    return x;
+  }
+
+  // Submits `requests` requests to each model at once and checks every output against the reference.
+  void ServeAndCheck(InferenceExecutor& executor, int requests) {
+    std::vector<std::pair<std::string, std::future<JobOutcome>>> futures;
+    std::vector<std::vector<float>> inputs;
+    for (int r = 0; r < requests; ++r) {
+      for (const auto& [name, model] : models_) {
+        Tensor x(DataType::kFloat32, {2, kWidth});
+        const std::vector<float> values = Input(r);
+        std::copy(values.begin(), values.end(), x.data<float>());
+        InferRequest request;
+        request.inputs.push_back({"x", std::move(x)});
+        auto promise = std::make_shared<std::promise<JobOutcome>>();
+        futures.emplace_back(name, promise->get_future());
+        inputs.push_back(values);
+        ASSERT_TRUE(executor
+                        .Submit({model, std::move(request),
+                                 [promise](JobOutcome outcome) { promise->set_value(std::move(outcome)); }})
+                        .ok());
+      }
+    }
+    for (size_t i = 0; i < futures.size(); ++i) {
+      ASSERT_EQ(futures[i].second.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+      JobOutcome outcome = futures[i].second.get();
+      ASSERT_TRUE(outcome.outputs.ok()) << outcome.outputs.status().ToString();
+      ASSERT_EQ(outcome.outputs->size(), 1u);
+      const Tensor& y = (*outcome.outputs)[0].tensor;
+      const std::vector<float> expected = Reference(inputs[i], scales_.at(futures[i].first));
+      ASSERT_EQ(y.num_elements(), static_cast<int64_t>(expected.size()));
+      for (size_t e = 0; e < expected.size(); ++e) {
+        EXPECT_NEAR(y.data<float>()[e], expected[e], 1e-4f) << futures[i].first << " element " << e;
+      }
+      EXPECT_GE(outcome.queue_s, 0);
+      EXPECT_GT(outcome.times.compute_s, 0);
+    }
+  }
+
+  std::filesystem::path dir_;
+  ServerConfig config_;
+  std::map<std::string, float> scales_;
+  std::unique_ptr<DeviceTransfers> transfers_;
+  std::map<std::string, pcie::TenantId> tenant_ids_;
+  std::map<std::string, std::shared_ptr<ServedModel>> models_;
+};
+
+TEST_F(ScheduledExecutorTest, EveryPolicyServesEveryTenantWithTheModelsOwnOutputs) {
+  for (const std::string& policy : sched::PolicyNames()) {
+    SCOPED_TRACE(policy);
+    config_.policy = policy;
+    auto choice = MakeInferenceExecutor(config_, tenant_ids_, *transfers_);
+    ASSERT_TRUE(choice.ok()) << choice.status().ToString();
+    EXPECT_EQ(choice->policy_in_effect, policy);
+    EXPECT_FALSE(choice->tenants_compute_side_by_side);
+    ASSERT_FALSE(choice->notes.empty());
+    EXPECT_NE(choice->notes[0].find("compute scheduler, policy '" + policy + "'"), std::string::npos)
+        << choice->notes[0];
+    ServeAndCheck(*choice->executor, 4);
+    for (const TenantRuntimeState& state : choice->executor->State()) {
+      EXPECT_EQ(state.queued, 0u) << state.tenant;
+      EXPECT_FALSE(state.running) << state.tenant;
+      EXPECT_EQ(state.compute_share, 0.0) << state.tenant;
+    }
+    choice->executor->Shutdown();
+    InferRequest late;
+    EXPECT_EQ(choice->executor->Submit({models_.at("a"), std::move(late), [](JobOutcome) {}}).code(),
+              ErrorCode::kUnavailable);
+  }
+}
+
+// temporal: a request, once started, owns the device until its last kernel; tenants alternate only between
+// requests. (shared would interleave their kernels.)
+TEST_F(ScheduledExecutorTest, TemporalRunsWholeRequestsOneAtATime) {
+  config_.policy = "temporal";
+  auto device = std::make_unique<CpuSchedulerDevice>();
+  CpuSchedulerDevice* cpu = device.get();
+  auto executor = ScheduledExecutor::Create(config_, tenant_ids_, *transfers_, std::move(device));
+  ASSERT_TRUE(executor.ok()) << executor.status().ToString();
+  ServeAndCheck(**executor, 6);
+  const auto order = cpu->ComputeOrder();
+  const size_t steps = models_.at("a")->kernel_count();
+  ASSERT_GT(steps, 1u) << "the chain must take several kernels for the test to mean something";
+  ASSERT_EQ(order.size(), 6u * 3u * steps);
+  std::set<sched::TenantId> tenants;
+  for (size_t i = 0; i < order.size(); ++i) {
+    tenants.insert(order[i].first);
+    if (order[i].second == 0) continue;
+    EXPECT_EQ(order[i].first, order[i - 1].first) << "kernel " << i << " of another tenant's started request";
+    EXPECT_EQ(order[i].second, order[i - 1].second + 1) << "kernel " << i;
+  }
+  EXPECT_EQ(tenants.size(), 2u);
+  EXPECT_EQ((*executor)->scheduler().invalid_decisions(), 0u);
+}
+
+TEST_F(ScheduledExecutorTest, ABackendWithoutASchedulerDeviceSaysThePolicyIsNotInEffect) {
+  config_.backend = "cuda";  // this build's CUDA backend has no scheduler device yet
+  config_.policy = "missile";
+  auto choice = MakeInferenceExecutor(config_, tenant_ids_, *transfers_);
+  ASSERT_TRUE(choice.ok()) << choice.status().ToString();
+  EXPECT_EQ(choice->policy_in_effect, "shared");
+  EXPECT_TRUE(choice->tenants_compute_side_by_side);
+  ASSERT_FALSE(choice->notes.empty());
+  EXPECT_NE(choice->notes[0].find("policy 'missile' is NOT in effect on the cuda backend"), std::string::npos)
+      << choice->notes[0];
+  // The CPU models still run whole on the per-tenant workers.
+  ServeAndCheck(*choice->executor, 2);
+}
+
+// Per-tenant workers: a request for an idle tenant runs inside Submit (no thread hand-off); requests from
+// many threads at once queue behind it for the worker and all come back right.
+TEST_F(ScheduledExecutorTest, PerTenantWorkersRunAnIdleTenantsRequestOnTheCallersThread) {
+  config_.backend = "cuda";
+  auto choice = MakeInferenceExecutor(config_, tenant_ids_, *transfers_);
+  ASSERT_TRUE(choice.ok()) << choice.status().ToString();
+  InferenceExecutor& executor = *choice->executor;
+
+  Tensor x(DataType::kFloat32, {2, kWidth});
+  std::copy_n(Input(0).begin(), 2 * kWidth, x.data<float>());
+  InferRequest request;
+  request.inputs.push_back({"x", std::move(x)});
+  std::optional<JobOutcome> outcome;
+  ASSERT_TRUE(
+      executor.Submit({models_.at("a"), std::move(request), [&](JobOutcome o) { outcome = std::move(o); }})
+          .ok());
+  ASSERT_TRUE(outcome.has_value()) << "ran inside Submit";
+  ASSERT_TRUE(outcome->outputs.ok());
+  EXPECT_EQ(outcome->queue_s, 0);
+
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) clients.emplace_back([&] { ServeAndCheck(executor, 5); });
+  for (std::thread& client : clients) client.join();
+  // The last callback runs just before its tenant counts as idle again.
+  const auto idle = [&] {
+    for (const TenantRuntimeState& state : executor.State()) {
+      if (state.queued != 0 || state.running) return false;
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!idle() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_TRUE(idle());
+  executor.Shutdown();
+  InferRequest late;
+  EXPECT_EQ(executor.Submit({models_.at("a"), std::move(late), [](JobOutcome) {}}).code(),
+            ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace missile::server
