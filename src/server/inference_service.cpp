@@ -74,7 +74,15 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
   resolved.backend = backend.backend;
   MISSILE_RETURN_IF_ERROR(CheckModelsRunOn(resolved, resolved.backend));
   std::unique_ptr<InferenceService> service(new InferenceService(std::move(resolved)));
-  MISSILE_ASSIGN_OR_RETURN(service->transfers_, DeviceTransfers::CreateHostMemcpy());
+  // On the GPU every host<->device copy of a tenant's sessions (weights at load, request inputs and outputs)
+  // goes through the link's transfer scheduler, by the tenant's route; on the CPU backend the server copies
+  // through the host-memcpy engine itself (ServedModel::Execute).
+  const bool on_gpu = backend.backend == "cuda";
+  if (on_gpu) {
+    MISSILE_ASSIGN_OR_RETURN(service->transfers_, DeviceTransfers::CreateCuda());
+  } else {
+    MISSILE_ASSIGN_OR_RETURN(service->transfers_, DeviceTransfers::CreateHostMemcpy());
+  }
   pcie::TenantId next_id = 1;
   for (const TenantConfig& tenant : service->config_.tenants) {
     MISSILE_RETURN_IF_ERROR(service->quota_.AddTenant(tenant.name, tenant.vram_quota_bytes));
@@ -82,6 +90,7 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
                              pcie::TenantParams::FromNice(
                                  tenant.pcie_nice, tenant.tenant_class == TenantClass::kLatencySensitive));
     MISSILE_RETURN_IF_ERROR(service->transfers_->AddTenant(next_id, params));
+    if (on_gpu) service->routes_.emplace(tenant.name, service->transfers_->RouteFor(next_id));
     service->tenant_ids_.emplace(tenant.name, next_id++);
   }
   for (const ModelConfig& model : service->config_.models) {
@@ -89,7 +98,10 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
   }
   runtime::SessionOptions options;
   options.backend = backend.backend;
-  service->repository_ = std::make_unique<ModelRepository>(service->config_, service->quota_, options);
+  std::map<std::string, runtime::TransferRoute*> routes;
+  for (const auto& [tenant, route] : service->routes_) routes.emplace(tenant, route.get());
+  service->repository_ =
+      std::make_unique<ModelRepository>(service->config_, service->quota_, options, std::move(routes));
   MISSILE_ASSIGN_OR_RETURN(
       ExecutorChoice executor,
       MakeInferenceExecutor(service->config_, service->tenant_ids_, *service->transfers_));

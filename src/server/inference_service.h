@@ -84,6 +84,9 @@ class InferenceService {
   const ServerConfig config_;
   memory::VramQuotaLedger quota_;
   std::unique_ptr<DeviceTransfers> transfers_;
+  // Per tenant on the GPU: its sessions' copies go this way. After transfers_ (which they use), before the
+  // repository (whose sessions use them).
+  std::map<std::string, std::unique_ptr<runtime::TransferRoute>> routes_;
   std::map<std::string, pcie::TenantId> tenant_ids_;
   std::unique_ptr<ModelRepository> repository_;
   std::unique_ptr<InferenceExecutor> executor_;

@@ -24,8 +24,9 @@ ModelLease::~ModelLease() {
 }
 
 ModelRepository::ModelRepository(const ServerConfig& config, memory::VramQuotaLedger& quota,
-                                 runtime::SessionOptions options)
-    : quota_(quota), options_(std::move(options)) {
+                                 runtime::SessionOptions options,
+                                 std::map<std::string, runtime::TransferRoute*> routes)
+    : quota_(quota), options_(std::move(options)), routes_(std::move(routes)) {
   for (const ModelConfig& model : config.models) {
     order_.push_back(model.name);
     entries_.emplace(model.name, Entry{model, ModelState::kUnloaded, "", nullptr, 0});
@@ -57,7 +58,10 @@ Status ModelRepository::Load(const std::string& name) {
     entry.reason = status.message();
     return status;
   };
-  auto model = ServedModel::Load(config, options_);
+  runtime::SessionOptions options = options_;
+  if (auto route = routes_.find(config.tenant); route != routes_.end())
+    options.transfer_route = route->second;
+  auto model = ServedModel::Load(config, options);
   if (!model.ok()) return fail(model.status().WithContext(fmt::format("cannot load model '{}'", name)));
   const ModelFootprint footprint = (*model)->footprint();
   Status charged = quota_.Charge(config.tenant, QuotaHolder(name), footprint.total());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "memory/vram_quota.h"
+#include "runtime/transfer_route.h"
 #include "server/served_model.h"
 #include "server/server_config.h"
 
@@ -54,9 +55,11 @@ class ModelLease {
 
 class ModelRepository {
  public:
-  // `quota` must hold every tenant of `config` and outlive the repository.
-  ModelRepository(const ServerConfig& config, memory::VramQuotaLedger& quota,
-                  runtime::SessionOptions options);
+  // `quota` must hold every tenant of `config` and outlive the repository. `routes`: where each tenant's
+  // sessions send their host<->device copies (the GPU's transfer scheduler); a tenant without one copies
+  // directly. The routes must outlive the repository.
+  ModelRepository(const ServerConfig& config, memory::VramQuotaLedger& quota, runtime::SessionOptions options,
+                  std::map<std::string, runtime::TransferRoute*> routes = {});
 
   // Loads a declared model and charges its tenant. Already ready: nothing to do. kNotFound for a model the
   // configuration does not declare, kFailedPrecondition while it is loading, kResourceExhausted when it does
@@ -89,6 +92,7 @@ class ModelRepository {
 
   memory::VramQuotaLedger& quota_;
   const runtime::SessionOptions options_;
+  const std::map<std::string, runtime::TransferRoute*> routes_;  // by tenant
   mutable std::mutex mutex_;
   std::vector<std::string> order_;
   std::map<std::string, Entry> entries_;

@@ -96,6 +96,7 @@ Result<std::unique_ptr<ServedModel>> ServedModel::Load(const ModelConfig& config
   model->name_ = config.name;
   model->tenant_ = config.tenant;
   const runtime::SessionOptions options = SessionOptionsFor(config, base);
+  model->copies_routed_ = options.transfer_route != nullptr;
   MISSILE_ASSIGN_OR_RETURN(model->session_, runtime::Session::Load(config.path.string(), options));
   const graph::Graph& graph = model->session_->model();
   MISSILE_ASSIGN_OR_RETURN(runtime::NamedTensors served_inputs, ServedInputs(graph, config));
@@ -241,8 +242,11 @@ Result<std::vector<NamedTensor>> ServedModel::Execute(const InferRequest& reques
       if (WantsOutput(request, outputs_[i].name))
         outputs.push_back({outputs_[i].name, std::move(results[i])});
     }
-    transfers.CountCopiedOnDevice(pcie::Direction::kHostToDevice, tenant, input_bytes);
-    transfers.CountCopiedOnDevice(pcie::Direction::kDeviceToHost, tenant, output_bytes);
+    // Routed copies went through the link's scheduler, which counted them (bytes and wait).
+    if (!copies_routed_) {
+      transfers.CountCopiedOnDevice(pcie::Direction::kHostToDevice, tenant, input_bytes);
+      transfers.CountCopiedOnDevice(pcie::Direction::kDeviceToHost, tenant, output_bytes);
+    }
   } else {
     auto start = Clock::now();
     MISSILE_ASSIGN_OR_RETURN(std::vector<Tensor> device_inputs,

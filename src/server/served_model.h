@@ -124,6 +124,7 @@ class ServedModel {
   ModelFootprint footprint_;
   size_t kernel_count_ = 0;
   uint64_t instance_id_ = 0;
+  bool copies_routed_ = false;  // the session's copies go through the link's transfer scheduler
 
   std::mutex execute_mutex_;
 };

@@ -118,6 +118,11 @@ Result<TenantConfig> ParseTenant(const json& object, const std::string& path) {
                              ByteSizeFromJson(object.at("vram_quota"), JsonPath(path, "vram_quota")));
     tenant.vram_quota_bytes = quota;
   }
+  // LS tenants default to nice -10 (about 9x a BE tenant's weight): at that weight an LS copy beside bulk BE
+  // copies stayed within 1.5x of its raw solo p99 at every size on the H200
+  // (docs/results/pcie-h200-2026-11-26.md), while at nice 0 a 16 MiB copy gets half the link and waits about
+  // twice as long.
+  tenant.pcie_nice = tenant.tenant_class == TenantClass::kLatencySensitive ? kDefaultLsPcieNice : 0;
   MISSILE_RETURN_IF_ERROR(
       ReadIntInRange(object, path, "pcie_nice", pcie::kMinNice, pcie::kMaxNice, tenant.pcie_nice));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "sm_min", 0, 100000, tenant.sm_min));

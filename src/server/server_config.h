@@ -18,15 +18,18 @@ namespace missile::server {
 enum class TenantClass { kLatencySensitive, kBestEffort };
 const char* TenantClassName(TenantClass tenant_class);  // "LS" or "BE"
 
+// The PCIe nice an LS tenant gets when its configuration names none.
+inline constexpr int kDefaultLsPcieNice = -10;
+
 struct TenantConfig {
   std::string name;
   TenantClass tenant_class = TenantClass::kBestEffort;
   std::optional<uint64_t> vram_quota_bytes;  // none: unlimited
-  int pcie_nice = 0;                         // Linux nice, -20..19: the tenant's weight on the PCIe link
-  int sm_min = 0;                            // SMs the tenant is always guaranteed
-  std::optional<int> sm_max;                 // at most this many SMs; none: the whole GPU
-  std::optional<double> latency_target_ms;   // LS tenants: the latency the policy protects
-  int priority = 0;                          // among tenants of one class: higher is more urgent
+  int pcie_nice = 0;  // Linux nice, -20..19: the tenant's weight on the PCIe link (default: LS -10, BE 0)
+  int sm_min = 0;     // SMs the tenant is always guaranteed
+  std::optional<int> sm_max;                // at most this many SMs; none: the whole GPU
+  std::optional<double> latency_target_ms;  // LS tenants: the latency the policy protects
+  int priority = 0;                         // among tenants of one class: higher is more urgent
 };
 
 // How a model runs on the GPU. The CPU backend computes in fp32 only: fp16 or a CUDA graph there is refused

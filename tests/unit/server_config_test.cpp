@@ -88,6 +88,17 @@ TEST(ServerConfigTest, DefaultsForAMinimalConfig) {
   EXPECT_TRUE(config->models.empty());
 }
 
+TEST(ServerConfigTest, LsTenantsGetAHigherPcieWeightUnlessConfigured) {
+  auto config = ParseServerConfig(
+      R"({"tenants": [{"name": "ls", "class": "LS"}, {"name": "be", "class": "BE"},
+                      {"name": "ls0", "class": "LS", "pcie_nice": 0}]})",
+      "/");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->tenants[0].pcie_nice, -10);
+  EXPECT_EQ(config->tenants[1].pcie_nice, 0);
+  EXPECT_EQ(config->tenants[2].pcie_nice, 0);
+}
+
 // Each broken config is refused with a message naming the field.
 TEST(ServerConfigTest, RefusesMistakesNamingTheField) {
   const std::pair<const char*, const char*> cases[] = {
