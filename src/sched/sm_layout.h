@@ -35,8 +35,8 @@ struct GpuLayout {
 
   // The project's GPU: 132 SMs in groups of 8 (16 full groups and one of 4).
   static GpuLayout H200() { return {132, 8}; }
-  // The H200 as its driver splits it by GPC: 15 groups of 8 and a last group of 12.
-  static GpuLayout H200ByGpc() { return {132, 8, 16}; }
+  // The H200 as its driver splits it by GPC, the leftovers folded into the last group: 14 x 8 + 20.
+  static GpuLayout H200ByGpc() { return {132, 8, 15}; }
 
   int groups() const { return group_count > 0 ? group_count : (sms + sms_per_group - 1) / sms_per_group; }
   GroupRange all() const { return {0, groups()}; }

@@ -157,13 +157,20 @@ TEST_F(CudaLauncherTest, TenantsNeverShareAStream) {
   EXPECT_NE(*whole.StreamFor(0, {0, 17}, 0), a) << "another priority";
   EXPECT_FALSE(whole.StreamFor(0, {3, 3}, 0).ok());
 
-  auto green = cuda::GreenPartitionStreams::Create(GpuLayout::H200());
-  if (!green.ok()) GTEST_SKIP() << "green-context partitions unavailable here: " << green.status().ToString();
+  // The device's own split (15 x 8 + 12 on the H200, folded into 15 groups).
+  auto device = device::cuda::GreenPartitions::Create(8);
+  if (!device.ok())
+    GTEST_SKIP() << "green-context partitions unavailable here: " << device.status().ToString();
+  const GpuLayout layout{(*device)->layout().sms, (*device)->layout().sms_per_group,
+                         (*device)->layout().groups};
+  const int n = layout.groups();
+  auto green = cuda::GreenPartitionStreams::Create(layout);
+  ASSERT_TRUE(green.ok()) << green.status().ToString();
   EXPECT_TRUE((*green)->partitioned());
-  const cudaStream_t g = *(*green)->StreamFor(0, {2, 17}, -5);
-  EXPECT_EQ(*(*green)->StreamFor(0, {2, 17}, -5), g);
-  EXPECT_NE(*(*green)->StreamFor(1, {2, 17}, -5), g) << "another tenant gets its own green contexts";
-  EXPECT_FALSE((*green)->StreamFor(0, {0, 18}, 0).ok());
+  const cudaStream_t g = *(*green)->StreamFor(0, {2, n}, -5);
+  EXPECT_EQ(*(*green)->StreamFor(0, {2, n}, -5), g);
+  EXPECT_NE(*(*green)->StreamFor(1, {2, n}, -5), g) << "another tenant gets its own green contexts";
+  EXPECT_FALSE((*green)->StreamFor(0, {0, n + 1}, 0).ok());
 }
 
 TEST_F(CudaLauncherTest, AProfileThatDoesNotFitTheModelFailsTheRequestThroughTheListener) {

@@ -16,18 +16,18 @@ TEST(GpuLayoutTest, TheH200RegardlessOfGpcsIsSixteenGroupsOfEightAndOneOfFour) {
   EXPECT_EQ(layout.ToString(), "132 SMs: 16 groups of 8 + 1 of 4");
 }
 
-TEST(GpuLayoutTest, TheH200ByGpcIsFifteenGroupsOfEightAndOneOfTwelve) {
+TEST(GpuLayoutTest, TheH200ByGpcIsFourteenGroupsOfEightAndOneOfTwenty) {
   const GpuLayout layout = GpuLayout::H200ByGpc();
   ASSERT_TRUE(layout.valid());
-  EXPECT_EQ(layout.groups(), 16);
-  EXPECT_EQ(layout.SmsInGroup(14), 8);
-  EXPECT_EQ(layout.SmsInGroup(15), 12);
-  EXPECT_EQ(layout.SmsInGroup(16), 0);
-  EXPECT_EQ(layout.SmsInFirst(15), 120);
-  EXPECT_EQ(layout.SmsInFirst(16), 132);
-  EXPECT_EQ(layout.SmsIn({1, 16}), 124);
+  EXPECT_EQ(layout.groups(), 15);
+  EXPECT_EQ(layout.SmsInGroup(13), 8);
+  EXPECT_EQ(layout.SmsInGroup(14), 20);
+  EXPECT_EQ(layout.SmsInGroup(15), 0);
+  EXPECT_EQ(layout.SmsInFirst(14), 112);
+  EXPECT_EQ(layout.SmsInFirst(15), 132);
+  EXPECT_EQ(layout.SmsIn({1, 15}), 124);
   EXPECT_EQ(layout.SmsIn({3, 5}), 16);
-  EXPECT_EQ(layout.ToString(), "132 SMs: 15 groups of 8 + 1 of 12");
+  EXPECT_EQ(layout.ToString(), "132 SMs: 14 groups of 8 + 1 of 20");
   EXPECT_FALSE(layout == GpuLayout::H200());
 }
 
@@ -50,10 +50,10 @@ TEST(ResampleProfileTest, DurationsFollowTheNewPartitionSizes) {
   profile.kernels.push_back(kernel);
   auto resampled = ResampleProfile(profile, GpuLayout::H200ByGpc());
   ASSERT_TRUE(resampled.ok()) << resampled.status().ToString();
-  ASSERT_EQ(resampled->kernels[0].duration_us.size(), 16u);
+  ASSERT_EQ(resampled->kernels[0].duration_us.size(), 15u);
   EXPECT_DOUBLE_EQ(resampled->kernels[0].duration_us[0], 1056.0);
-  EXPECT_NEAR(resampled->kernels[0].duration_us[14], 8448.0 / 120, 1e-9);
-  EXPECT_NEAR(resampled->kernels[0].duration_us[15], 64.0, 1e-9);
+  EXPECT_NEAR(resampled->kernels[0].duration_us[13], 8448.0 / 112, 1e-9);
+  EXPECT_NEAR(resampled->kernels[0].duration_us[14], 64.0, 1e-9);
   EXPECT_TRUE(resampled->Validate().ok());
   EXPECT_FALSE(ResampleProfile(profile, GpuLayout{64, 8}).ok());
 }
@@ -64,12 +64,12 @@ TEST(ResampleProfileTest, AResampledProfileRoundTripsThroughJson) {
   profile.layout = GpuLayout::H200ByGpc();
   KernelProfile kernel;
   kernel.name = "k";
-  kernel.duration_us.assign(16, 10.0);
+  kernel.duration_us.assign(15, 10.0);
   profile.kernels.push_back(kernel);
   auto parsed = ParseModelProfile(SerializeModelProfile(profile));
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
-  EXPECT_EQ(parsed->layout.groups(), 16);
-  EXPECT_EQ(parsed->layout.SmsInGroup(15), 12);
+  EXPECT_EQ(parsed->layout.groups(), 15);
+  EXPECT_EQ(parsed->layout.SmsInGroup(14), 20);
 }
 
 }  // namespace

@@ -155,15 +155,23 @@ class GreenPartitionsImpl final : public GreenPartitions {
           fmt::format("also with SMs split regardless of their GPC (by GPC: {})", by_gpc)));
       layout_.clusters_limited = true;
     }
-    // The remainder (12 SMs on the H200) becomes the last group, so every SM belongs to some partition.
-    if (split.remainder_sms > 0) groups.push_back(remainder);
+    // The remainder (12 SMs on the H200) joins the last group, so every SM belongs to some partition. It is
+    // not a group of its own: its SMs are what each GPC had left over, so no cluster fits in them, and on the
+    // H200 a cuDNN convolution failed in a partition of the remainder alone (2026-11-26).
+    std::vector<std::vector<CUdevResource>> parts;
+    for (const CUdevResource& group : groups) parts.push_back({group});
+    if (split.remainder_sms > 0) parts.back().push_back(remainder);
     layout_.sms = split.sms;
     layout_.sms_per_group = sms_per_group;
-    layout_.groups = static_cast<int>(groups.size());
+    layout_.groups = static_cast<int>(parts.size());
 
     for (const GroupSpan& span : PrecreatedSpans(layout_.groups)) {
       // Resources of one split may be combined into one descriptor (cuDevResourceGenerateDesc).
-      std::vector<CUdevResource> members(groups.begin() + span.begin, groups.begin() + span.end);
+      std::vector<CUdevResource> members;
+      for (int g = span.begin; g < span.end; ++g) {
+        members.insert(members.end(), parts[static_cast<size_t>(g)].begin(),
+                       parts[static_cast<size_t>(g)].end());
+      }
       CUdevResourceDesc desc = nullptr;
       MISSILE_CU_RETURN_IF_ERROR(
           driver.generate_desc(&desc, members.data(), static_cast<unsigned int>(members.size())));

@@ -1,11 +1,11 @@
 // SM partitions through CUDA green contexts: the mechanism behind sched::GroupRange on the GPU.
 //
-// The device's SMs are split once into groups of `sms_per_group`, each inside one GPC (on the H200: 15 groups
-// of 8 and a last group of the 12 left over). A green context is created ahead of time for every range the
-// compute scheduler hands out: each prefix [0, k), each suffix [k, n) and the whole GPU [0, n). Streams are
-// made on demand per (range, CUDA priority) and kept, so choosing a partition at run time is a map lookup,
-// never a context creation. Memory from cudaMalloc in the primary context is usable by kernels in every
-// partition.
+// The device's SMs are split once into groups of `sms_per_group`, each inside one GPC; the SMs left over join
+// the last group (on the H200: 14 groups of 8 and a last one of 8 + 12). A green context is created ahead of
+// time for every range the compute scheduler hands out: each prefix [0, k), each suffix [k, n) and the whole
+// GPU [0, n). Streams are made on demand per (range, CUDA priority) and kept, so choosing a partition at run
+// time is a map lookup, never a context creation. Memory from cudaMalloc in the primary context is usable by
+// kernels in every partition.
 //
 // Thread-safe. Where green contexts are missing (an old driver, MIG, a GPU without them) Create() fails with
 // a message that says so; callers report that SM partitioning is unavailable instead of pretending.
@@ -22,7 +22,7 @@ namespace missile::device::cuda {
 struct SmGroups {
   int sms = 0;            // SMs on the device
   int sms_per_group = 0;  // the split's granularity
-  int groups = 0;         // all of sms_per_group SMs but the last, which holds the remainder (any size)
+  int groups = 0;         // all of sms_per_group SMs but the last, which also holds the remainder
   // The groups were split regardless of GPC boundaries (the driver's GPC-aligned split was unusable): a
   // kernel needing thread-block clusters of more than one block may not launch in them.
   bool clusters_limited = false;
