@@ -7,29 +7,17 @@
 namespace missile::ops::cuda::elementwise {
 namespace {
 
-// Calls fn(T{}) with the device storage type of any dtype.
+// Calls fn(T{}) with the device storage type of any dtype: core's VisitDataType, with the GPU's __half where
+// the host uses Float16.
 template <typename Fn>
 KernelResult VisitStorageType(DataType dtype, Fn&& fn) {
-  switch (dtype) {
-    case DataType::kFloat32:
-      return fn(float{});
-    case DataType::kFloat16:
+  return VisitDataType(dtype, [&](auto host_tag) -> KernelResult {
+    if constexpr (std::is_same_v<decltype(host_tag), Float16>) {
       return fn(__half{});
-    case DataType::kFloat64:
-      return fn(double{});
-    case DataType::kInt64:
-      return fn(int64_t{});
-    case DataType::kInt32:
-      return fn(int32_t{});
-    case DataType::kInt8:
-      return fn(int8_t{});
-    case DataType::kUInt8:
-      return fn(uint8_t{});
-    case DataType::kBool:
-      return fn(bool{});
-  }
-  return Error(ErrorCode::kUnimplemented, "Cast of {} is not supported by the CUDA backend",
-               DataTypeName(dtype));
+    } else {
+      return fn(host_tag);
+    }
+  });
 }
 
 KernelResult CreateCast(const NodeContext& ctx, const BuildContext&) {
