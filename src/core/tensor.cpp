@@ -1,19 +1,39 @@
 #include "core/tensor.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 namespace missile {
 
-std::shared_ptr<std::byte[]> AllocateHostBytes(size_t bytes) {
-  constexpr size_t kAlignment = 64;
-  const size_t rounded = (std::max<size_t>(bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
-  void* memory = std::aligned_alloc(kAlignment, rounded);
+namespace {
+constexpr size_t kAlignment = 64;
+size_t RoundedSize(size_t bytes) {
+  return (std::max<size_t>(bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
+}
+}  // namespace
+
+std::shared_ptr<std::byte[]> AllocateUninitializedHostBytes(size_t bytes) {
+  void* memory = std::aligned_alloc(kAlignment, RoundedSize(bytes));
   if (memory == nullptr) throw std::bad_alloc();
-  std::memset(memory, 0, rounded);
   return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(memory), [](std::byte* p) { std::free(p); });
+}
+
+std::shared_ptr<std::byte[]> AllocateHostBytes(size_t bytes) {
+  std::shared_ptr<std::byte[]> buffer = AllocateUninitializedHostBytes(bytes);
+  std::memset(buffer.get(), 0, RoundedSize(bytes));
+  return buffer;
+}
+
+Tensor Tensor::Wrap(DataType dtype, Shape shape, std::shared_ptr<std::byte[]> bytes) {
+  assert(reinterpret_cast<uintptr_t>(bytes.get()) % kAlignment == 0);
+  Tensor tensor;
+  tensor.dtype_ = dtype;
+  tensor.shape_ = std::move(shape);
+  tensor.buffer_ = std::move(bytes);
+  return tensor;
 }
 
 Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {

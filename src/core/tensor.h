@@ -26,6 +26,10 @@ class Tensor {
     return t;
   }
   static Tensor Scalar(float value) { return FromVector<float>({}, std::span<const float>(&value, 1)); }
+  // A tensor over bytes that already hold its values, without copying them: `bytes` points at the first of
+  // nbytes() bytes, 64-byte aligned, and keeps them alive (an aliasing pointer into a larger buffer, such as
+  // the request body a binary tensor arrived in).
+  static Tensor Wrap(DataType dtype, Shape shape, std::shared_ptr<std::byte[]> bytes);
 
   bool empty() const { return buffer_ == nullptr; }
   DataType dtype() const { return dtype_; }
@@ -59,7 +63,9 @@ class Tensor {
   std::shared_ptr<std::byte[]> buffer_;
 };
 
-// One aligned host allocation; also used for the CPU backend's activation arena.
+// One aligned host allocation, zero-filled; also used for the CPU backend's activation arena.
 std::shared_ptr<std::byte[]> AllocateHostBytes(size_t bytes);
+// The same, its bytes left as they are: for a buffer about to be overwritten whole (a received body).
+std::shared_ptr<std::byte[]> AllocateUninitializedHostBytes(size_t bytes);
 
 }  // namespace missile

@@ -1,11 +1,10 @@
 #include "loadgen/http_client.h"
 
-#include <httplib.h>
-
 #include <charconv>
 
 #include "core/json_fields.h"
 #include "loadgen/request_inputs.h"
+#include "net/http_connection.h"
 #include "server/oip_datatype.h"
 
 namespace missile::loadgen {
@@ -42,24 +41,18 @@ Result<HttpEndpoint> ParseHttpUrl(const std::string& url) {
 
 namespace {
 
-std::unique_ptr<httplib::Client> OpenClient(const HttpEndpoint& endpoint, double timeout_s) {
-  auto client = std::make_unique<httplib::Client>(endpoint.host, endpoint.port);
-  client->set_keep_alive(true);
-  client->set_tcp_nodelay(true);
-  const auto timeout = std::chrono::microseconds(static_cast<int64_t>(timeout_s * 1e6));
-  client->set_connection_timeout(timeout);
-  client->set_read_timeout(timeout);
-  client->set_write_timeout(timeout);
-  return client;
+net::HttpConnection OpenConnection(const HttpEndpoint& endpoint, double timeout_s) {
+  return net::HttpConnection(endpoint.host, endpoint.port,
+                             std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1e3)));
 }
 
 // The model's inputs from its metadata (GET /v2/models/<model>).
-Result<std::vector<server::TensorSignature>> FetchInputs(httplib::Client& client, const std::string& model,
-                                                         const std::string& url) {
-  auto response = client.Get(fmt::format("/v2/models/{}", model));
-  if (!response) {
+Result<std::vector<server::TensorSignature>> FetchInputs(net::HttpConnection& connection,
+                                                         const std::string& model, const std::string& url) {
+  auto response = connection.Request("GET", fmt::format("/v2/models/{}", model), {});
+  if (!response.ok()) {
     return Error(ErrorCode::kUnavailable, "cannot reach the server at {}: {}", url,
-                 httplib::to_string(response.error()));
+                 response.status().message());
   }
   if (response->status != 200) {
     return Error(ErrorCode::kNotFound, "model '{}': the server answered {}: {}", model, response->status,
@@ -95,32 +88,32 @@ Result<std::vector<server::TensorSignature>> FetchInputs(httplib::Client& client
 
 class HttpInferenceClient final : public InferenceClient {
  public:
-  HttpInferenceClient(std::unique_ptr<httplib::Client> client,
+  HttpInferenceClient(net::HttpConnection connection,
                       std::shared_ptr<const HttpClientFactory::PreparedRequest> request)
-      : client_(std::move(client)), request_(std::move(request)) {
+      : connection_(std::move(connection)), request_(std::move(request)) {
     if (request_->json_length) {
-      headers_.emplace(server::kInferenceHeaderContentLength, std::to_string(*request_->json_length));
+      headers_.emplace_back(server::kInferenceHeaderContentLength, std::to_string(*request_->json_length));
     }
   }
 
   CallResult Infer() override {
-    auto response = client_->Post(request_->path, headers_, request_->body.data(), request_->body.size(),
-                                  request_->content_type);
-    if (!response) return CallResult::Failure("connection", httplib::to_string(response.error()));
+    auto response =
+        connection_.Request("POST", request_->path, headers_, request_->body, request_->content_type);
+    if (!response.ok()) return CallResult::Failure("connection", response.status().message());
     if (response->status != 200) {
       return CallResult::Failure(fmt::format("http_{}", response->status), response->body.substr(0, 500));
     }
     // A binary response announces its JSON part; a response without it was not what was asked for.
-    if (request_->json_length && !response->has_header(server::kInferenceHeaderContentLength)) {
+    if (request_->json_length && !response->Header(server::kInferenceHeaderContentLength)) {
       return CallResult::Failure("bad_response", "binary outputs were requested, the response has none");
     }
     return {};
   }
 
  private:
-  std::unique_ptr<httplib::Client> client_;
+  net::HttpConnection connection_;
   std::shared_ptr<const HttpClientFactory::PreparedRequest> request_;
-  httplib::Headers headers_;
+  std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 }  // namespace
@@ -133,8 +126,8 @@ Result<std::unique_ptr<HttpClientFactory>> HttpClientFactory::Create(const std::
 
 Status HttpClientFactory::Prepare(const StreamSpec& stream) {
   if (prepared_.count(stream.model) != 0) return Status::Ok();
-  auto client = OpenClient(endpoint_, options_.timeout_s);
-  MISSILE_ASSIGN_OR_RETURN(auto inputs, FetchInputs(*client, stream.model, url_));
+  net::HttpConnection connection = OpenConnection(endpoint_, options_.timeout_s);
+  MISSILE_ASSIGN_OR_RETURN(auto inputs, FetchInputs(connection, stream.model, url_));
   server::InferRequest request;
   request.inputs = MakeRequestInputs(inputs, options_.seed);
   server::EncodedBody body =
@@ -154,7 +147,7 @@ Result<std::unique_ptr<InferenceClient>> HttpClientFactory::Connect(const Stream
     return Error(ErrorCode::kFailedPrecondition, "stream '{}' was not prepared", stream.name);
   }
   return std::unique_ptr<InferenceClient>(
-      new HttpInferenceClient(OpenClient(endpoint_, options_.timeout_s), it->second));
+      new HttpInferenceClient(OpenConnection(endpoint_, options_.timeout_s), it->second));
 }
 
 std::string HttpClientFactory::Describe() const {

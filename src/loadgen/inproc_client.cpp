@@ -7,16 +7,19 @@ namespace {
 
 class InProcessClient final : public InferenceClient {
  public:
-  explicit InProcessClient(std::shared_ptr<InProcessClientFactory::LoadedModel> model)
-      : model_(std::move(model)) {}
+  InProcessClient(server::ServingEngine& engine, std::shared_ptr<InProcessClientFactory::LoadedModel> model)
+      : engine_(engine), model_(std::move(model)) {}
 
   CallResult Infer() override {
-    auto outputs = model_->model->RunEngine(model_->inputs);
-    if (!outputs.ok()) return CallResult::Failure("engine", outputs.status().message());
+    // A copy of the request shares its input tensors' bytes: what the server hands the engine after decoding.
+    auto outcome = engine_.Run(model_->lease.model(), model_->request);
+    if (!outcome.ok()) return CallResult::Failure("engine", outcome.status().message());
+    if (!outcome->outputs.ok()) return CallResult::Failure("engine", outcome->outputs.status().message());
     return {};
   }
 
  private:
+  server::ServingEngine& engine_;
   std::shared_ptr<InProcessClientFactory::LoadedModel> model_;
 };
 
@@ -25,24 +28,25 @@ class InProcessClient final : public InferenceClient {
 InProcessClientFactory::InProcessClientFactory(server::ServerConfig config, uint64_t seed)
     : config_(std::move(config)), seed_(seed) {}
 
+InProcessClientFactory::~InProcessClientFactory() {
+  models_.clear();  // the leases go back to the repository before the engine goes
+}
+
 Status InProcessClientFactory::Prepare(const StreamSpec& stream) {
   if (models_.count(stream.model) != 0) return Status::Ok();
-  const server::ModelConfig* model_config = config_.FindModel(stream.model);
-  if (model_config == nullptr) {
+  if (config_.FindModel(stream.model) == nullptr) {
     return Error(ErrorCode::kNotFound, "stream '{}': the configuration declares no model '{}'", stream.name,
                  stream.model);
   }
-  MISSILE_ASSIGN_OR_RETURN(auto backend, runtime::ResolveBackend(config_.backend));
-  MISSILE_RETURN_IF_ERROR(server::CheckModelsRunOn(config_, backend.backend));
-  // The server's backend and the model's GPU settings (precision, CUDA graph, TF32), as the server loads it.
-  runtime::SessionOptions options;
-  options.backend = backend.backend;
-  auto loaded = std::make_shared<LoadedModel>();
-  MISSILE_ASSIGN_OR_RETURN(loaded->model, server::ServedModel::Load(*model_config, options));
-  for (server::NamedTensor& input : MakeRequestInputs(loaded->model->inputs(), seed_)) {
-    loaded->inputs.emplace(input.name, std::move(input.tensor));
+  if (engine_ == nullptr) {
+    MISSILE_ASSIGN_OR_RETURN(engine_, server::ServingEngine::Create(config_));
   }
-  models_.emplace(stream.model, std::move(loaded));
+  MISSILE_RETURN_IF_ERROR(engine_->repository().Load(stream.model));
+  MISSILE_ASSIGN_OR_RETURN(server::ModelLease lease, engine_->repository().Acquire(stream.model));
+  server::InferRequest request;
+  request.inputs = MakeRequestInputs(lease.model()->inputs(), seed_);
+  models_.emplace(stream.model,
+                  std::make_shared<LoadedModel>(LoadedModel{std::move(lease), std::move(request)}));
   return Status::Ok();
 }
 
@@ -51,7 +55,7 @@ Result<std::unique_ptr<InferenceClient>> InProcessClientFactory::Connect(const S
   if (it == models_.end()) {
     return Error(ErrorCode::kFailedPrecondition, "stream '{}' was not prepared", stream.name);
   }
-  return std::unique_ptr<InferenceClient>(new InProcessClient(it->second));
+  return std::unique_ptr<InferenceClient>(new InProcessClient(*engine_, it->second));
 }
 
 }  // namespace missile::loadgen

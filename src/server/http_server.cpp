@@ -1,176 +1,292 @@
 #include "server/http_server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <chrono>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cstring>
+#include <limits>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "memory/vram_quota.h"
+#include "server/body_buffer.h"
+#include "server/http_routes.h"
+#include "server/infer_codec.h"
 
 namespace missile::server {
 namespace {
 
-void Apply(const HttpReply& reply, httplib::Response& res) {
-  res.status = reply.status;
-  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
-  res.set_content(reply.body, reply.content_type);
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+// Bytes asked of the kernel per read while a request's header is parsed. Beast's readers ask for the free
+// room of the buffer, at least 512 bytes: without this reserve they read 512 bytes a call. What of the body
+// arrives with the header is copied out of it; the rest is read straight into the body's own buffer.
+constexpr size_t kReadChunk = size_t{64} << 10;
+constexpr uint32_t kHeaderLimit = 16 << 10;
+// A refused body (413) is read and dropped up to this much, so that closing the connection does not reset it
+// before the client has read the answer; a larger one is cut off.
+constexpr uint64_t kDrainLimit = uint64_t{256} << 20;
+
+// The parts of a request's header the rest of its handling needs, copied out of the parser (which a chunked
+// body replaces by another).
+struct RequestHead {
+  std::string method;
+  std::string target;
+  std::optional<std::string> inference_header_length;
+  unsigned version = 11;
+  bool keep_alive = true;
+  bool expects_continue = false;
+};
+
+RequestHead ReadHead(const http::request<http::empty_body>& request) {
+  RequestHead head;
+  head.method = std::string(request.method_string());
+  head.target = std::string(request.target());
+  if (auto it = request.find(kInferenceHeaderContentLength); it != request.end()) {
+    head.inference_header_length = std::string(it->value());
+  }
+  head.version = request.version();
+  head.keep_alive = request.keep_alive();
+  head.expects_continue =
+      request.version() >= 11 && beast::iequals(request[http::field::expect], "100-continue");
+  return head;
 }
 
-// Path patterns; a model name is one path segment, and /versions/<v> may follow it.
-constexpr const char* kModel = R"(/v2/models/([^/]+)(?:/versions/([^/]+))?)";
+// Where in the body the binary tensors start, to align them (BodyBuffer); the body's size when unknown.
+size_t BinaryOffset(const RequestHead& head, uint64_t body_size) {
+  if (!head.inference_header_length) return body_size;
+  auto length = ParseInferenceHeaderLength(*head.inference_header_length);
+  return length.ok() && *length < body_size ? static_cast<size_t>(*length) : body_size;
+}
 
-std::string Match(const httplib::Request& req, size_t index) {
-  return index < req.matches.size() ? req.matches[index].str() : std::string();
+bool IsHttpSyntaxError(const net::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
 
 }  // namespace
 
 HttpServer::HttpServer(InferenceService& service, const HttpConfig& config)
-    : service_(service), config_(config), server_(std::make_unique<httplib::Server>()) {
-  const int threads = config_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  server_->set_payload_max_length(config_.max_body_bytes);
-  server_->set_read_timeout(config_.read_timeout_s, 0);
-  server_->set_write_timeout(config_.write_timeout_s, 0);
-  server_->set_keep_alive_timeout(config_.keep_alive_timeout_s);
-  server_->set_keep_alive_max_count(config_.keep_alive_max_requests);
-  // Small responses must leave at once, not wait for Nagle's algorithm and the client's delayed ACK.
-  server_->set_tcp_nodelay(true);
-  server_->set_socket_options([this](socket_t socket) {
-    listen_socket_ = socket;
-    int yes = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  server_->set_logger([this](const httplib::Request&, const httplib::Response& res) {
-    service_.CountHttpResponse(res.status);
-  });
-  // Responses httplib makes itself (unknown route, body over the limit, unparsable request) get the same
-  // {"error": ...} body as the service's own errors.
-  server_->set_error_handler(
-      httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        std::string message;
-        switch (res.status) {
-          case 404:
-            message = fmt::format("no route for {} {}", req.method, req.path);
-            break;
-          case 413:
-            // httplib parses application/x-www-form-urlencoded bodies (curl -d's default type) and caps them
-            // at 8 KiB whatever the body limit: say so, or the limit in the message would look wrong.
-            if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
-                req.get_header_value<uint64_t>("Content-Length") <= config_.max_body_bytes) {
-              message =
-                  "form-encoded bodies are limited to 8 KiB: send the request as application/json or "
-                  "application/octet-stream (curl: -H 'Content-Type: application/json')";
-            } else {
-              message =
-                  fmt::format("request body is larger than the server's limit of {} (server.max_body_bytes)",
-                              memory::FormatBytes(config_.max_body_bytes));
-            }
-            break;
-          case 400:
-            message = req.method == "POST" && !req.has_header("Content-Length") &&
-                              !req.has_header("Transfer-Encoding")
-                          ? "a POST needs a Content-Length header, 0 for no body (curl: -d '')"
-                          : "malformed HTTP request";
-            break;
-          default:
-            message = fmt::format("HTTP error {}", res.status);
-            break;
-        }
-        res.set_content(ErrorReply(res.status, message).body, "application/json");
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  server_->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-        std::string message = "internal error";
-        try {
-          if (error) std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          message = fmt::format("internal error: {}", e.what());
-        } catch (...) {
-        }
-        Apply(ErrorReply(500, message), res);
-      });
-  AddRoutes();
-}
+    : service_(service), config_(config) {}
 
 HttpServer::~HttpServer() = default;
 
-void HttpServer::AddRoutes() {
-  InferenceService& s = service_;
-  server_->Get("/v2/health/live",
-               [&s](const httplib::Request&, httplib::Response& res) { Apply(s.Live(), res); });
-  server_->Get("/v2/health/ready",
-               [&s](const httplib::Request&, httplib::Response& res) { Apply(s.Ready(), res); });
-  server_->Get(R"(/v2/?)",
-               [&s](const httplib::Request&, httplib::Response& res) { Apply(s.ServerMetadata(), res); });
-  server_->Get(kModel, [&s](const httplib::Request& req, httplib::Response& res) {
-    Apply(s.ModelMetadata(Match(req, 1), Match(req, 2)), res);
-  });
-  server_->Get(std::string(kModel) + "/ready", [&s](const httplib::Request& req, httplib::Response& res) {
-    Apply(s.ModelReady(Match(req, 1), Match(req, 2)), res);
-  });
-  server_->Get(std::string(kModel) + "/config", [&s](const httplib::Request& req, httplib::Response& res) {
-    Apply(s.ModelConfiguration(Match(req, 1), Match(req, 2)), res);
-  });
-  server_->Post(std::string(kModel) + "/infer", [&s](const httplib::Request& req, httplib::Response& res) {
-    std::optional<std::string_view> header_length;
-    if (req.has_header(kInferenceHeaderContentLength)) {
-      header_length = req.get_header_value(kInferenceHeaderContentLength);
-    }
-    Apply(s.Infer(Match(req, 1), Match(req, 2), header_length, req.body), res);
-  });
-  server_->Post("/v2/repository/index",
-                [&s](const httplib::Request&, httplib::Response& res) { Apply(s.RepositoryIndex(), res); });
-  server_->Post(R"(/v2/repository/models/([^/]+)/load)",
-                [&s](const httplib::Request& req, httplib::Response& res) {
-                  Apply(s.RepositoryLoad(Match(req, 1)), res);
-                });
-  server_->Post(R"(/v2/repository/models/([^/]+)/unload)",
-                [&s](const httplib::Request& req, httplib::Response& res) {
-                  Apply(s.RepositoryUnload(Match(req, 1)), res);
-                });
-  server_->Get("/metrics",
-               [&s](const httplib::Request&, httplib::Response& res) { Apply(s.Metrics(), res); });
-}
-
 Result<int> HttpServer::Bind() {
-  int port = config_.port;
-  if (port == 0) {
-    port = server_->bind_to_any_port(config_.host);
-    if (port < 0) return Error(ErrorCode::kUnavailable, "cannot listen on {} (any port)", config_.host);
-  } else if (!server_->bind_to_port(config_.host, port)) {
-    return Error(ErrorCode::kUnavailable,
-                 "cannot listen on {}:{} (in use, or not an address of this machine)", config_.host, port);
-  }
-  // Debian's libcpp-httplib is built with an accept backlog of 5: a burst of new connections (64 clients
-  // starting at once) would overflow it and wait for SYN retransmissions (1 s and more). Linux lets a
-  // listening socket's backlog be raised by calling listen() again.
-  if (listen_socket_ >= 0) ::listen(listen_socket_, config_.listen_backlog);
-  return port;
+  MISSILE_ASSIGN_OR_RETURN(net::StopEvent stop, net::StopEvent::Create());
+  stop_event_.emplace(std::move(stop));
+  MISSILE_ASSIGN_OR_RETURN(net::TcpListener listener,
+                           net::TcpListener::Listen(config_.host, config_.port, config_.listen_backlog));
+  listener_.emplace(std::move(listener));
+  return listener_->port();
 }
 
 Status HttpServer::Serve() {
-  const bool ok = stop_requested_ || server_->listen_after_bind();
-  serve_finished_ = true;
-  if (!ok) return Error(ErrorCode::kInternal, "the HTTP server's listening socket failed");
-  return Status::Ok();
+  Status status = Status::Ok();
+  if (!listener_) {
+    status = Error(ErrorCode::kFailedPrecondition, "the HTTP server serves after Bind()");
+  } else {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < config_.threads; ++i) threads.emplace_back([this] { Work(); });
+    const auto read_timeout = std::chrono::seconds(config_.read_timeout_s);
+    const auto write_timeout = std::chrono::seconds(config_.write_timeout_s);
+    while (!stopping_) {
+      std::optional<net::SocketStream> connection = listener_->Accept(*stop_event_);
+      if (!connection) {
+        if (!stopping_) status = Error(ErrorCode::kInternal, "the HTTP server's listening socket failed");
+        break;
+      }
+      if (!connection->SetNoDelay().ok() || !connection->SetTimeouts(read_timeout, write_timeout).ok())
+        continue;
+      {
+        std::lock_guard lock(mutex_);
+        pending_.push_back(std::move(*connection));
+      }
+      accepted_.notify_one();
+    }
+    listener_.reset();  // from here on, new connections are refused
+    {
+      std::lock_guard lock(mutex_);
+      accepting_done_ = true;
+    }
+    accepted_.notify_all();
+    for (std::thread& thread : threads) thread.join();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    serve_finished_ = true;
+  }
+  finished_.notify_all();
+  return status;
 }
 
 void HttpServer::Stop() {
-  stop_requested_ = true;
-  // httplib's stop() does nothing before listening has started, and must not be called twice: call it once
-  // the server runs, then wait for Serve() to return.
-  bool stopped = false;
-  while (!serve_finished_) {
-    if (!stopped && server_->is_running()) {
-      server_->stop();
-      stopped = true;
+  stopping_ = true;
+  if (stop_event_) stop_event_->Signal();
+  std::unique_lock lock(mutex_);
+  finished_.wait(lock, [this] { return serve_finished_; });
+}
+
+void HttpServer::Work() {
+  for (;;) {
+    net::SocketStream connection;
+    {
+      std::unique_lock lock(mutex_);
+      accepted_.wait(lock, [this] { return !pending_.empty() || accepting_done_; });
+      // Connections accepted before the stop are still served: each answers what it has already sent.
+      if (pending_.empty()) return;
+      connection = std::move(pending_.front());
+      pending_.pop_front();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ServeConnection(connection);
   }
+}
+
+void HttpServer::ServeConnection(net::SocketStream& socket) {
+  beast::flat_buffer buffer;
+  buffer.reserve(kReadChunk);
+  BodyBuffer body_buffer;
+  const auto keep_alive_timeout = std::chrono::seconds(config_.keep_alive_timeout_s);
+  uint64_t requests = 0;
+  for (;;) {
+    // Between requests: the next one, the keep-alive timeout or the server's stop (a request that has already
+    // arrived is still answered).
+    if (buffer.size() == 0 && socket.WaitReadable(keep_alive_timeout, stop_event_->fd()) !=
+                                  net::SocketStream::Readiness::kReadable) {
+      return;
+    }
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // checked against max_body_bytes below
+    net::error_code ec;
+    http::read_header(socket, buffer, parser, ec);
+    if (ec) {
+      // The client closed, went silent or reset the connection: nobody to answer.
+      if (ec == http::error::end_of_stream || !IsHttpSyntaxError(ec) || ec == http::error::partial_message)
+        return;
+      if (ec == http::error::header_limit) {
+        Respond(socket,
+                ErrorReply(431, fmt::format("the request's header is larger than {} bytes", kHeaderLimit)),
+                11, false);
+      } else {
+        Respond(socket, ErrorReply(400, fmt::format("malformed HTTP request: {}", ec.message())), 11, false);
+      }
+      return;
+    }
+    RequestHead head = ReadHead(parser.get());
+    bool keep_alive = head.keep_alive && ++requests < config_.keep_alive_max_requests;
+    const auto send_continue = [&] {
+      // The client waits for this before sending its body (curl does so for large bodies).
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::error_code write_ec;
+      boost::asio::write(socket, boost::asio::buffer(kContinue.data(), kContinue.size()), write_ec);
+    };
+
+    std::string_view body;
+    std::shared_ptr<std::byte[]> body_owner;
+    if (parser.chunked()) {
+      if (head.expects_continue) send_continue();
+      http::request_parser<http::string_body> chunked(std::move(parser));
+      chunked.body_limit(config_.max_body_bytes);
+      http::read(socket, buffer, chunked, ec);
+      if (ec == http::error::body_limit) {
+        Respond(socket,
+                ErrorReply(413, fmt::format("request body is larger than the server's limit of {} "
+                                            "(server.max_body_bytes)",
+                                            memory::FormatBytes(config_.max_body_bytes))),
+                head.version, false);
+        return;
+      }
+      if (ec) {
+        if (IsHttpSyntaxError(ec) && ec != http::error::partial_message) {
+          Respond(socket, ErrorReply(400, fmt::format("malformed chunked body: {}", ec.message())),
+                  head.version, false);
+        }
+        return;
+      }
+      const std::string& text = chunked.get().body();
+      std::span<std::byte> room = body_buffer.Prepare(text.size(), BinaryOffset(head, text.size()));
+      if (!text.empty()) std::memcpy(room.data(), text.data(), text.size());
+      body = {reinterpret_cast<const char*>(room.data()), room.size()};
+      body_owner = body_buffer.owner();
+    } else if (const uint64_t length = parser.content_length().value_or(0); length > 0) {
+      if (length > config_.max_body_bytes) {
+        // Refused before a byte of it is read.
+        Respond(socket,
+                ErrorReply(413, fmt::format("request body is larger than the server's limit of {} "
+                                            "(server.max_body_bytes)",
+                                            memory::FormatBytes(config_.max_body_bytes))),
+                head.version, false);
+        // Drop what the client is still sending, so that it reads the answer instead of a reset connection.
+        socket.ShutdownWrite();
+        uint64_t dropped = std::min<uint64_t>(buffer.size(), length);
+        std::vector<std::byte> scratch(kReadChunk);
+        while (dropped < std::min(length, kDrainLimit)) {
+          const size_t n = socket.read_some(
+              boost::asio::buffer(scratch.data(), std::min<uint64_t>(scratch.size(), length - dropped)), ec);
+          if (ec) break;
+          dropped += n;
+        }
+        return;
+      }
+      if (head.expects_continue) send_continue();
+      std::span<std::byte> room = body_buffer.Prepare(length, BinaryOffset(head, length));
+      // The body's first bytes came with the header; the rest is read straight into place, in large reads.
+      const size_t buffered = std::min<uint64_t>(buffer.size(), length);
+      std::memcpy(room.data(), buffer.data().data(), buffered);
+      buffer.consume(buffered);
+      const size_t received = buffered + socket.ReadFull(room.data() + buffered, length - buffered, ec);
+      if (ec) {
+        if (ec == beast::error::timeout) {
+          Respond(socket,
+                  ErrorReply(400,
+                             fmt::format("the request body stopped after {} of its {} bytes (Content-Length) "
+                                         "for {} s (server.read_timeout_s)",
+                                         received, length, config_.read_timeout_s)),
+                  head.version, false);
+        }
+        return;
+      }
+      body = {reinterpret_cast<const char*>(room.data()), room.size()};
+      body_owner = body_buffer.owner();
+    }
+
+    HttpRequest request{head.method, head.target, std::nullopt, body, std::move(body_owner)};
+    if (head.inference_header_length) request.inference_header_length = *head.inference_header_length;
+    HttpReply reply;
+    try {
+      reply = Dispatch(service_, request);
+    } catch (const std::exception& e) {
+      reply = ErrorReply(500, fmt::format("internal error: {}", e.what()));
+    }
+    request = {};
+    body_buffer.Finish();
+    // A stop that came while this request ran: its response closes the connection.
+    if (stopping_) keep_alive = false;
+    if (!Respond(socket, std::move(reply), head.version, keep_alive) || !keep_alive) return;
+  }
+}
+
+bool HttpServer::Respond(net::SocketStream& socket, HttpReply reply, unsigned version, bool keep_alive) {
+  http::response<http::string_body> response;
+  response.version(version);
+  response.result(static_cast<unsigned>(reply.status));
+  response.set(http::field::server, kServerName);
+  response.set(http::field::content_type, reply.content_type);
+  for (const auto& [name, value] : reply.headers) response.set(name, value);
+  response.body() = std::move(reply.body);
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  net::error_code ec;
+  http::write(socket, response, ec);
+  service_.CountHttpResponse(reply.status);
+  return !ec;
 }
 
 }  // namespace missile::server

@@ -1,7 +1,9 @@
 #include "server/infer_codec.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <set>
 
 #include "core/json_fields.h"
@@ -27,7 +29,9 @@ namespace {
 // The binary section of a body, consumed front to back by the tensors that declare binary_data_size.
 class BinaryCursor {
  public:
-  explicit BinaryCursor(std::string_view bytes) : bytes_(bytes) {}
+  // `owner`, when set, keeps `bytes` alive: tensors may then share it instead of copying their bytes.
+  explicit BinaryCursor(std::string_view bytes, std::shared_ptr<std::byte[]> owner = nullptr)
+      : bytes_(bytes), owner_(std::move(owner)) {}
 
   Result<std::string_view> Take(uint64_t size, std::string_view what) {
     if (size > bytes_.size() - offset_) {
@@ -43,8 +47,21 @@ class BinaryCursor {
   }
   size_t remaining() const { return bytes_.size() - offset_; }
 
+  // `taken` (from Take) as a tensor: in place when the bytes are shared and 64-byte aligned (the server
+  // places request bodies so that they are: body_buffer.h), else copied.
+  Tensor MakeTensor(DataType dtype, Shape shape, std::string_view taken) const {
+    if (owner_ != nullptr && reinterpret_cast<uintptr_t>(taken.data()) % 64 == 0) {
+      auto* data = reinterpret_cast<std::byte*>(const_cast<char*>(taken.data()));
+      return Tensor::Wrap(dtype, std::move(shape), std::shared_ptr<std::byte[]>(owner_, data));
+    }
+    Tensor tensor(dtype, std::move(shape));
+    if (!taken.empty()) std::memcpy(tensor.raw_data(), taken.data(), taken.size());
+    return tensor;
+  }
+
  private:
   std::string_view bytes_;
+  std::shared_ptr<std::byte[]> owner_;
   size_t offset_ = 0;
 };
 
@@ -110,9 +127,7 @@ Result<NamedTensor> DecodeTensor(const json& object, std::string_view what_prefi
                    *binary_size, ShapeToString(shape), datatype_name, expected_bytes, NumElements(shape));
     }
     MISSILE_ASSIGN_OR_RETURN(std::string_view bytes, binary.Take(*binary_size, what));
-    Tensor tensor(*datatype, shape);
-    if (!bytes.empty()) std::memcpy(tensor.raw_data(), bytes.data(), bytes.size());
-    return NamedTensor{name, std::move(tensor)};
+    return NamedTensor{name, binary.MakeTensor(*datatype, std::move(shape), bytes)};
   }
   // Count before allocating: a short "data" array with a huge shape must not allocate the huge tensor.
   MISSILE_ASSIGN_OR_RETURN(int64_t count, CountJsonElements(object.at("data"), what));
@@ -148,7 +163,8 @@ Status CheckBinaryConsumed(const BinaryCursor& binary) {
 
 }  // namespace
 
-Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uint64_t> json_length) {
+Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uint64_t> json_length,
+                                        const std::shared_ptr<std::byte[]>& body_owner) {
   MISSILE_ASSIGN_OR_RETURN(auto parts, SplitBody(body, json_length));
   MISSILE_ASSIGN_OR_RETURN(json document, ParseJson(parts.first, "the request body"));
   MISSILE_RETURN_IF_ERROR(CheckObject(document, "request", {"id", "parameters", "inputs", "outputs"}));
@@ -167,7 +183,7 @@ Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uin
   if (inputs == document.end() || !inputs->is_array() || inputs->empty()) {
     return Error(ErrorCode::kInvalidArgument, "request.inputs: required, a non-empty array of input tensors");
   }
-  BinaryCursor binary(parts.second);
+  BinaryCursor binary(parts.second, body_owner);
   std::set<std::string> seen;
   for (size_t i = 0; i < inputs->size(); ++i) {
     MISSILE_ASSIGN_OR_RETURN(NamedTensor input, DecodeTensor((*inputs)[i], "inputs", i, binary));

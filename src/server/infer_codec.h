@@ -6,6 +6,7 @@
 // through one implementation. Pure: bytes in, values out.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,11 @@ Result<uint64_t> ParseInferenceHeaderLength(std::string_view value);
 // Decodes a request body. `json_length` is the header's value when it was sent. Any structural problem
 // (malformed JSON, a missing or mistyped field, an unknown datatype, element or byte counts that disagree
 // with the shape, binary data cut short or followed by stray bytes) is kInvalidArgument naming the input.
-Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uint64_t> json_length);
+// `body_owner`, when given, points at the body's first byte and keeps the body alive: binary tensors that
+// start 64-byte aligned in it then refer to it in place (no copy of a 602 KB image), holding it as long as
+// they live.
+Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uint64_t> json_length,
+                                        const std::shared_ptr<std::byte[]>& body_owner = nullptr);
 
 // Encodes a response; outputs whose flag is set go binary. `binary[i]` pairs with response.outputs[i].
 EncodedBody EncodeInferResponse(const InferResponse& response, const std::vector<bool>& binary);

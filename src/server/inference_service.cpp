@@ -1,10 +1,8 @@
 #include "server/inference_service.h"
 
 #include <chrono>
-#include <future>
 #include <nlohmann/json.hpp>
 
-#include "server/executor_factory.h"
 #include "server/oip_datatype.h"
 
 namespace missile::server {
@@ -69,46 +67,11 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerConfig& config) {
-  MISSILE_ASSIGN_OR_RETURN(runtime::BackendChoice backend, runtime::ResolveBackend(config.backend));
-  ServerConfig resolved = config;
-  resolved.backend = backend.backend;
-  MISSILE_RETURN_IF_ERROR(CheckModelsRunOn(resolved, resolved.backend));
-  std::unique_ptr<InferenceService> service(new InferenceService(std::move(resolved)));
-  // On the GPU every host<->device copy of a tenant's sessions (weights at load, request inputs and outputs)
-  // goes through the link's transfer scheduler, by the tenant's route; on the CPU backend the server copies
-  // through the host-memcpy engine itself (ServedModel::Execute).
-  const bool on_gpu = backend.backend == "cuda";
-  if (on_gpu) {
-    MISSILE_ASSIGN_OR_RETURN(service->transfers_, DeviceTransfers::CreateCuda());
-  } else {
-    MISSILE_ASSIGN_OR_RETURN(service->transfers_, DeviceTransfers::CreateHostMemcpy());
-  }
-  pcie::TenantId next_id = 1;
-  for (const TenantConfig& tenant : service->config_.tenants) {
-    MISSILE_RETURN_IF_ERROR(service->quota_.AddTenant(tenant.name, tenant.vram_quota_bytes));
-    MISSILE_ASSIGN_OR_RETURN(pcie::TenantParams params,
-                             pcie::TenantParams::FromNice(
-                                 tenant.pcie_nice, tenant.tenant_class == TenantClass::kLatencySensitive));
-    MISSILE_RETURN_IF_ERROR(service->transfers_->AddTenant(next_id, params));
-    if (on_gpu) service->routes_.emplace(tenant.name, service->transfers_->RouteFor(next_id));
-    service->tenant_ids_.emplace(tenant.name, next_id++);
-  }
-  for (const ModelConfig& model : service->config_.models) {
+  MISSILE_ASSIGN_OR_RETURN(std::unique_ptr<ServingEngine> engine, ServingEngine::Create(config));
+  std::unique_ptr<InferenceService> service(new InferenceService(std::move(engine)));
+  for (const ModelConfig& model : service->config().models) {
     service->model_metrics_.emplace(model.name, std::make_unique<ModelMetrics>(model.name, model.tenant));
   }
-  runtime::SessionOptions options;
-  options.backend = backend.backend;
-  std::map<std::string, runtime::TransferRoute*> routes;
-  for (const auto& [tenant, route] : service->routes_) routes.emplace(tenant, route.get());
-  service->repository_ =
-      std::make_unique<ModelRepository>(service->config_, service->quota_, options, std::move(routes));
-  MISSILE_ASSIGN_OR_RETURN(
-      ExecutorChoice executor,
-      MakeInferenceExecutor(service->config_, service->tenant_ids_, *service->transfers_));
-  service->executor_ = std::move(executor.executor);
-  service->policy_in_effect_ = std::move(executor.policy_in_effect);
-  service->executor_notes_ = std::move(executor.notes);
-  service->tenants_compute_side_by_side_ = executor.tenants_compute_side_by_side;
   return service;
 }
 
@@ -118,12 +81,12 @@ InferenceService::~InferenceService() {
 
 void InferenceService::Shutdown() {
   shutting_down_ = true;
-  if (executor_) executor_->Shutdown();
+  engine_->Shutdown();
 }
 
 Status InferenceService::LoadStartupModels() {
-  for (const ModelConfig& model : config_.models) {
-    if (model.load_at_start) MISSILE_RETURN_IF_ERROR(repository_->Load(model.name));
+  for (const ModelConfig& model : config().models) {
+    if (model.load_at_start) MISSILE_RETURN_IF_ERROR(engine_->repository().Load(model.name));
   }
   ready_ = true;
   return Status::Ok();
@@ -147,7 +110,7 @@ HttpReply InferenceService::ServerMetadata() const {
 
 std::optional<HttpReply> InferenceService::CheckModelAndVersion(const std::string& model,
                                                                 const std::string& version) const {
-  if (repository_->Config(model) == nullptr) {
+  if (engine_->repository().Config(model) == nullptr) {
     return ErrorReply(404, fmt::format("unknown model '{}'", model));
   }
   if (!version.empty() && version != "1") {
@@ -158,7 +121,7 @@ std::optional<HttpReply> InferenceService::CheckModelAndVersion(const std::strin
 
 HttpReply InferenceService::ModelMetadata(const std::string& model, const std::string& version) const {
   if (auto error = CheckModelAndVersion(model, version)) return *error;
-  auto lease = repository_->Acquire(model);
+  auto lease = engine_->repository().Acquire(model);
   if (!lease.ok()) return ErrorReply(lease.status());
   const ServedModel& served = *lease->model();
   return JsonReply({{"name", model},
@@ -170,7 +133,7 @@ HttpReply InferenceService::ModelMetadata(const std::string& model, const std::s
 
 HttpReply InferenceService::ModelReady(const std::string& model, const std::string& version) const {
   if (auto error = CheckModelAndVersion(model, version)) return *error;
-  auto status = repository_->Lookup(model);
+  auto status = engine_->repository().Lookup(model);
   if (!status.ok()) return ErrorReply(status.status());
   const bool ready = status->state == ModelState::kReady;
   return JsonReply({{"name", model}, {"ready", ready}}, ready ? 200 : 400);
@@ -178,9 +141,9 @@ HttpReply InferenceService::ModelReady(const std::string& model, const std::stri
 
 HttpReply InferenceService::ModelConfiguration(const std::string& model, const std::string& version) const {
   if (auto error = CheckModelAndVersion(model, version)) return *error;
-  const ModelConfig& config = *repository_->Config(model);
-  const TenantConfig& tenant = *config_.FindTenant(config.tenant);
-  auto status = repository_->Lookup(model);
+  const ModelConfig& config = *engine_->repository().Config(model);
+  const TenantConfig& tenant = *this->config().FindTenant(config.tenant);
+  auto status = engine_->repository().Lookup(model);
   if (!status.ok()) return ErrorReply(status.status());
   json tenant_json{{"name", tenant.name},
                    {"class", TenantClassName(tenant.tenant_class)},
@@ -193,9 +156,9 @@ HttpReply InferenceService::ModelConfiguration(const std::string& model, const s
   json body{{"name", model},
             {"platform", "onnx"},
             {"path", config.path.string()},
-            {"backend", config_.backend},
-            {"policy", config_.policy},
-            {"policy_in_effect", policy_in_effect_},
+            {"backend", this->config().backend},
+            {"policy", this->config().policy},
+            {"policy_in_effect", policy_in_effect()},
             {"state", ModelStateName(status->state)},
             {"load_at_start", config.load_at_start},
             {"precision", std::string(runtime::PrecisionName(config.gpu.precision))},
@@ -205,7 +168,7 @@ HttpReply InferenceService::ModelConfiguration(const std::string& model, const s
   if (!status->reason.empty()) body["reason"] = status->reason;
   if (status->footprint) body["vram"] = FootprintJson(*status->footprint);
   if (status->state == ModelState::kReady) {
-    if (auto lease = repository_->Acquire(model); lease.ok()) {
+    if (auto lease = engine_->repository().Acquire(model); lease.ok()) {
       body["inputs"] = SignatureJson(lease->model()->inputs());
       body["outputs"] = SignatureJson(lease->model()->outputs());
       body["kernels"] = lease->model()->kernel_count();
@@ -215,11 +178,12 @@ HttpReply InferenceService::ModelConfiguration(const std::string& model, const s
 }
 
 HttpReply InferenceService::Infer(const std::string& model, const std::string& version,
-                                  std::optional<std::string_view> header_length, std::string_view body) {
+                                  std::optional<std::string_view> header_length, std::string_view body,
+                                  const std::shared_ptr<std::byte[]>& body_owner) {
   const auto start = std::chrono::steady_clock::now();
   if (auto error = CheckModelAndVersion(model, version)) return *error;
   ModelMetrics& metrics = *model_metrics_.at(model);
-  auto lease = repository_->Acquire(model);
+  auto lease = engine_->repository().Acquire(model);
   if (!lease.ok()) {
     metrics.Count(RequestOutcome::kModelUnavailable);
     return ErrorReply(lease.status());
@@ -235,7 +199,7 @@ HttpReply InferenceService::Infer(const std::string& model, const std::string& v
     }
     json_length = *parsed;
   }
-  auto request = DecodeInferRequest(body, json_length);
+  auto request = DecodeInferRequest(body, json_length, body_owner);
   if (!request.ok()) {
     metrics.Count(RequestOutcome::kInvalidInput);
     return ErrorReply(request.status());
@@ -253,12 +217,9 @@ HttpReply InferenceService::Infer(const std::string& model, const std::string& v
   const bool binary_default = request->binary_data_output;
   const std::string id = request->id;
 
-  std::promise<JobOutcome> promise;
-  std::future<JobOutcome> done = promise.get_future();
-  InferenceJob job{served, std::move(request).value(),
-                   [&promise](JobOutcome outcome) { promise.set_value(std::move(outcome)); }};
-  if (Status submitted = executor_->Submit(std::move(job)); !submitted.ok()) return ErrorReply(submitted);
-  JobOutcome outcome = done.get();
+  auto ran = engine_->Run(served, std::move(request).value());
+  if (!ran.ok()) return ErrorReply(ran.status());
+  JobOutcome outcome = std::move(ran).value();
   if (!outcome.outputs.ok()) {
     metrics.Count(RequestOutcome::kExecutionError);
     const Status& status = outcome.outputs.status();
@@ -284,7 +245,7 @@ HttpReply InferenceService::Infer(const std::string& model, const std::string& v
 
 HttpReply InferenceService::RepositoryIndex() const {
   json index = json::array();
-  for (const ModelStatus& status : repository_->Index()) {
+  for (const ModelStatus& status : engine_->repository().Index()) {
     json entry{{"name", status.name}, {"version", "1"}, {"state", ModelStateName(status.state)}};
     if (!status.reason.empty()) entry["reason"] = status.reason;
     index.push_back(std::move(entry));
@@ -293,34 +254,34 @@ HttpReply InferenceService::RepositoryIndex() const {
 }
 
 HttpReply InferenceService::RepositoryLoad(const std::string& model) {
-  if (Status loaded = repository_->Load(model); !loaded.ok()) return ErrorReply(loaded);
+  if (Status loaded = engine_->repository().Load(model); !loaded.ok()) return ErrorReply(loaded);
   return JsonReply({{"name", model}, {"state", "READY"}});
 }
 
 HttpReply InferenceService::RepositoryUnload(const std::string& model) {
-  if (Status unloaded = repository_->Unload(model); !unloaded.ok()) return ErrorReply(unloaded);
+  if (Status unloaded = engine_->repository().Unload(model); !unloaded.ok()) return ErrorReply(unloaded);
   return JsonReply({{"name", model}, {"state", "UNAVAILABLE"}});
 }
 
 HttpReply InferenceService::Metrics() const {
   MetricsView view;
   view.version = kServerVersion;
-  view.backend = config_.backend;
-  view.policy = policy_in_effect_;
-  view.tenants = config_.tenants;
-  view.tenant_states = executor_->State();
-  view.vram = quota_.Snapshot();
-  for (const ModelStatus& status : repository_->Index()) {
+  view.backend = config().backend;
+  view.policy = policy_in_effect();
+  view.tenants = config().tenants;
+  view.tenant_states = engine_->executor().State();
+  view.vram = engine_->quota().Snapshot();
+  for (const ModelStatus& status : engine_->repository().Index()) {
     view.models.push_back({model_metrics_.at(status.name).get(), status.state == ModelState::kReady,
                            status.in_flight, status.footprint});
   }
   view.http_responses = http_responses_.Snapshot();
   std::map<pcie::TenantId, std::string> names;
-  for (const auto& [name, id] : tenant_ids_) names.emplace(id, name);
-  for (const auto& stats : transfers_->Metrics(pcie::Direction::kHostToDevice)) {
+  for (const auto& [name, id] : engine_->tenant_ids()) names.emplace(id, name);
+  for (const auto& stats : engine_->transfers().Metrics(pcie::Direction::kHostToDevice)) {
     view.to_device.emplace(names.at(stats.tenant), stats);
   }
-  for (const auto& stats : transfers_->Metrics(pcie::Direction::kDeviceToHost)) {
+  for (const auto& stats : engine_->transfers().Metrics(pcie::Direction::kDeviceToHost)) {
     view.to_host.emplace(names.at(stats.tenant), stats);
   }
   view.resident_bytes = ResidentSetBytes();

@@ -16,12 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "memory/vram_quota.h"
-#include "server/device_transfers.h"
-#include "server/inference_executor.h"
-#include "server/model_repository.h"
 #include "server/server_config.h"
 #include "server/server_metrics.h"
+#include "server/serving_engine.h"
 
 namespace missile::server {
 
@@ -55,9 +52,11 @@ class InferenceService {
   HttpReply ModelMetadata(const std::string& model, const std::string& version) const;
   HttpReply ModelReady(const std::string& model, const std::string& version) const;
   HttpReply ModelConfiguration(const std::string& model, const std::string& version) const;
-  // header_length: the Inference-Header-Content-Length header, when present.
+  // header_length: the Inference-Header-Content-Length header, when present. body_owner, when set, points at
+  // the body's first byte and keeps it alive: binary tensors are then used in place (DecodeInferRequest).
   HttpReply Infer(const std::string& model, const std::string& version,
-                  std::optional<std::string_view> header_length, std::string_view body);
+                  std::optional<std::string_view> header_length, std::string_view body,
+                  const std::shared_ptr<std::byte[]>& body_owner = nullptr);
   HttpReply RepositoryIndex() const;
   HttpReply RepositoryLoad(const std::string& model);
   HttpReply RepositoryUnload(const std::string& model);
@@ -69,30 +68,20 @@ class InferenceService {
   // Runs what is still queued and stops the executor (after the HTTP server has stopped).
   void Shutdown();
 
-  const ServerConfig& config() const { return config_; }
+  // The configuration with its backend resolved.
+  const ServerConfig& config() const { return engine_->config(); }
   // The policy the executor applies: the configured one, or "shared" where the backend has no scheduler
   // device (executor_factory.h), with the lines that explain it.
-  const std::string& policy_in_effect() const { return policy_in_effect_; }
-  const std::vector<std::string>& executor_notes() const { return executor_notes_; }
-  bool tenants_compute_side_by_side() const { return tenants_compute_side_by_side_; }
+  const std::string& policy_in_effect() const { return engine_->policy_in_effect(); }
+  const std::vector<std::string>& executor_notes() const { return engine_->executor_notes(); }
+  bool tenants_compute_side_by_side() const { return engine_->tenants_compute_side_by_side(); }
 
  private:
-  explicit InferenceService(ServerConfig config) : config_(std::move(config)) {}
+  explicit InferenceService(std::unique_ptr<ServingEngine> engine) : engine_(std::move(engine)) {}
   // The error reply for a model name and version that do not resolve to a declared model.
   std::optional<HttpReply> CheckModelAndVersion(const std::string& model, const std::string& version) const;
 
-  const ServerConfig config_;
-  memory::VramQuotaLedger quota_;
-  std::unique_ptr<DeviceTransfers> transfers_;
-  // Per tenant on the GPU: its sessions' copies go this way. After transfers_ (which they use), before the
-  // repository (whose sessions use them).
-  std::map<std::string, std::unique_ptr<runtime::TransferRoute>> routes_;
-  std::map<std::string, pcie::TenantId> tenant_ids_;
-  std::unique_ptr<ModelRepository> repository_;
-  std::unique_ptr<InferenceExecutor> executor_;
-  std::string policy_in_effect_;
-  std::vector<std::string> executor_notes_;
-  bool tenants_compute_side_by_side_ = false;
+  std::unique_ptr<ServingEngine> engine_;
   std::map<std::string, std::unique_ptr<ModelMetrics>> model_metrics_;
   HttpResponseCounter http_responses_;
   std::atomic<bool> ready_{false};

@@ -102,12 +102,6 @@ class ServedModel {
                                                      const std::vector<Tensor>& device_outputs,
                                                      DeviceTransfers& transfers, pcie::TenantId tenant) const;
 
-  // The engine alone, on the caller's thread: no queue, no transfers, inputs passed as they are. What
-  // in-process execution costs, for measuring what serving adds (`missile bench --mode inproc`).
-  Result<runtime::NamedTensors> RunEngine(const runtime::NamedTensors& inputs) {
-    return session_->Run(inputs);
-  }
-
  private:
   ServedModel() = default;
   bool WantsOutput(const InferRequest& request, const std::string& name) const;

@@ -61,6 +61,43 @@ TEST(InferCodecTest, DecodesBinaryTensorsInHeaderOrder) {
   EXPECT_TRUE(request->binary_data_output);
 }
 
+TEST(InferCodecTest, BinaryTensorsOfASharedBodyAreUsedInPlaceWhenAligned) {
+  const std::string header = R"({"inputs": [
+      {"name": "a", "shape": [16], "datatype": "FP32", "parameters": {"binary_data_size": 64}},
+      {"name": "b", "shape": [3], "datatype": "FP32", "parameters": {"binary_data_size": 12}},
+      {"name": "c", "shape": [2], "datatype": "FP32", "parameters": {"binary_data_size": 8}}]})";
+  std::vector<float> a(16);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i);
+  const std::string bytes = header + Binary(a) + Binary({1, 2, 3}) + Binary({7, 8});
+  // The body placed as the server places it: the binary part (after the header) 64-byte aligned.
+  const size_t shift = (64 - header.size() % 64) % 64;
+  std::shared_ptr<std::byte[]> storage = AllocateHostBytes(bytes.size() + 64);
+  std::shared_ptr<std::byte[]> body(storage, storage.get() + shift);
+  std::memcpy(body.get(), bytes.data(), bytes.size());
+  const std::string_view view(reinterpret_cast<const char*>(body.get()), bytes.size());
+
+  auto request = DecodeInferRequest(view, header.size(), body);
+  ASSERT_TRUE(request.ok()) << request.status().message();
+  // "a" and "b" start on 64-byte boundaries: they are the body's bytes; "c" (64 + 12 bytes in) is a copy.
+  EXPECT_EQ(request->inputs[0].tensor.raw_data(), body.get() + header.size());
+  EXPECT_EQ(request->inputs[1].tensor.raw_data(), body.get() + header.size() + 64);
+  EXPECT_NE(request->inputs[2].tensor.raw_data(), body.get() + header.size() + 76);
+  EXPECT_EQ(request->inputs[0].tensor.data<float>()[15], 15.0f);
+  EXPECT_EQ(request->inputs[1].tensor.data<float>()[2], 3.0f);
+  EXPECT_EQ(request->inputs[2].tensor.data<float>()[1], 8.0f);
+  // The tensors keep the body alive.
+  const long holders = storage.use_count();
+  EXPECT_GE(holders, 3);
+  request = Error(ErrorCode::kInternal, "dropped");
+  EXPECT_EQ(storage.use_count(), holders - 2);
+
+  // Without an owner every binary tensor is copied.
+  auto copied = DecodeInferRequest(view, header.size());
+  ASSERT_TRUE(copied.ok());
+  EXPECT_NE(copied->inputs[0].tensor.raw_data(), body.get() + header.size());
+  EXPECT_EQ(copied->inputs[0].tensor.data<float>()[15], 15.0f);
+}
+
 TEST(InferCodecTest, RefusesMalformedRequestsNamingTheProblem) {
   ExpectError(DecodeInferRequest("{\"inputs\": [", std::nullopt), ErrorCode::kInvalidArgument,
               "not valid JSON");

@@ -1,0 +1,53 @@
+// A client's keep-alive HTTP/1.1 connection, over a blocking socket with timeouts (socket_stream.h), HTTP
+// read and written by Boost.Beast: the load generator's transport. It connects at its first request and again
+// when the server has closed it between requests (keep-alive timeout or request limit).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "net/socket_stream.h"
+
+namespace missile::net {
+
+struct HttpResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // The value of a header (names compare case-insensitively), when present.
+  std::optional<std::string_view> Header(std::string_view name) const;
+};
+
+class HttpConnection {
+ public:
+  HttpConnection(std::string host, int port, std::chrono::milliseconds timeout);
+  ~HttpConnection();
+  HttpConnection(HttpConnection&&) noexcept;
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // Sends a request (header and body in one system call where the kernel takes it) and reads the response.
+  // kUnavailable when the server cannot be reached or the connection fails; the message says how.
+  Result<HttpResponse> Request(std::string_view method, std::string_view target,
+                               const std::vector<std::pair<std::string, std::string>>& headers,
+                               std::string_view body = {}, std::string_view content_type = {});
+
+ private:
+  struct ReadBuffer;
+  Result<HttpResponse> Exchange(std::string_view method, std::string_view target,
+                                const std::vector<std::pair<std::string, std::string>>& headers,
+                                std::string_view body, std::string_view content_type, bool& nothing_received);
+
+  std::string host_;
+  int port_;
+  std::chrono::milliseconds timeout_;
+  SocketStream socket_;
+  std::unique_ptr<ReadBuffer> buffer_;
+};
+
+}  // namespace missile::net
