@@ -16,6 +16,7 @@ import os
 import pathlib
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -486,6 +487,73 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(request.join(), 200)
         self.assertEqual(self.server.json("POST", "/v2/repository/models/slow/unload", b"")[0], 200)
         self.assertEqual(self.server.json("POST", "/v2/repository/models/slow/load", b"")[0], 200)
+
+    # The HTTP transport: what clients other than Python's http.client do ------------------------------------------
+
+    def raw_exchange(self, payload, responses=1, send_after_first=None):
+        """Sends raw bytes on a new connection; returns [(status, headers, body)] for `responses` responses (an
+        interim 100 Continue counts as one, with send_after_first sent once it has arrived)."""
+        with socket.create_connection((self.server.host, self.server.port), timeout=60) as sock:
+            sock.sendall(payload)
+            reader = sock.makefile("rb")
+            answers = []
+            while len(answers) < responses:
+                status_line = reader.readline().decode()
+                if not status_line:
+                    break
+                headers = {}
+                for line in iter(reader.readline, b"\r\n"):
+                    name, value = line.decode().split(":", 1)
+                    headers[name.strip()] = value.strip()
+                length = next((int(v) for k, v in headers.items() if k.lower() == "content-length"), 0)
+                body = reader.read(length)
+                answers.append((int(status_line.split()[1]), headers, body))
+                if send_after_first is not None and len(answers) == 1:
+                    sock.sendall(send_after_first)
+            return answers
+
+    def test_transport_pipelined_requests_are_answered_in_order(self):
+        answers = self.raw_exchange(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    b"GET /v2/models/conv/ready HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    b"GET /v3/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 3)
+        self.assertEqual([a[0] for a in answers], [200, 200, 404])
+        self.assertEqual(json.loads(answers[0][2]), {"live": True})
+        self.assertEqual(json.loads(answers[1][2])["ready"], True)
+        self.assertEqual(answers[2][1]["Connection"], "close")
+
+    def test_transport_chunked_binary_request(self):
+        body, headers = binary_request([("x", self.x)])
+        connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=120)
+        try:
+            connection.request("POST", "/v2/models/conv/infer", body=iter([body[:100], body[100:500], body[500:]]),
+                               headers={**headers, "Transfer-Encoding": "chunked"}, encode_chunked=True)
+            response = connection.getresponse()
+            data = response.read()
+            self.assertEqual(response.status, 200, data)
+            outputs = decode_binary_response(dict(response.getheaders()), data)
+        finally:
+            connection.close()
+        for name in ("y", "z"):
+            np.testing.assert_array_equal(outputs[name], self.reference[name])
+
+    def test_transport_expect_continue(self):
+        body, headers = binary_request([("x", self.x)])
+        head = ("POST /v2/models/conv/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                f"Content-Length: {len(body)}\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+        answers = self.raw_exchange(head, 2, send_after_first=body)
+        self.assertEqual([a[0] for a in answers], [100, 200], answers[-1][2][:300])
+        outputs = decode_binary_response(answers[1][1], answers[1][2])
+        np.testing.assert_array_equal(outputs["y"], self.reference["y"])
+        # Over the limit: refused at once, without asking for the body.
+        head = (b"POST /v2/models/conv/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                b"Content-Length: 5000000\r\nContent-Type: application/json\r\n\r\n")
+        self.assert_error(self.raw_exchange(head)[0], 413, "larger than the server's limit of 4.0 MiB")
+
+    def test_transport_malformed_request_is_answered_400(self):
+        self.assert_error(self.raw_exchange(b"NOT HTTP AT ALL\r\n\r\n")[0], 400, "malformed HTTP request")
+        self.assert_error(self.raw_exchange(b"POST /v2/models/conv/infer HTTP/1.1\r\nContent-Length: x\r\n\r\n")[0],
+                          400, "malformed HTTP request")
 
     def test_zz_second_tenant_was_served_throughout(self):
         # Named to run last: every test above ran while the background tenant kept sending requests.
