@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Issue 6, acceptance 5 on the GPU machine: what `missile serve` adds to p50 latency over in-process execution,
 # ResNet-50 batch 1, binary tensors, CUDA backend. For each variant (precision x CUDA graph) it writes a server
-# configuration, starts `missile serve`, runs `missile bench --mode both` (in-process, then over HTTP against
-# the server; closed loop, one request outstanding), scrapes /metrics (the server's own request/compute times
-# and the model's VRAM) and reads nvidia-smi's memory use while the server holds the model, then stops the
-# server with SIGTERM.
+# configuration, starts `missile serve`, runs `missile bench --mode both` (in-process through the same serving
+# engine, transfer routes included, then over HTTP against the server; closed loop, one request outstanding),
+# scrapes /metrics (the server's own request/compute times and the model's VRAM) and reads nvidia-smi's memory
+# use while the server holds the model, then stops the server with SIGTERM. Then the breakdown on this host's
+# CPUs: the server's own steps per request (missile_server_codec_bench) and the HTTP transport alone, a trivial
+# model on the CPU backend (bench/server/transport_overhead.py; with its system calls when strace is there).
+# BREAKDOWN=0 skips the breakdown.
 # Device command: export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t;
 #   tar -C /tmp/t -xJf $MISSILE_PACK ./tree; cd /tmp/t/tree && bash scripts/device/server_overhead.sh
 # Env: VARIANTS (default "fp16:graph fp32:graph fp16:kernels fp32:kernels"), DURATION (s, default 20 for graph
 # variants, SHORT_DURATION 10 for kernel-by-kernel ones), WARMUP (s, default 3); for a dry run of the plumbing on
 # a CPU machine: BACKEND=cpu SIZE=small VARIANTS=fp32:kernels.
-# Writes to $OUT: server-overhead.log, server-overhead.json (every variant, merged), results-VARIANT.json.
+# Writes to $OUT: server-overhead.log, server-overhead.json (every variant, merged), results-VARIANT.json,
+# server-codec.json and transport-overhead.json (the breakdown).
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 mkdir -p "$OUT"
@@ -110,4 +114,13 @@ for variant in sys.argv[2:]:
 json.dump(summary, open(work / "summary.json", "w"), indent=1)
 PY
   cp "$work/summary.json" "$OUT/server-overhead.json"
+
+  if [ "${BREAKDOWN:-1}" != 0 ]; then
+    echo "== the server's own steps per ResNet-50 request (this host's CPU)"
+    "$MISSILE_BIN/missile_server_codec_bench" --repeat 2000 --json "$OUT/server-codec.json"
+    echo "== the HTTP transport alone: a trivial model (602,112 bytes in, 4,000 out) on the CPU backend"
+    PYTHONUNBUFFERED=1 "$PYTHON" bench/server/transport_overhead.py --missile "$MISSILE_BIN/missile" \
+      --duration "${TRANSPORT_DURATION:-8}" --warmup 2 --out "$work/transport" &&
+      cp "$work/transport/transport-overhead.json" "$OUT/transport-overhead.json"
+  fi
 } 2>&1 | tee "$OUT/server-overhead.log"
