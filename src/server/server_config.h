@@ -55,7 +55,7 @@ struct HttpConfig {
   std::string host = "127.0.0.1";
   int port = 8000;  // 0: any free port (the chosen one is printed)
   // Connection-handling threads: a keep-alive connection holds one while it is open, so this bounds the
-  // connections served at once (more wait in the accept queue).
+  // connections served at once (more wait, accepted, for a free thread).
   int threads = 128;
   uint64_t max_body_bytes = uint64_t{64} << 20;
   int keep_alive_timeout_s = 5;
