@@ -4,7 +4,8 @@
 //
 //   build/bench/missile_server_codec_bench [--repeat N] [--json FILE]
 //
-// Each step runs N times (default 2000) after a warm-up; the median and the 90th percentile are printed in us.
+// Each step runs N times (default 2000) after a warm-up; the median and the 90th percentile are printed in
+// us.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -38,7 +39,8 @@ Timing Measure(int repeat, const std::function<void()>& step) {
   for (int i = 0; i < repeat; ++i) {
     const auto start = std::chrono::steady_clock::now();
     step();
-    samples.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    samples.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(samples.begin(), samples.end());
   return {samples[samples.size() / 2], samples[samples.size() * 9 / 10]};
@@ -77,9 +79,10 @@ int main(int argc, char** argv) {
                            json_length, repeat);
   std::cout << fmt::format("{:<34} {:>9} {:>9}\n", "step", "p50 us", "p90 us");
 
-  // Before: cpp-httplib appended the body to a std::string 4 KB per recv(), the decoder copied the tensor out of
-  // it into a new zero-filled tensor.
-  report("body_into_string_4k_appends", "cpp-httplib's body: a std::string grown 4 KB at a time", Measure(repeat, [&] {
+  // Before: cpp-httplib appended the body to a std::string 4 KB per recv(), the decoder copied the tensor out
+  // of it into a new zero-filled tensor.
+  report("body_into_string_4k_appends", "cpp-httplib's body: a std::string grown 4 KB at a time",
+         Measure(repeat, [&] {
            std::string body;
            for (size_t offset = 0; offset < wire.size(); offset += 4096) {
              body.append(wire, offset, std::min<size_t>(4096, wire.size() - offset));
@@ -91,8 +94,8 @@ int main(int argc, char** argv) {
            if (!decoded.ok()) std::abort();
          }));
 
-  // After: the body lands in a reused buffer (the kernel's recv() copy is the only one; here a memcpy stands in
-  // for it), the image is used in place.
+  // After: the body lands in a reused buffer (the kernel's recv() copy is the only one; here a memcpy stands
+  // in for it), the image is used in place.
   BodyBuffer buffer;
   report("body_into_reused_buffer", "the body in the connection's reused buffer (memcpy for recv)",
          Measure(repeat, [&] {
@@ -105,10 +108,12 @@ int main(int argc, char** argv) {
   const std::string_view placed(reinterpret_cast<const char*>(room.data()), room.size());
   report("decode_in_place", "decode, the image used where it arrived", Measure(repeat, [&] {
            auto decoded = DecodeInferRequest(placed, json_length, buffer.owner());
-           if (!decoded.ok() || decoded->inputs[0].tensor.raw_data() != room.data() + json_length) std::abort();
+           if (!decoded.ok() || decoded->inputs[0].tensor.raw_data() != room.data() + json_length)
+             std::abort();
          }));
 
-  report("encode_binary_response", "the response: JSON header and 4,000 bytes of logits", Measure(repeat, [&] {
+  report("encode_binary_response", "the response: JSON header and 4,000 bytes of logits",
+         Measure(repeat, [&] {
            EncodedBody body = EncodeInferResponse(response, {true});
            if (body.bytes.size() < 4000) std::abort();
          }));

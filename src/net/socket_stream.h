@@ -74,10 +74,7 @@ class SocketStream {
   }
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers) {
-    error_code ec;
-    const size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return ThrowOnError([&](error_code& ec) { return read_some(buffers, ec); });
   }
 
   // Beast's SyncWriteStream: one sendmsg() of (up to kMaxPieces of) the buffers: an HTTP header and its body
@@ -100,14 +97,19 @@ class SocketStream {
   }
   template <class ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers) {
-    error_code ec;
-    const size_t n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return ThrowOnError([&](error_code& ec) { return write_some(buffers, ec); });
   }
 
  private:
   static constexpr int kMaxPieces = 16;
+  // The throwing forms of Beast's stream calls (Missile itself uses those that take an error_code).
+  template <class Call>
+  static size_t ThrowOnError(Call call) {
+    error_code ec;
+    const size_t n = call(ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
   size_t Receive(void* data, size_t size, error_code& ec);
   size_t Send(const iovec* pieces, int count, error_code& ec);
 
