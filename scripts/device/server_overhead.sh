@@ -54,7 +54,7 @@ rm -rf "$work" && mkdir -p "$work"
               "precision": "$precision", "cuda_graph": $graph}]
 }
 JSON
-    echo "== $name: missile serve"
+    echo "== $name: missile serve ($(date -u +%T))"
     "$MISSILE_BIN/missile" serve --config "$config" > "$work/$name-serve.log" 2>&1 &
     server=$!
     port=
@@ -68,7 +68,7 @@ JSON
     if [ -z "$port" ]; then echo "== $name: the server did not start"; kill "$server" 2>/dev/null; continue; fi
     echo "== $name: GPU memory with the server's model loaded: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)"
     nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
-    echo "== $name: missile bench --mode both, closed loop 1, ${duration} s + ${WARMUP} s warmup, binary tensors"
+    echo "== $name: missile bench --mode both, closed loop 1, ${duration} s + ${WARMUP} s warmup, binary tensors ($(date -u +%T))"
     "$MISSILE_BIN/missile" bench --mode both --config "$config" --url "http://127.0.0.1:$port" --model resnet50 \
       --closed 1 --duration "$duration" --warmup "$WARMUP" --out "$work/$name" --quiet
     echo "== $name: bench exit $?"
@@ -116,11 +116,12 @@ PY
   cp "$work/summary.json" "$OUT/server-overhead.json"
 
   if [ "${BREAKDOWN:-1}" != 0 ]; then
-    echo "== the server's own steps per ResNet-50 request (this host's CPU)"
+    echo "== the server's own steps per ResNet-50 request (this host's CPU) ($(date -u +%T))"
     "$MISSILE_BIN/missile_server_codec_bench" --repeat 2000 --json "$OUT/server-codec.json"
     echo "== the HTTP transport alone: a trivial model (602,112 bytes in, 4,000 out) on the CPU backend"
     PYTHONUNBUFFERED=1 "$PYTHON" bench/server/transport_overhead.py --missile "$MISSILE_BIN/missile" \
-      --duration "${TRANSPORT_DURATION:-8}" --warmup 2 --out "$work/transport" &&
+      --duration "${TRANSPORT_DURATION:-6}" --warmup 2 --out "$work/transport" &&
       cp "$work/transport/transport-overhead.json" "$OUT/transport-overhead.json"
+    echo "== done ($(date -u +%T))"
   fi
 } 2>&1 | tee "$OUT/server-overhead.log"
