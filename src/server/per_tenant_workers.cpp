@@ -65,8 +65,8 @@ void PerTenantWorkers::EndRunning(Worker& worker) {
 void PerTenantWorkers::Run(Worker& worker, InferenceJob job, double queue_s) {
   ExecutionTimes times;
   auto outputs = job.model->Execute(job.request, transfers_, worker.id, &times);
-  job.on_done(JobOutcome{std::move(outputs), queue_s, times});
-  job = {};  // drop the model reference before the tenant counts as idle again
+  // Drops the model reference (before the tenant counts as idle again) and the request's tensors.
+  std::move(job).Complete(JobOutcome{std::move(outputs), queue_s, times});
 }
 
 std::vector<TenantRuntimeState> PerTenantWorkers::State() const {

@@ -63,7 +63,7 @@ Status ScheduledExecutor::Submit(InferenceJob job) {
       pending_.erase(request);
       if (pending_.empty()) drained_.notify_all();
     }
-    ended.on_done(std::move(outcome));
+    std::move(ended).Complete(std::move(outcome));
     return Status::Ok();
   };
   auto fail = [&](InferenceJob failed, const Status& status) {
@@ -133,8 +133,8 @@ void ScheduledExecutor::Finish(sched::RequestId request, const Status& status) {
       status.ok() ? device_->TakeOutputs(tenant->id, request, *job.model, job.request, transfers_,
                                          tenant->link_id, &times.to_host_s)
                   : Result<std::vector<NamedTensor>>(status);
-  job.on_done(JobOutcome{std::move(outputs), SecondsBetween(submitted, first_launch), times});
-  job = {};  // the model's reference goes before the request stops counting as pending
+  // The model's reference goes before the request stops counting as pending.
+  std::move(job).Complete(JobOutcome{std::move(outputs), SecondsBetween(submitted, first_launch), times});
   std::lock_guard lock(mutex_);
   pending_.erase(request);
   if (pending_.empty()) drained_.notify_all();
