@@ -9,7 +9,8 @@ run, `strace -c -f` on the server counts its system calls per request.
     /usr/bin/python3 bench/server/transport_overhead.py [--missile build/missile] [--duration 10] [--out DIR]
 
 Prints and writes DIR/transport-overhead.json: the in-process and HTTP latency (p50/p99), what serving adds, the
-server's own share from its metrics (request minus compute, mean), and the server's system calls per request.
+server's own share from its metrics (request minus compute, mean), how often the server's threads blocked per
+request (voluntary context switches: each a wake-up), and the server's system calls per request.
 """
 import argparse
 import json
@@ -50,6 +51,24 @@ def metric_sums(url):
              "missile_inference_compute_seconds_sum", "missile_inference_transfer_seconds_sum",
              "missile_inference_queue_seconds_sum")
     return {name: serverlib.metric(text, name + labels) for name in names}
+
+
+def context_switches(pid):
+    """Voluntary context switches (a thread blocking: each one a wake-up later) of the process's connection threads
+    (named missile-http) and of all its other threads (the engine's), as (http, other)."""
+    http, other = 0, 0
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    if name == "missile-http":
+                        http += int(line.split()[1])
+                    else:
+                        other += int(line.split()[1])
+        except FileNotFoundError:  # a thread that ended meanwhile
+            pass
+    return http, other
 
 
 def strace_counts(missile, url, pid, duration, work):
@@ -95,11 +114,13 @@ def main():
         server = serverlib.ServerProcess(args.missile, work / "config.json")
         try:
             start = metric_sums(server.url)
+            switches_before = context_switches(server.process.pid)
             subprocess.run([args.missile, "bench", "--quiet", "--mode", "both", "--config", str(work / "config.json"),
                             "--url", server.url, "--model", "model", "--closed", "1", "--duration",
                             str(args.duration), "--warmup", str(args.warmup), "--out", str(work / "both")],
                            check=True, capture_output=True)
             end = metric_sums(server.url)
+            switches = [after - before for after, before in zip(context_switches(server.process.pid), switches_before)]
             results = json.loads((work / "both" / "results.json").read_text())
             strace_requests, syscalls = (strace_counts(args.missile, server.url, server.process.pid,
                                                        args.strace_duration, work)
@@ -124,6 +145,9 @@ def main():
         "http_requests": results["http"]["streams"][0]["ok"],
         "http_failed": results["http"]["streams"][0]["failed"],
         "server_own_share_us": round(own_us, 1),
+        # Over every request the server answered in the run (the in-process half runs in the bench's process).
+        "server_blocking_waits_per_request": {"connection_threads": round(switches[0] / count, 2),
+                                              "engine_threads": round(switches[1] / count, 2)},
         "strace_requests": strace_requests, "server_syscalls_per_request": syscalls,
         "server_exit_code": exit_code,
     }

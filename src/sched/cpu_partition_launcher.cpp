@@ -115,7 +115,7 @@ void CpuPartitionLauncher::Launch(const KernelLaunch& launch, KernelListener& li
 
 std::vector<std::pair<TenantId, size_t>> CpuPartitionLauncher::ComputeOrder() const {
   std::lock_guard lock(order_mutex_);
-  return compute_order_;
+  return {compute_order_.begin(), compute_order_.end()};
 }
 
 Status CpuPartitionLauncher::Compute(Stream& stream, const KernelLaunch& launch) {
@@ -171,6 +171,7 @@ void CpuPartitionLauncher::Work(Stream& stream) {
     gate_.Acquire(launch.stream_priority);
     {
       std::lock_guard lock(order_mutex_);
+      if (compute_order_.size() == kComputeOrderKept) compute_order_.pop_front();
       compute_order_.emplace_back(launch.tenant, launch.step);
     }
     const auto start = std::chrono::steady_clock::now();

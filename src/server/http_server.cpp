@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include <pthread.h>
+
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -134,6 +136,8 @@ void HttpServer::Stop() {
 }
 
 void HttpServer::Work() {
+  // Named, so that per-thread tools (top -H, /proc/PID/task/*/comm) tell the connection threads apart.
+  pthread_setname_np(pthread_self(), "missile-http");
   for (;;) {
     net::SocketStream connection;
     {

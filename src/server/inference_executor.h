@@ -34,8 +34,8 @@ struct InferenceJob {
   std::function<void(JobOutcome)> on_done;
 
   // Ends the job: drops its model and its request first, then calls on_done. The request's tensors may be
-  // views of the connection's body buffer (body_buffer.h): once the caller hears of the outcome, the buffer is
-  // free for the connection's next request instead of being replaced by a new one.
+  // views of the connection's body buffer (body_buffer.h): once the caller hears of the outcome, the buffer
+  // is free for the connection's next request instead of being replaced by a new one.
   void Complete(JobOutcome outcome) && {
     std::function<void(JobOutcome)> done = std::move(on_done);
     model.reset();
