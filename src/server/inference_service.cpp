@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <future>
+#include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "server/executor_factory.h"
@@ -102,14 +104,48 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
   for (const auto& [tenant, route] : service->routes_) routes.emplace(tenant, route.get());
   service->repository_ =
       std::make_unique<ModelRepository>(service->config_, service->quota_, options, std::move(routes));
-  MISSILE_ASSIGN_OR_RETURN(
-      ExecutorChoice executor,
-      MakeInferenceExecutor(service->config_, service->tenant_ids_, *service->transfers_));
+  MISSILE_RETURN_IF_ERROR(service->StartL2SetAside());
+  MISSILE_ASSIGN_OR_RETURN(ExecutorChoice executor,
+                           MakeInferenceExecutor(service->config_, service->tenant_ids_, *service->transfers_,
+                                                 service->l2_.get()));
   service->executor_ = std::move(executor.executor);
   service->policy_in_effect_ = std::move(executor.policy_in_effect);
-  service->executor_notes_ = std::move(executor.notes);
+  service->executor_notes_.insert(service->executor_notes_.begin(), executor.notes.begin(),
+                                  executor.notes.end());
   service->tenants_compute_side_by_side_ = executor.tenants_compute_side_by_side;
   return service;
+}
+
+Status InferenceService::StartL2SetAside() {
+  MISSILE_ASSIGN_OR_RETURN(L2SetAsideSettings settings, ResolveL2SetAside(config_));
+  executor_notes_ = settings.notes;
+  if (!settings.any_enabled) return Status::Ok();
+  auto device = MakeL2SetAsideDevice();
+  if (!device.ok()) {
+    // A tenant that asked for it gets an error; defaults run without, saying so.
+    for (const TenantConfig& tenant : config_.tenants) {
+      if ((tenant.l2_setaside && *tenant.l2_setaside != memory::L2SetAsideMode::kOff) ||
+          tenant.l2_setaside_bytes) {
+        return device.status().WithContext(fmt::format("tenant '{}': the L2 set-aside", tenant.name));
+      }
+    }
+    executor_notes_.push_back("L2 set-aside: unavailable, every tenant runs without: " +
+                              device.status().message());
+    return Status::Ok();
+  }
+  executor_notes_.push_back("L2 set-aside: " + (*device)->Describe());
+  l2_ = std::make_unique<L2SetAsideServing>(
+      settings, config_.l2_trial, std::move(device).value(), [](const std::string& line) {
+        // Request threads log here: whole lines, one at a time.
+        static std::mutex mutex;
+        std::lock_guard lock(mutex);
+        std::cout << "missile serve: L2 set-aside: " << line << std::endl;
+      });
+  return Status::Ok();
+}
+
+void InferenceService::ModelsChanged() {
+  if (l2_) l2_->ModelsChanged([this] { return repository_->LoadedModels(); });
 }
 
 InferenceService::~InferenceService() {
@@ -123,8 +159,15 @@ void InferenceService::Shutdown() {
 
 Status InferenceService::LoadStartupModels() {
   for (const ModelConfig& model : config_.models) {
-    if (model.load_at_start) MISSILE_RETURN_IF_ERROR(repository_->Load(model.name));
+    if (model.load_at_start) {
+      Status loaded = repository_->Load(model.name);
+      if (!loaded.ok()) {
+        ModelsChanged();
+        return loaded;
+      }
+    }
   }
+  ModelsChanged();
   ready_ = true;
   return Status::Ok();
 }
@@ -190,6 +233,20 @@ HttpReply InferenceService::ModelConfiguration(const std::string& model, const s
   if (tenant.vram_quota_bytes) tenant_json["vram_quota_bytes"] = *tenant.vram_quota_bytes;
   if (tenant.sm_max) tenant_json["sm_max"] = *tenant.sm_max;
   if (tenant.latency_target_ms) tenant_json["latency_target_ms"] = *tenant.latency_target_ms;
+  if (tenant.tenant_class == TenantClass::kLatencySensitive) {
+    json l2{{"mode", "off"}, {"state", "off"}, {"active", false}};
+    if (l2_) {
+      for (const memory::L2TenantReport& report : l2_->Report()) {
+        if (report.tenant != tenant.name) continue;
+        l2 = {{"mode", memory::L2SetAsideModeName(report.mode)},
+              {"state", memory::L2TenantStateName(report.state)},
+              {"active", report.active},
+              {"budget_bytes", report.budget_bytes}};
+        if (report.decision) l2["decision"] = report.decision->reason;
+      }
+    }
+    tenant_json["l2_setaside"] = l2;
+  }
   json body{{"name", model},
             {"platform", "onnx"},
             {"path", config.path.string()},
@@ -294,11 +351,13 @@ HttpReply InferenceService::RepositoryIndex() const {
 
 HttpReply InferenceService::RepositoryLoad(const std::string& model) {
   if (Status loaded = repository_->Load(model); !loaded.ok()) return ErrorReply(loaded);
+  ModelsChanged();
   return JsonReply({{"name", model}, {"state", "READY"}});
 }
 
 HttpReply InferenceService::RepositoryUnload(const std::string& model) {
   if (Status unloaded = repository_->Unload(model); !unloaded.ok()) return ErrorReply(unloaded);
+  ModelsChanged();
   return JsonReply({{"name", model}, {"state", "UNAVAILABLE"}});
 }
 
@@ -323,6 +382,7 @@ HttpReply InferenceService::Metrics() const {
   for (const auto& stats : transfers_->Metrics(pcie::Direction::kDeviceToHost)) {
     view.to_host.emplace(names.at(stats.tenant), stats);
   }
+  if (l2_) view.l2 = L2MetricsView{l2_->persisting_limit(), l2_->Report()};
   view.resident_bytes = ResidentSetBytes();
   return HttpReply{200, "text/plain; version=0.0.4", RenderMetrics(view), {}};
 }

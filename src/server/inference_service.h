@@ -19,6 +19,7 @@
 #include "memory/vram_quota.h"
 #include "server/device_transfers.h"
 #include "server/inference_executor.h"
+#include "server/l2_setaside_serving.h"
 #include "server/model_repository.h"
 #include "server/server_config.h"
 #include "server/server_metrics.h"
@@ -80,6 +81,10 @@ class InferenceService {
   explicit InferenceService(ServerConfig config) : config_(std::move(config)) {}
   // The error reply for a model name and version that do not resolve to a declared model.
   std::optional<HttpReply> CheckModelAndVersion(const std::string& model, const std::string& version) const;
+  // After a load or an unload: device mechanisms that plan over the loaded models follow.
+  void ModelsChanged();
+  // Sets up the L2 set-aside of LS tenants where the settings enable it (l2_setaside_settings.h).
+  Status StartL2SetAside();
 
   const ServerConfig config_;
   memory::VramQuotaLedger quota_;
@@ -89,6 +94,8 @@ class InferenceService {
   std::map<std::string, std::unique_ptr<runtime::TransferRoute>> routes_;
   std::map<std::string, pcie::TenantId> tenant_ids_;
   std::unique_ptr<ModelRepository> repository_;
+  // Before the executor, whose threads call it; null where no tenant sets L2 aside.
+  std::unique_ptr<L2SetAsideServing> l2_;
   std::unique_ptr<InferenceExecutor> executor_;
   std::string policy_in_effect_;
   std::vector<std::string> executor_notes_;
