@@ -5,6 +5,7 @@ exit, and no crash.
 Each test builds the faulty input itself (with onnx.helper and numpy), so the cases are explicit and independent.
 """
 import argparse
+import json
 import pathlib
 import subprocess
 import sys
@@ -138,6 +139,18 @@ class CliErrorTest(CliTestBase):
     def test_fp16_on_cpu_is_refused_clearly(self):
         result = self.run_missile(self.model, "--input", f"x={self.x}", "--precision", "fp16")
         self.assert_fails_with(result, "fp16")
+
+    def test_l2_setaside_where_there_is_none_is_refused_clearly(self):
+        # The CPU backend has no GPU L2: a tenant that asks for a set-aside is refused before the server starts.
+        config = self.dir / "server.json"
+        config.write_text(json.dumps({
+            "server": {"backend": "cpu", "port": 0},
+            "tenants": [{"name": "camera", "class": "LS", "l2_setaside": "auto"}],
+            "models": [{"name": "conv", "tenant": "camera", "path": str(self.model)}]}))
+        result = subprocess.run([MISSILE, "serve", "--config", str(config)], capture_output=True, text=True,
+                                timeout=120)
+        self.assert_fails_with(result, "tenant 'camera': the L2 set-aside is not available",
+                               "the cpu backend has no GPU L2")
 
     def test_shape_operand_given_at_run_time_is_refused(self):
         # Reshape's target shape as a graph input: the output shape is unknown until run time, which a static
