@@ -21,6 +21,7 @@
 # last /metrics of phase 2), results-decided.json and results-opposite.json (the bench's results).
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
+source "$(dirname "$0")/serve_lib.sh"
 mkdir -p "$OUT"
 LS_RATE=${LS_RATE:-100}
 BE_CONCURRENCY=${BE_CONCURRENCY:-3}
@@ -55,21 +56,6 @@ write_config() {
               "tf32": true}]
 }
 JSON
-}
-
-# start_server CONFIG NAME: sets $server and $port.
-start_server() {
-  "$MISSILE_BIN/missile" serve --config "$1" > "$work/$2-serve.log" 2>&1 &
-  server=$!
-  port=
-  for _ in $(seq 1 480); do
-    port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/$2-serve.log")
-    [ -n "$port" ] && break
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.25
-  done
-  cat "$work/$2-serve.log"
-  [ -n "$port" ]
 }
 
 scrape() { "$PYTHON" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' "http://127.0.0.1:$port/metrics"; }
@@ -124,7 +110,7 @@ bench() {
 
   write_config "$work/auto.json"
   echo "== phase 1 (trial): missile serve, camera's l2_setaside left to its default"
-  if ! start_server "$work/auto.json" auto; then echo "== the server did not start"; exit 1; fi
+  if ! start_server "$work/auto.json" "$work/auto-serve.log"; then echo "== the server did not start"; exit 1; fi
   echo "== server up at ${SECONDS} s"
   scrape | l2_line
   echo "== phase 1: bench for at most $TRIAL_MAX_S s; /metrics every second until the trial decides, then the"
@@ -167,7 +153,7 @@ bench() {
   if [ "$OPPOSITE_S" -gt 0 ] && [ "$SECONDS" -lt "$OPPOSITE_AFTER_S" ]; then
     write_config "$work/opposite.json" "$opposite"
     echo "== phase 3 (opposite): missile serve with camera's l2_setaside $opposite, the same load for $OPPOSITE_S s"
-    if start_server "$work/opposite.json" opposite; then
+    if start_server "$work/opposite.json" "$work/opposite-serve.log"; then
       bench opposite "$OPPOSITE_S"
       echo "== phase 3 end: $(scrape | l2_line)"
       kill -TERM "$server"; wait "$server"; echo "== server exit $?"
