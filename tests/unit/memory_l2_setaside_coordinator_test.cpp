@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,17 @@ void Serve(L2SetAsideCoordinator& coordinator, const FakeMechanism& fake, const 
     coordinator.BeforeRequest(tenant, instance);
     coordinator.AfterRequest(tenant, latency(fake.HasWindow(instance), i), contended);
   }
+}
+
+// camera (on) and `second` (in `mode`), each with one model of 8 MiB of weights: instances 1 and 2.
+std::unique_ptr<L2SetAsideCoordinator> TwoSmallTenants(FakeMechanism& fake, const std::string& second,
+                                                       L2SetAsideMode mode) {
+  auto coordinator = std::make_unique<L2SetAsideCoordinator>(
+      std::vector<L2TenantSetting>{{"camera", L2SetAsideMode::kOn, std::nullopt},
+                                   {second, mode, std::nullopt}},
+      kH200, fake, SmallTrial());
+  coordinator->SetModels({Model("camera", "a", 1, 0x10000000, 8), Model(second, "b", 2, 0x40000000, 8)});
+  return coordinator;
 }
 
 L2TenantReport ReportOf(const L2SetAsideCoordinator& coordinator, const std::string& tenant) {
@@ -169,10 +181,8 @@ TEST(L2SetAsideCoordinatorTest, OnlyRequestsServedBesideABusyBeTenantCount) {
 
 TEST(L2SetAsideCoordinatorTest, OnAppliesAtTheFirstRequestAndOffNeverTouchesTheDevice) {
   FakeMechanism fake;
-  L2SetAsideCoordinator coordinator(
-      {{"camera", L2SetAsideMode::kOn, std::nullopt}, {"kiosk", L2SetAsideMode::kOff, std::nullopt}}, kH200,
-      fake, SmallTrial());
-  coordinator.SetModels({Model("camera", "a", 1, 0x10000000, 8), Model("kiosk", "b", 2, 0x20000000, 8)});
+  const auto owned = TwoSmallTenants(fake, "kiosk", L2SetAsideMode::kOff);
+  L2SetAsideCoordinator& coordinator = *owned;
   EXPECT_EQ(fake.limit, 8 * kMiB) << "only camera's 8 MiB are set aside; kiosk is off";
   EXPECT_TRUE(fake.windows.empty());
   Serve(coordinator, fake, "camera", 1, 30, [](bool, int) { return 1.0; });
@@ -273,10 +283,8 @@ TEST(L2SetAsideCoordinatorTest, ADeviceWideFailureLeavesEveryTenantWithoutTheSet
 
 TEST(L2SetAsideCoordinatorTest, AWindowFailureFailsThatTenantOnly) {
   FakeMechanism fake;
-  L2SetAsideCoordinator coordinator(
-      {{"camera", L2SetAsideMode::kOn, std::nullopt}, {"voice", L2SetAsideMode::kOn, std::nullopt}}, kH200,
-      fake, SmallTrial());
-  coordinator.SetModels({Model("camera", "a", 1, 0x10000000, 8), Model("voice", "b", 2, 0x40000000, 8)});
+  const auto owned = TwoSmallTenants(fake, "voice", L2SetAsideMode::kOn);
+  L2SetAsideCoordinator& coordinator = *owned;
   Serve(coordinator, fake, "voice", 2, 1, [](bool, int) { return 1.0; });
   fake.fail_window = true;
   Serve(coordinator, fake, "camera", 1, 5, [](bool, int) { return 1.0; });
