@@ -101,6 +101,11 @@ bench() {
   echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader 2>&1)"
   echo "== host: $(nproc) CPUs; LS Poisson $LS_RATE req/s, BE closed loop $BE_CONCURRENCY; trial $ROUNDS_PER_SIDE rounds per side of $REQUESTS_PER_ROUND contended requests"
   echo "== missing libraries"; ldd "$MISSILE_BIN/missile" | grep "not found" || echo none
+  if [ -x "$MISSILE_BIN/missile_unit_tests" ]; then
+    echo "== unit tests: the set-aside's coordinator, settings and metrics, the server's executors and its CUDA device"
+    "$MISSILE_BIN/missile_unit_tests" --gtest_brief=1 \
+      --gtest_filter='L2SetAside*:ScheduledExecutor*:ServerMetrics*:ServerConfig*' 2>&1 | tail -15
+  fi
   echo "== export ResNet-50 batch 1 and ResNet-152 batch $BE_BATCH ($SIZE size, no reference)"
   "$PYTHON" scripts/zoo/export_models.py --model resnet50 --size "$SIZE" --batch 1 --no-reference \
     --out "$work/zoo/bs1" > "$work/export.log" 2>&1 &&

@@ -20,6 +20,14 @@
 #include "server/per_tenant_workers.h"
 #include "server/scheduled_executor.h"
 
+#ifdef MISSILE_HAVE_CUDA
+#include <cuda_runtime.h>
+
+#include "device/cuda/access_policy.h"
+#include "runtime/cuda/cuda_backend.h"
+#include "server/cuda/cuda_l2_setaside_device.h"
+#endif
+
 namespace missile::server {
 namespace {
 
@@ -454,6 +462,73 @@ TEST_F(ScheduledExecutorTest, TheL2SetAsideFollowsTheLoadedModelsAndTheirRequest
   EXPECT_FALSE(log.empty());
   choice->executor->Shutdown();
 }
+
+#ifdef MISSILE_HAVE_CUDA
+// The CUDA side of the server's set-aside on a served model: where its weights lie, its window on its
+// session's stream, and its next request captured again with it (same outputs). Skipped where there is no
+// GPU.
+TEST_F(ScheduledExecutorTest, TheCudaL2DeviceSetsAServedModelsWindowOnItsStream) {
+  int gpus = 0;
+  if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus == 0) {
+    (void)cudaGetLastError();
+    GTEST_SKIP() << "no GPU here, CUDA L2 set-aside test skipped";
+  }
+  ModelConfig config = Model("a", "camera", "a.onnx");
+  config.gpu.cuda_graph = true;
+  config.gpu.allow_tf32 = false;
+  runtime::SessionOptions base;
+  base.backend = "cuda";
+  auto loaded = ServedModel::Load(config, base);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  std::shared_ptr<ServedModel> model(std::move(loaded).value());
+  auto created = CudaL2SetAsideDevice::Create();
+  if (!created.ok() && created.status().code() == ErrorCode::kUnavailable)
+    GTEST_SKIP() << created.status().message();
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  CudaL2SetAsideDevice& device = **created;
+  EXPECT_GT(device.limits().persisting_max_bytes, 0u);
+
+  auto regions = device.WeightRegions(*model);
+  ASSERT_TRUE(regions.ok()) << regions.status().ToString();
+  uint64_t bytes = 0;
+  for (const memory::HotRegion& region : *regions) bytes += region.bytes;
+  EXPECT_EQ(bytes, model->footprint().weights_bytes) << "the regions are the weights the footprint counts";
+
+  const auto serve = [&](int r) {
+    ExecutionTimes times;
+    auto outputs = model->Execute(Request(r), *transfers_, tenant_ids_.at("camera"), &times);
+    ASSERT_TRUE(outputs.ok()) << outputs.status().ToString();
+    const std::vector<float> expected = Reference(Input(r), 1.0f);
+    const Tensor& y = (*outputs)[0].tensor;
+    for (size_t e = 0; e < expected.size(); ++e) EXPECT_NEAR(y.data<float>()[e], expected[e], 1e-3f) << e;
+  };
+  serve(0);  // captured without a window
+
+  device.Track({model});
+  ASSERT_TRUE(device.SetPersistingLimit(uint64_t{1} << 20).ok());
+  const memory::WindowChoice window =
+      memory::ChooseAccessWindow(*regions, uint64_t{1} << 20, device.limits().max_window_bytes);
+  ASSERT_GT(window.bytes, 0u);
+  ASSERT_TRUE(device.SetModelWindow(model->instance_id(), window).ok());
+  const auto* backend = dynamic_cast<const runtime::cuda::CudaBackend*>(&model->session().backend());
+  ASSERT_NE(backend, nullptr);
+  auto on_stream = device::cuda::GetStreamWindow(backend->context().stream());
+  ASSERT_TRUE(on_stream.ok()) << on_stream.status().ToString();
+  EXPECT_EQ(on_stream->base, window.base);
+  EXPECT_EQ(on_stream->bytes, window.bytes);
+  serve(1);  // captured again, with the window
+  serve(2);  // replayed
+
+  ASSERT_TRUE(device.SetModelWindow(model->instance_id(), {}).ok());
+  on_stream = device::cuda::GetStreamWindow(backend->context().stream());
+  ASSERT_TRUE(on_stream.ok());
+  EXPECT_EQ(on_stream->bytes, 0u);
+  serve(3);
+  EXPECT_TRUE(device.ResetPersistingLines().ok());
+  EXPECT_TRUE(device.SetPersistingLimit(0).ok());
+  EXPECT_EQ(device.SetModelWindow(model->instance_id() + 1000, {}).code(), ErrorCode::kNotFound);
+}
+#endif  // MISSILE_HAVE_CUDA
 
 }  // namespace
 }  // namespace missile::server
