@@ -14,7 +14,9 @@
 # Device command: export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t;
 #   tar -C /tmp/t -xJf $MISSILE_PACK ./tree; cd /tmp/t/tree && bash scripts/device/l2_trial_server.sh
 # Env: LS_RATE (req/s, default 100), BE_CONCURRENCY (3), REQUESTS_PER_ROUND (200), ROUNDS_PER_SIDE (3),
-#   TRIAL_MAX_S (40), DECIDED_S (10), OPPOSITE_S (10), OPPOSITE_AFTER_S (80); for a dry run of the plumbing on a
+#   TRIAL_MAX_S (40), DECIDED_S (10; 0 skips phase 2), OPPOSITE_S (10; 0 skips phase 3), OPPOSITE_AFTER_S (80),
+#   RETRIAL (0; 1: after the first decision, unload and load the BE model, which starts a new trial, and run the
+#   load until that one decides too: phase 1b); for a dry run of the plumbing on a
 #   CPU machine (the set-aside is unavailable there, so the trial never decides): BACKEND=cpu SIZE=small
 #   BE_BATCH=2 TRIAL_MAX_S=6 DECIDED_S=3 OPPOSITE_S=0 PYTHON=/usr/bin/python3.
 # Writes to $OUT: l2-trial-server.log (everything), l2-trial-server.json (the summary), l2-trial-metrics.txt (the
@@ -31,6 +33,7 @@ TRIAL_MAX_S=${TRIAL_MAX_S:-40}
 DECIDED_S=${DECIDED_S:-10}
 OPPOSITE_S=${OPPOSITE_S:-10}
 OPPOSITE_AFTER_S=${OPPOSITE_AFTER_S:-80}
+RETRIAL=${RETRIAL:-0}
 BACKEND=${BACKEND:-cuda}
 SIZE=${SIZE:-full}
 BE_BATCH=${BE_BATCH:-32}
@@ -97,34 +100,15 @@ bench() {
   cp "$work/$1/results.json" "$OUT/results-$1.json" 2>/dev/null
 }
 
-{
-  echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader 2>&1)"
-  echo "== host: $(nproc) CPUs; LS Poisson $LS_RATE req/s, BE closed loop $BE_CONCURRENCY; trial $ROUNDS_PER_SIDE rounds per side of $REQUESTS_PER_ROUND contended requests"
-  echo "== missing libraries"; ldd "$MISSILE_BIN/missile" | grep "not found" || echo none
-  if [ -x "$MISSILE_BIN/missile_unit_tests" ]; then
-    echo "== unit tests: the set-aside's coordinator, settings and metrics, the server's executors and its CUDA device"
-    "$MISSILE_BIN/missile_unit_tests" --gtest_brief=1 \
-      --gtest_filter='L2SetAside*:ScheduledExecutor*:ServerMetrics*:ServerConfig*' 2>&1 | tail -15
-  fi
-  echo "== export ResNet-50 batch 1 and ResNet-152 batch $BE_BATCH ($SIZE size, no reference)"
-  "$PYTHON" scripts/zoo/export_models.py --model resnet50 --size "$SIZE" --batch 1 --no-reference \
-    --out "$work/zoo/bs1" > "$work/export.log" 2>&1 &&
-    "$PYTHON" scripts/zoo/export_models.py --model resnet152 --size "$SIZE" --batch "$BE_BATCH" --no-reference \
-      --out "$work/zoo/bs$BE_BATCH" >> "$work/export.log" 2>&1 || { tail -20 "$work/export.log"; exit 1; }
-  echo "== exported at ${SECONDS} s"
-
-  write_config "$work/auto.json"
-  echo "== phase 1 (trial): missile serve, camera's l2_setaside left to its default"
-  if ! start_server "$work/auto.json" "$work/auto-serve.log"; then echo "== the server did not start"; exit 1; fi
-  echo "== server up at ${SECONDS} s"
-  scrape | l2_line
-  echo "== phase 1: bench for at most $TRIAL_MAX_S s; /metrics every second until the trial decides, then the"
-  echo "   bench is stopped (its own numbers for this phase mix both modes; the trial's are in /metrics)"
-  workload "$work/trial-workload.json" "$TRIAL_MAX_S"
-  "$MISSILE_BIN/missile" bench --workload "$work/trial-workload.json" --url "http://127.0.0.1:$port" --quiet \
-    > "$work/trial-bench.log" 2>&1 &
-  bench_pid=$!
-  start=$SECONDS
+# run_trial TAG: the load until the LS tenant's trial decides (at most TRIAL_MAX_S s), /metrics every second;
+# sets $decided_at, leaves the last scrape in $work/TAG-metrics.txt.
+run_trial() {
+  echo "== $1: bench for at most $TRIAL_MAX_S s; /metrics every second until the trial decides, then the bench"
+  echo "   is stopped (its own numbers mix both modes; the trial's are in /metrics)"
+  workload "$work/$1-workload.json" "$TRIAL_MAX_S"
+  "$MISSILE_BIN/missile" bench --workload "$work/$1-workload.json" --url "http://127.0.0.1:$port" --quiet \
+    > "$work/$1-bench.log" 2>&1 &
+  local bench_pid=$! start=$SECONDS line
   decided_at=
   while kill -0 "$bench_pid" 2>/dev/null; do
     sleep 1
@@ -138,18 +122,65 @@ bench() {
     fi
   done
   wait "$bench_pid" 2>/dev/null
-  tail -5 "$work/trial-bench.log"
-  scrape > "$work/trial-metrics.txt"
-  echo "== phase 1 end: $(l2_line < "$work/trial-metrics.txt")"
-  grep -E '^missile_(tenant_l2|l2_)' "$work/trial-metrics.txt"
-  echo "== the server's L2 set-aside log"
-  grep "L2 set-aside" "$work/auto-serve.log"
+  tail -5 "$work/$1-bench.log"
+  scrape > "$work/$1-metrics.txt"
+  echo "== $1 end: $(l2_line < "$work/$1-metrics.txt")"
+  grep -E '^missile_(tenant_l2|l2_)' "$work/$1-metrics.txt"
+}
+
+# repository ACTION MODEL: POST /v2/repository/models/MODEL/ACTION (load or unload).
+repository() {
+  "$PYTHON" -c 'import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"", method="POST")); print(r.status, r.read().decode())' \
+    "http://127.0.0.1:$port/v2/repository/models/$2/$1"
+}
+
+{
+  echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader 2>&1)"
+  echo "== host: $(nproc) CPUs; LS Poisson $LS_RATE req/s, BE closed loop $BE_CONCURRENCY; trial $ROUNDS_PER_SIDE rounds per side of $REQUESTS_PER_ROUND contended requests"
+  echo "== missing libraries"; ldd "$MISSILE_BIN/missile" | grep "not found" || echo none
+  if [ -x "$MISSILE_BIN/missile_unit_tests" ]; then
+    echo "== unit tests: the set-aside's coordinator, settings and metrics, the server's executors and its CUDA device"
+    "$MISSILE_BIN/missile_unit_tests" --gtest_brief=1 \
+      --gtest_filter='L2SetAside*:ScheduledExecutor*:ServerMetrics*:ServerConfig*:-*TheExamplesParse' 2>&1 |
+      tail -15  # (the examples are not packed)
+  fi
+  echo "== export ResNet-50 batch 1 and ResNet-152 batch $BE_BATCH ($SIZE size, no reference)"
+  "$PYTHON" scripts/zoo/export_models.py --model resnet50 --size "$SIZE" --batch 1 --no-reference \
+    --out "$work/zoo/bs1" > "$work/export-ls.log" 2>&1 &
+  ls_export=$!
+  "$PYTHON" scripts/zoo/export_models.py --model resnet152 --size "$SIZE" --batch "$BE_BATCH" --no-reference \
+    --out "$work/zoo/bs$BE_BATCH" > "$work/export-be.log" 2>&1 || { tail -20 "$work/export-be.log"; exit 1; }
+  wait "$ls_export" || { tail -20 "$work/export-ls.log"; exit 1; }
+  echo "== exported at ${SECONDS} s"
+
+  write_config "$work/auto.json"
+  echo "== phase 1 (trial): missile serve, camera's l2_setaside left to its default"
+  if ! start_server "$work/auto.json" "$work/auto-serve.log"; then echo "== the server did not start"; exit 1; fi
+  echo "== server up at ${SECONDS} s"
+  scrape | l2_line
+  run_trial trial
 
   decision=$(sed -n 's/.*state="\(use\|do_not_use\|failed\|trial\)".*/\1/p' "$work/trial-metrics.txt" | head -1)
-  echo "== phase 2 (decided: ${decision:-none}): the same load for $DECIDED_S s"
-  bench decided "$DECIDED_S"
-  scrape > "$work/decided-metrics.txt"
-  echo "== phase 2 end: $(l2_line < "$work/decided-metrics.txt")"
+  first_decided_at=$decided_at
+  if [ "$RETRIAL" = 1 ]; then
+    echo "== phase 1b (the tenants change): unload the BE model, then load it again; each starts a new trial"
+    repository unload resnet152
+    echo "   after the unload: $(scrape | l2_line)"
+    repository load resnet152
+    echo "   after the load:   $(scrape | tee "$work/reloaded-metrics.txt" | l2_line)"
+    grep -E '^missile_tenant_l2_setaside_trials_total' "$work/reloaded-metrics.txt"
+    run_trial retrial
+  fi
+  echo "== the server's L2 set-aside log"
+  grep "L2 set-aside" "$work/auto-serve.log"
+  if [ "$DECIDED_S" -gt 0 ]; then
+    echo "== phase 2 (decided: ${decision:-none}): the same load for $DECIDED_S s"
+    bench decided "$DECIDED_S"
+    scrape > "$work/decided-metrics.txt"
+    echo "== phase 2 end: $(l2_line < "$work/decided-metrics.txt")"
+  else
+    scrape > "$work/decided-metrics.txt"
+  fi
   cp "$work/decided-metrics.txt" "$OUT/l2-trial-metrics.txt"
   kill -TERM "$server"; wait "$server"; echo "== server exit $?"
 
@@ -170,9 +201,9 @@ bench() {
   fi
 
   echo "== summary"
-  "$PYTHON" - "$work" "${decided_at:-}" "$opposite" <<'PY'
+  "$PYTHON" - "$work" "${first_decided_at:-}" "$opposite" "${decided_at:-}" <<'PY'
 import json, pathlib, re, sys
-work, decided_at, opposite = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+work, decided_at, opposite, redecided_at = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 summary = {"decided_after_s": float(decided_at) if decided_at else None, "phases": {}}
 for phase in ["decided", "opposite"]:
     results = work / phase / "results.json"
@@ -188,13 +219,17 @@ for phase in ["decided", "opposite"]:
     ls, be = streams.get("camera"), streams.get("batch")
     print(f"{phase:9} LS p50 {ls['latency_ms']['p50']:.3f} p99 {ls['latency_ms']['p99']:.3f} ms ({ls['ok']} ok, "
           f"{ls['failed']} failed) | BE {be['throughput_rps']:.1f} req/s ({be['failed']} failed)")
-text = (work / "trial-metrics.txt").read_text()
-l2 = {}
-for line in text.splitlines():
-    m = re.match(r'(missile_(?:tenant_l2_setaside|l2_setaside)_\w+)(\{[^}]*\})? (\S+)$', line)
-    if m:
-        l2[m.group(1) + (m.group(2) or "")] = float(m.group(3))
-summary["trial_metrics"] = l2
+def l2_metrics(path):
+    l2 = {}
+    for line in path.read_text().splitlines():
+        m = re.match(r'(missile_(?:tenant_l2_setaside|l2_setaside)_\w+)(\{[^}]*\})? (\S+)$', line)
+        if m:
+            l2[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return l2
+summary["trial_metrics"] = l2_metrics(work / "trial-metrics.txt")
+if (work / "retrial-metrics.txt").exists():
+    summary["retrial_metrics"] = l2_metrics(work / "retrial-metrics.txt")
+    summary["redecided_after_s"] = float(redecided_at) if redecided_at else None
 log = (work / "auto-serve.log").read_text().splitlines()
 summary["server_log"] = [line for line in log if "L2 set-aside" in line]
 json.dump(summary, open(work / "summary.json", "w"), indent=1)
