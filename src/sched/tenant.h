@@ -73,14 +73,15 @@ class Tenant {
   // `model` null: the tenant's own (which must then exist).
   void Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done,
                std::shared_ptr<const ModelProfile> model = nullptr);
-  // The launch of the head request's next step (or segment) into `partition`; the tenant then waits for its
-  // completion.
-  KernelLaunch Launch(const GroupRange& partition, int stream_priority);
+  // The launch of the head request's next step (or segment) into `partition`, paced by `pace_us`, at `now`;
+  // the tenant then waits for its completion.
+  KernelLaunch Launch(const GroupRange& partition, int stream_priority, double pace_us, Nanos now);
   // The kernel in flight finished. Returns the callback to run (with the request id) when that ended the
   // request: its last step, or a failure, which drops the request's remaining steps.
   std::optional<std::pair<RequestId, RequestCallback>> Complete(const Status& status);
 
-  TenantView View() const;
+  // What a policy sees of the tenant at `now` (how long its launch in flight has run).
+  TenantView View(Nanos now) const;
   TenantActivity Activity() const;
 
  private:
@@ -99,6 +100,7 @@ class Tenant {
   size_t next_step_ = 0;       // of the head request: the first step not launched yet
   size_t running_step_ = 0;    // the first step of the launch in flight
   std::optional<RunningKernel> running_;
+  Nanos launched_at_{0};  // of the launch in flight
   TenantStats stats_;
 };
 
