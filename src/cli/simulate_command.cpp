@@ -154,9 +154,10 @@ Command AddSimulateCommand(CLI::App& app) {
                        "LS steps per launch, 0: the whole request (default: 1)");
   simulate->add_option("--be-segment", options->be_segment,
                        "BE steps per launch, 0: the whole request (default: 1)");
-  simulate->add_option("--groups", options->groups,
-                       "resample both profiles to this many SM groups (the H200's driver split: 15); default: "
-                       "the profiles' own");
+  simulate->add_option(
+      "--groups", options->groups,
+      "resample both profiles to this many SM groups (the H200's driver split: 15); default: "
+      "the profiles' own");
   simulate->add_option("--budget", options->budget, "missile: LS slowdown budget (default: 0.05)");
   simulate->add_option("--orion-threshold", options->orion_threshold,
                        "orion: most SMs a BE kernel may need beside LS (default 0: what LS leaves)");

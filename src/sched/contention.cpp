@@ -49,14 +49,15 @@ Result<ContentionModel> ContentionModel::FromMeasurements(
   for (const auto* points : {&streaming_gbps_by_sms, &slowdown_by_aggressor_gbps}) {
     for (const PiecewiseLinear::Point& p : *points) {
       if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x < 0) {
-        return Error(ErrorCode::kInvalidArgument, "measured contention point ({}, {}) is not usable", p.x, p.y);
+        return Error(ErrorCode::kInvalidArgument, "measured contention point ({}, {}) is not usable", p.x,
+                     p.y);
       }
     }
   }
   MISSILE_ASSIGN_OR_RETURN(PiecewiseLinear streaming,
                            PiecewiseLinear::Create(Monotone(std::move(streaming_gbps_by_sms), {0, 0})));
-  MISSILE_ASSIGN_OR_RETURN(PiecewiseLinear slowdown,
-                           PiecewiseLinear::Create(Monotone(std::move(slowdown_by_aggressor_gbps), {0, 1.0})));
+  MISSILE_ASSIGN_OR_RETURN(PiecewiseLinear slowdown, PiecewiseLinear::Create(Monotone(
+                                                         std::move(slowdown_by_aggressor_gbps), {0, 1.0})));
   return Create(std::move(streaming), std::move(slowdown));
 }
 

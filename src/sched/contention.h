@@ -37,8 +37,9 @@ class ContentionModel {
   // there. Measurements are noisy and saturate, so they are made monotone: points sorted, (0, 0) and (0, 1)
   // added, every value the running maximum, and a point whose x does not grow merged into the one before
   // (keeping the larger value). Beyond the last slowdown point the value is held (not extrapolated).
-  static Result<ContentionModel> FromMeasurements(std::vector<PiecewiseLinear::Point> streaming_gbps_by_sms,
-                                                  std::vector<PiecewiseLinear::Point> slowdown_by_aggressor_gbps);
+  static Result<ContentionModel> FromMeasurements(
+      std::vector<PiecewiseLinear::Point> streaming_gbps_by_sms,
+      std::vector<PiecewiseLinear::Point> slowdown_by_aggressor_gbps);
 
   // GB/s a streaming kernel reaches alone on `sms` SMs.
   double StreamingBandwidth(double sms) const { return streaming_(sms); }

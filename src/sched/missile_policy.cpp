@@ -17,8 +17,8 @@ double SegmentUs(const GpuLayout& layout, std::span<const KernelProfile> segment
   return us;
 }
 
-double SegmentGbps(const ContentionModel& dram, const GpuLayout& layout, std::span<const KernelProfile> segment,
-                   int groups) {
+double SegmentGbps(const ContentionModel& dram, const GpuLayout& layout,
+                   std::span<const KernelProfile> segment, int groups) {
   double us = 0, gb = 0;
   for (const KernelProfile& k : segment) {
     const int sms = std::min(layout.SmsInFirst(groups), k.UsefulSms(layout));
@@ -39,6 +39,15 @@ std::span<const KernelProfile> BeSegment(const TenantView& t) {
 // GB/s a BE launch in flight pulls on its partition (its first group count from 0).
 double InFlightGbps(const ContentionModel& dram, const GpuLayout& layout, const TenantView& t) {
   return SegmentGbps(dram, layout, BeSegment(t), t.running->partition.end);
+}
+
+// The lowest group an LS launch in flight runs on (n when none is in flight).
+int LowestLsGroupInFlight(const SchedulerView& view) {
+  int lowest = view.layout.groups();
+  for (const TenantView& t : view.tenants) {
+    if (t.latency_sensitive() && t.running.has_value()) lowest = std::min(lowest, t.running->partition.begin);
+  }
+  return lowest;
 }
 
 // LS tenants keep at least the largest min_groups among the active ones.
@@ -114,8 +123,11 @@ MissilePolicy::Share MissilePolicy::BeShare(const SchedulerView& view, const Ten
     share.pace_us = PaceUs(duration_us, share.predicted_ls_slowdown, budget_);
   }
   if (guaranteed) return share;
-  // No guarantee: run beside LS only when that finishes the kernel sooner than waiting for LS to finish and
-  // taking the tenant's whole share.
+  // No guarantee: never into the groups of an LS launch in flight (it was given the whole GPU because this
+  // tenant was to hold; BE blocks there would share SMs with LS's)...
+  if (groups > LowestLsGroupInFlight(view)) return {};
+  // ...and beside LS only when that finishes the kernel sooner than waiting for LS to finish and taking the
+  // tenant's whole share.
   const double later_us = PredictLsRemainingUs(view) + SegmentUs(layout, be_segment, be.bounds.MaxOn(layout));
   if (duration_us > later_us) return {};
   return share;

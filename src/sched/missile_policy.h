@@ -10,13 +10,14 @@
 //   BE's floor.
 // - Bandwidth regulation: BE's kernel beside LS is judged by the LS slowdown it is predicted to cause through
 //   DRAM contention (contention.h): the LS kernels expected to run while it does (from where LS is estimated
-//   to be now, work_ahead.h, until their time adds up to the BE kernel's duration on f groups), each slowed by
-//   the BE kernels' bandwidth on their partitions. Within the budget (default 5%) it launches now. Beyond it,
-//   a BE tenant guaranteed groups (min_groups >= 1) keeps them but is paced: its stream idles before the
+//   to be now, work_ahead.h, until their time adds up to the BE kernel's duration on f groups), each slowed
+//   by the BE kernels' bandwidth on their partitions. Within the budget (default 5%) it launches now. Beyond
+//   it, a BE tenant guaranteed groups (min_groups >= 1) keeps them but is paced: its stream idles before the
 //   kernel long enough that LS's slowdown, averaged over the duty cycle, stays within the budget (never less
 //   than a 5% duty cycle: BE keeps running). A BE tenant with no guarantee (min_groups 0) holds instead.
-// - A BE tenant with min_groups 0 also holds when waiting finishes its kernel sooner: when the kernel's time
-//   on one group exceeds the LS work predicted to remain (the requests queued, alone) plus its time on the
+// - A BE tenant with min_groups 0 never launches into the groups of an LS launch in flight (LS got the whole
+//   GPU because it was to hold), and holds when waiting finishes its kernel sooner: when the kernel's time on
+//   one group exceeds the LS work predicted to remain (the requests queued, alone) plus its time on the
 //   tenant's whole share. A kernel launched into one group keeps it to its end, long after LS may have gone
 //   idle. (With min_groups >= 1 BE always runs beside LS, which a continuous LS stream needs: the policy
 //   cannot see requests that have not arrived.)

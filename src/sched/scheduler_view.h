@@ -48,9 +48,9 @@ struct RunningKernel {
   const KernelProfile* kernel = nullptr;  // the launch's first kernel
   GroupRange partition;
   int stream_priority = kLowestStreamPriority;
-  size_t steps = 1;        // kernels in the launch: upcoming[0, steps)
-  double elapsed_us = 0;   // since the launch, when the view was built: how far into the segment it may be
-  double pace_us = 0;      // GPU idle time the launch waits before its first kernel (KernelDecision::pace_us)
+  size_t steps = 1;       // kernels in the launch: upcoming[0, steps)
+  double elapsed_us = 0;  // since the launch, when the view was built: how far into the segment it may be
+  double pace_us = 0;     // GPU idle time the launch waits before its first kernel (KernelDecision::pace_us)
 };
 
 struct TenantView {
@@ -105,13 +105,16 @@ struct KernelDecision {
                                double pace_us = 0) {
     return {tenant, Action::kLaunch, partition, stream_priority, pace_us};
   }
-  static KernelDecision Hold(TenantId tenant) { return {tenant, Action::kHold, {}, kLowestStreamPriority, 0}; }
+  static KernelDecision Hold(TenantId tenant) {
+    return {tenant, Action::kHold, {}, kLowestStreamPriority, 0};
+  }
   bool operator==(const KernelDecision&) const = default;
 };
 
 // One decision per ready tenant, in the view's tenant order.
 using Decisions = std::vector<KernelDecision>;
 
-std::string DescribeDecision(const KernelDecision& decision);  // "tenant 2: launch [0,17) prio 5 [pace 10 us]"
+std::string DescribeDecision(
+    const KernelDecision& decision);  // "tenant 2: launch [0,17) prio 5 [pace 10 us]"
 
 }  // namespace missile::sched

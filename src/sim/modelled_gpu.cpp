@@ -22,9 +22,9 @@ void ModelledGpu::Launch(const sched::KernelLaunch& launch, sched::KernelListene
       (launch.steps > 1 && launch.segment.size() != launch.steps)) {
     // Never from inside Launch: the listener hears on the clock.
     clock_.After(Nanos(0), [launch, &listener] {
-      listener.OnKernelDone(launch, Error(ErrorCode::kInvalidArgument,
-                                          "modelled GPU: a launch of {} steps needs each step's profile",
-                                          launch.steps));
+      listener.OnKernelDone(
+          launch, Error(ErrorCode::kInvalidArgument,
+                        "modelled GPU: a launch of {} steps needs each step's profile", launch.steps));
     });
     return;
   }

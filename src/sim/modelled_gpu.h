@@ -65,9 +65,9 @@ class ModelledGpu final : public sched::KernelLauncher {
     uint64_t id = 0;  // also the start order among equal priorities
     sched::KernelLaunch launch;
     sched::KernelListener* listener = nullptr;
-    size_t index = 0;                              // the segment's kernel running now
+    size_t index = 0;                               // the segment's kernel running now
     const sched::KernelProfile* profile = nullptr;  // its profile
-    bool arrived = false;  // reached the GPU: holds SMs from then on
+    bool arrived = false;                           // reached the GPU: holds SMs from then on
     Nanos arrived_at{0};
     int demand = 0;  // SMs its blocks can fill in its partition
     SmHoldings held;

@@ -156,6 +156,17 @@ TEST_F(MissilePolicyTest, BeWithoutAGuaranteeWaitsWhenThatFinishesItsKernelSoone
   // A BE tenant guaranteed a group (min_groups 1) runs beside LS regardless: see the tests above.
 }
 
+TEST_F(MissilePolicyTest, ABeTenantWithoutAGuaranteeStaysOutOfAnLsLaunchsGroups) {
+  // LS was launched on the whole GPU (BE was to hold); 100 requests are queued, so running on one group
+  // would finish BE's kernel sooner than waiting, but group 0 is LS's until its launch completes.
+  TenantView ls_view = Running(ls, ls_memory, 0, All(), 3);
+  ls_view.queued_requests = 100;
+  EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})), (Decisions{D::Hold(kBe)}));
+  ls_view.running->partition = {1, 17};
+  EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})),
+            (Decisions{D::Launch(kBe, {0, 1}, 0)}));
+}
+
 TEST_F(MissilePolicyTest, ABeSegmentIsJudgedWhole) {
   // Four short compute-bound BE kernels, 8.25 us each on one group; LS has 20 us left. One of them finishes
   // sooner beside LS than after it (8.25 < 20 + 0.5 us); a launch of all four does not (33 > 20 + 2 us).

@@ -50,8 +50,8 @@ TEST(SimulationTest, ARequestLaunchedAsOneSegmentPaysOneLaunchLatency) {
   config.model_copies = false;
   config.duration = std::chrono::seconds(20);
   config.warmup = Nanos(0);
-  config.tenants = {Tenant("ls", sched::TenantClass::kLatencySensitive, TwoKernelModel(1, 0, 0),
-                           LoadKind::kPoisson, 1.0)};
+  config.tenants = {
+      Tenant("ls", sched::TenantClass::kLatencySensitive, TwoKernelModel(1, 0, 0), LoadKind::kPoisson, 1.0)};
   config.tenants[0].config.segment_steps = 0;  // the whole request, as a CUDA graph would run it
   auto outcome = Simulate(config);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();

@@ -52,7 +52,7 @@ struct CudaLauncherStats {
   uint64_t failed_launches = 0;
   uint64_t paced_launches = 0;  // with a pause before them (KernelLaunch::pace_us)
   double pace_seconds = 0;      // the pauses asked for, in all
-  double enqueue_seconds = 0;  // host time inside Launch (graph captures on first use included)
+  double enqueue_seconds = 0;   // host time inside Launch (graph captures on first use included)
 };
 
 class CudaKernelLauncher final : public KernelLauncher {
