@@ -92,17 +92,15 @@ double MissilePolicy::PredictLsSlowdown(const SchedulerView& view, std::span<con
   return worst;
 }
 
-double MissilePolicy::PredictLsRemainingUs(const SchedulerView& view) {
+double MissilePolicy::PredictLsBacklogUs(const SchedulerView& view) {
   const GpuLayout& layout = view.layout;
   double most = 0;
   for (const TenantView& ls : view.tenants) {
-    if (!ls.latency_sensitive() || !ls.busy()) continue;
+    if (!ls.latency_sensitive() || !ls.busy() || ls.queued_requests < 2) continue;
     const double sms = layout.SmsIn(TopGroups(layout, ls.bounds.MaxOn(layout)));
     double request = 0;
     for (const KernelProfile& k : ls.kernels) request += k.DurationUs(layout, sms);
-    const double head = EstimateWorkAhead(ls, layout).DurationUs(layout, sms);
-    const double queued_behind = ls.queued_requests > 0 ? static_cast<double>(ls.queued_requests - 1) : 0;
-    most = std::max(most, head + queued_behind * request);
+    most = std::max(most, static_cast<double>(ls.queued_requests - 1) * request);
   }
   return most;
 }
@@ -126,9 +124,11 @@ MissilePolicy::Share MissilePolicy::BeShare(const SchedulerView& view, const Ten
   // No guarantee: never into the groups of an LS launch in flight (it was given the whole GPU because this
   // tenant was to hold; BE blocks there would share SMs with LS's)...
   if (groups > LowestLsGroupInFlight(view)) return {};
-  // ...and beside LS only when that finishes the kernel sooner than waiting for LS to finish and taking the
-  // tenant's whole share.
-  const double later_us = PredictLsRemainingUs(view) + SegmentUs(layout, be_segment, be.bounds.MaxOn(layout));
+  // ...and beside LS at all only when LS is backlogged: waiting for the requests queued behind the one in
+  // progress would finish the launch later than running it now on one group. An LS request in progress is
+  // never shared with a tenant that has no guarantee (on the H200, a BE kernel on one group costs an LS
+  // request more than its 8 SMs and gains BE little: docs/results/colocation-h200-2026-11-26.md).
+  const double later_us = PredictLsBacklogUs(view) + SegmentUs(layout, be_segment, be.bounds.MaxOn(layout));
   if (duration_us > later_us) return {};
   return share;
 }

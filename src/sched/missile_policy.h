@@ -15,12 +15,12 @@
 //   it, a BE tenant guaranteed groups (min_groups >= 1) keeps them but is paced: its stream idles before the
 //   kernel long enough that LS's slowdown, averaged over the duty cycle, stays within the budget (never less
 //   than a 5% duty cycle: BE keeps running). A BE tenant with no guarantee (min_groups 0) holds instead.
-// - A BE tenant with min_groups 0 never launches into the groups of an LS launch in flight (LS got the whole
-//   GPU because it was to hold), and holds when waiting finishes its kernel sooner: when the kernel's time on
-//   one group exceeds the LS work predicted to remain (the requests queued, alone) plus its time on the
-//   tenant's whole share. A kernel launched into one group keeps it to its end, long after LS may have gone
-//   idle. (With min_groups >= 1 BE always runs beside LS, which a continuous LS stream needs: the policy
-//   cannot see requests that have not arrived.)
+// - A BE tenant with min_groups 0 yields to LS: it holds while LS is active (LS then gets the whole GPU once
+//   BE's launch in flight drains), unless LS is backlogged, i.e. its launch's time on one group is less than
+//   the LS requests queued behind the ones in progress (alone) plus its time on the tenant's whole share:
+//   then it runs beside LS on one group, never into the groups of an LS launch in flight. (With min_groups
+//   >= 1 BE always runs beside LS, which a continuous LS stream needs: the policy cannot see requests that
+//   have not arrived.)
 #pragma once
 
 #include <span>
@@ -50,8 +50,8 @@ class MissilePolicy final : public SchedulingPolicy {
   };
   Share BeShare(const SchedulerView& view, const TenantView& be, std::span<const KernelProfile> be_segment,
                 double other_be_gbps) const;
-  // Microseconds of LS work left, alone, in the most loaded active LS tenant (its requests queued included).
-  static double PredictLsRemainingUs(const SchedulerView& view);
+  // Microseconds of LS work queued behind the requests in progress, alone: the most over the LS tenants.
+  static double PredictLsBacklogUs(const SchedulerView& view);
   // Predicted LS slowdown from DRAM contention (worst over active LS tenants, each on its side of the split)
   // with `be_segment` on groups [0, be_groups) beside it.
   double PredictLsSlowdown(const SchedulerView& view, std::span<const KernelProfile> be_segment,

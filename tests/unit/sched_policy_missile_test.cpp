@@ -145,11 +145,14 @@ TEST_F(MissilePolicyTest, WhenTheSmallestPartitionBreaksTheBudgetBeIsPacedOrHold
             (Decisions{D::Launch(kBe, All(), 0)}));
 }
 
-TEST_F(MissilePolicyTest, BeWithoutAGuaranteeWaitsWhenThatFinishesItsKernelSooner) {
-  // LS has 20 us of work left; BE's kernel takes 825 us on one group, 50 us on the whole GPU: wait.
+TEST_F(MissilePolicyTest, BeWithoutAGuaranteeYieldsToLsUnlessLsIsBacklogged) {
+  // LS has one request in progress: BE holds, even a kernel that would finish sooner beside it.
   TenantView ls_view = Running(ls, ls_memory, 0, {1, 17}, 3);
   EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})), (Decisions{D::Hold(kBe)}));
-  // With 100 LS requests queued, waiting would take longer than running on one group.
+  const std::vector<KernelProfile> short_be{MakeKernel("short", 0.5, 10000, 0.0)};
+  EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, short_be)})), (Decisions{D::Hold(kBe)}));
+  // With 100 LS requests queued (99 x 20 us behind the one in progress), waiting would take longer than
+  // BE's 825 us on one group.
   ls_view.queued_requests = 100;
   EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})),
             (Decisions{D::Launch(kBe, {0, 1}, 0)}));
@@ -168,10 +171,12 @@ TEST_F(MissilePolicyTest, ABeTenantWithoutAGuaranteeStaysOutOfAnLsLaunchsGroups)
 }
 
 TEST_F(MissilePolicyTest, ABeSegmentIsJudgedWhole) {
-  // Four short compute-bound BE kernels, 8.25 us each on one group; LS has 20 us left. One of them finishes
-  // sooner beside LS than after it (8.25 < 20 + 0.5 us); a launch of all four does not (33 > 20 + 2 us).
+  // Four short compute-bound BE kernels, 8.25 us each on one group; LS has a 20-us request queued behind the
+  // one in progress. One of them finishes sooner beside LS than after it (8.25 < 20 + 0.5 us); a launch of
+  // all four does not (33 > 20 + 2 us).
   const std::vector<KernelProfile> shorts(4, MakeKernel("short", 0.5, 10000, 0.0));
-  const TenantView ls_view = Running(ls, ls_memory, 0, {1, 17}, 3);
+  TenantView ls_view = Running(ls, ls_memory, 0, {1, 17}, 3);
+  ls_view.queued_requests = 2;
   TenantView segment = Ready(no_min, shorts);
   EXPECT_EQ(policy->Decide(View({ls_view, segment})), (Decisions{D::Launch(kBe, {0, 1}, 0)}));
   segment.next_steps = 4;
