@@ -1,7 +1,7 @@
 // The memory-interference case of shared/DEVICE.md on green-context SM partitions (issue 4, acceptance 6):
 // a memory-bound LS kernel stream on its partition beside a memory-bound BE kernel stream on the other SMs.
 //
-//   missile_memory_interference_bench --json memory-interference.json [--ls-groups 8] [--gib 1] [--ls-ms 40]
+//   missile_memory_interference_bench --json memory-interference.json [--ls-groups 7] [--gib 1] [--ls-ms 40]
 //                                     [--rounds 3] [--budget 0.05] [--be-min-groups 1]
 //
 // Both tenants run the same kernel, a streaming read of their own buffer (1 GiB each, far beyond the 60 MiB
@@ -52,7 +52,7 @@ using sched::GroupRange;
 
 struct Options {
   std::string json_path;
-  int ls_groups = 8;  // the top 8 of the H200's 15 groups: 68 SMs, beside 64 for BE (DEVICE.md's case)
+  int ls_groups = 7;  // the top 7 of the H200's 15 groups: 68 SMs, beside 64 for BE (DEVICE.md's case)
   double gib = 1;
   double ls_ms = 40;
   int rounds = 3;
@@ -480,7 +480,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Memory-bound LS beside memory-bound BE on green-context SM partitions"};
   app.add_option("--json", options.json_path, "write the results here")->required();
   app.add_option("--ls-groups", options.ls_groups,
-                 "LS partition: the top N groups (default 8: 68 SMs on the H200's 15-group split)");
+                 "LS partition: the top N groups (default 7: 68 SMs on the H200's 15-group split)");
   app.add_option("--gib", options.gib, "each tenant's buffer in GiB (default 1)");
   app.add_option("--ls-ms", options.ls_ms, "LS stream length alone, ms (default 40)");
   app.add_option("--rounds", options.rounds, "rounds per configuration, the median kept (default 3)");
