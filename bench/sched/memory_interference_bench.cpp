@@ -315,7 +315,10 @@ Result<json> UnderMissile(Bench& bench, const Options& options, const sched::Con
   const int b = be_decision->partition.end;
   const double pace_us = be_decision->pace_us;
   const double be_kernel_us = be_profile.DurationUs(layout, layout.SmsIn(be_decision->partition));
-  const double predicted = predictor.PredictLsSlowdown(view, be_request, b, 0);
+  const sched::MissilePolicy::Beside beside = predictor.PredictBeside(view, be_request, b, 0);
+  const double predicted = beside.ls_slowdown;
+  // BE's kernel beside LS runs longer than alone (LS's traffic slows it too): the duty cycle counts that.
+  const double be_beside_us = be_kernel_us * beside.be_slowdown;
   MISSILE_ASSIGN_OR_RETURN(const double alone_us, bench.LsAlone(ls_decision->partition));
   // Stream priority levels 0..5 are CUDA priorities 0..-5.
   MISSILE_ASSIGN_OR_RETURN(
@@ -328,10 +331,11 @@ Result<json> UnderMissile(Bench& bench, const Options& options, const sched::Con
   missile["ls_sms"] = layout.SmsIn(ls_decision->partition);
   missile["be_pace_us"] = pace_us;
   missile["be_kernel_us"] = be_kernel_us;
-  missile["be_duty_cycle"] = be_kernel_us / (be_kernel_us + pace_us);
+  missile["predicted_be_kernel_us_beside_ls"] = be_beside_us;
+  missile["be_duty_cycle"] = be_beside_us / (be_beside_us + pace_us);
   missile["predicted_ls_slowdown_while_be_runs"] = predicted;
   missile["predicted_ls_slowdown_over_duty_cycle"] =
-      (be_kernel_us + pace_us) / (be_kernel_us / predicted + pace_us);
+      (be_beside_us + pace_us) / (be_beside_us / predicted + pace_us);
   missile["ls_alone_us"] = alone_us;
   missile["ls_beside_us"] = pair.ls_us;
   missile["ls_slowdown"] = pair.ls_us / alone_us;

@@ -69,27 +69,43 @@ double MissilePolicy::PaceUs(double duration_us, double slowdown, double budget)
   return std::min(longest, duration_us * (slowdown - 1.0 - budget) / (slowdown * budget));
 }
 
-double MissilePolicy::PredictLsSlowdown(const SchedulerView& view, std::span<const KernelProfile> be_segment,
-                                        int be_groups, double other_be_gbps) const {
+MissilePolicy::Beside MissilePolicy::PredictBeside(const SchedulerView& view,
+                                                   std::span<const KernelProfile> be_segment, int be_groups,
+                                                   double other_be_gbps) const {
   const GpuLayout& layout = view.layout;
   const int n = layout.groups();
   const double be_gbps = other_be_gbps + SegmentGbps(dram_, layout, be_segment, be_groups);
   const double window_us = SegmentUs(layout, be_segment, be_groups);
-  double worst = 1.0;
+  Beside beside;
   for (const TenantView& ls : view.tenants) {
     if (!ls.latency_sensitive() || !ls.busy()) continue;
     const double sms = layout.SmsIn({std::max(be_groups, n - ls.bounds.MaxOn(layout)), n});
     const WorkAhead ahead = EstimateWorkAhead(ls, layout);
-    double alone_us = 0, beside_us = 0;
+    double alone_us = 0, slowed_us = 0, pulled = 0;  // pulled: GB/s x us
     for (size_t i = 0; i < ahead.kernels.size() && alone_us < window_us; ++i) {
       const KernelProfile& k = ahead.kernels[i];
       const double us = k.DurationUs(layout, sms) * (i == 0 ? ahead.first_left : 1.0);
       alone_us += us;
-      beside_us += us * dram_.Slowdown(k.memory_intensity, be_gbps);
+      slowed_us += us * dram_.Slowdown(k.memory_intensity, be_gbps);
+      pulled += us * dram_.PulledBandwidth(std::min<double>(sms, k.UsefulSms(layout)), k.memory_intensity);
     }
-    if (alone_us > 0) worst = std::max(worst, beside_us / alone_us);
+    if (alone_us <= 0) continue;
+    beside.ls_slowdown = std::max(beside.ls_slowdown, slowed_us / alone_us);
+    beside.ls_gbps += pulled / alone_us;
   }
-  return worst;
+  double be_us = 0, be_slowed_us = 0;
+  for (const KernelProfile& k : be_segment) {
+    const double us = k.DurationUs(layout, layout.SmsInFirst(be_groups));
+    be_us += us;
+    be_slowed_us += us * dram_.Slowdown(k.memory_intensity, beside.ls_gbps + other_be_gbps);
+  }
+  beside.be_slowdown = be_us > 0 ? be_slowed_us / be_us : 1.0;
+  return beside;
+}
+
+double MissilePolicy::PredictLsSlowdown(const SchedulerView& view, std::span<const KernelProfile> be_segment,
+                                        int be_groups, double other_be_gbps) const {
+  return PredictBeside(view, be_segment, be_groups, other_be_gbps).ls_slowdown;
 }
 
 double MissilePolicy::PredictLsBacklogUs(const SchedulerView& view) {
@@ -115,10 +131,13 @@ MissilePolicy::Share MissilePolicy::BeShare(const SchedulerView& view, const Ten
   // The smallest partition: the guarantee, or one group.
   const int groups = std::clamp(be.bounds.MinOn(layout), 1, hi);
   const double duration_us = SegmentUs(layout, be_segment, groups);
-  Share share{groups, 0, PredictLsSlowdown(view, be_segment, groups, other_be_gbps)};
+  const Beside beside = PredictBeside(view, be_segment, groups, other_be_gbps);
+  Share share{groups, 0, beside.ls_slowdown};
   if (share.predicted_ls_slowdown > 1.0 + budget_) {
     if (!guaranteed) return {};
-    share.pace_us = PaceUs(duration_us, share.predicted_ls_slowdown, budget_);
+    // The duty cycle is over BE's time beside LS, which LS's own DRAM traffic stretches (on the H200 a
+    // streaming BE on 8 SMs ran 2.9x longer beside a streaming LS than alone).
+    share.pace_us = PaceUs(duration_us * beside.be_slowdown, share.predicted_ls_slowdown, budget_);
   }
   if (guaranteed) return share;
   // No guarantee: never into the groups of an LS launch in flight (it was given the whole GPU because this

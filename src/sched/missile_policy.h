@@ -14,7 +14,8 @@
 //   by the BE kernels' bandwidth on their partitions. Within the budget (default 5%) it launches now. Beyond
 //   it, a BE tenant guaranteed groups (min_groups >= 1) keeps them but is paced: its stream idles before the
 //   kernel long enough that LS's slowdown, averaged over the duty cycle, stays within the budget (never less
-//   than a 5% duty cycle: BE keeps running). A BE tenant with no guarantee (min_groups 0) holds instead.
+//   than a 5% duty cycle: BE keeps running). The cycle counts BE's time beside LS, which LS's own DRAM
+//   traffic stretches, not its time alone. A BE tenant with no guarantee (min_groups 0) holds instead.
 // - A BE tenant with min_groups 0 yields to LS: it holds while LS is active (LS then gets the whole GPU once
 //   BE's launch in flight drains), unless LS is backlogged, i.e. its launch's time on one group is less than
 //   the LS requests queued behind the ones in progress (alone) plus its time on the tenant's whole share:
@@ -56,6 +57,14 @@ class MissilePolicy final : public SchedulingPolicy {
   // with `be_segment` on groups [0, be_groups) beside it.
   double PredictLsSlowdown(const SchedulerView& view, std::span<const KernelProfile> be_segment,
                            int be_groups, double other_be_gbps) const;
+  // The same, with what LS pulls meanwhile and BE's own slowdown from it (both tenants are victims).
+  struct Beside {
+    double ls_slowdown = 1.0;
+    double ls_gbps = 0;  // DRAM bandwidth the active LS tenants pull over the window
+    double be_slowdown = 1.0;
+  };
+  Beside PredictBeside(const SchedulerView& view, std::span<const KernelProfile> be_segment, int be_groups,
+                       double other_be_gbps) const;
   // The idle time before a BE kernel of `duration_us` that slows LS `slowdown` times while it runs, so that
   // LS's slowdown over the duty cycle is 1 + budget: (d + p) / (d / s + p) = 1 + budget.
   static double PaceUs(double duration_us, double slowdown, double budget);

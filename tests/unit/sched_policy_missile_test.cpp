@@ -27,6 +27,13 @@ class MissilePolicyTest : public ::testing::Test, protected PolicyScenarios {
     EXPECT_NEAR(be.pace_us, pace_us, 1e-3) << DescribeDecision(be);
   }
 
+  // How much longer a streaming BE kernel runs beside LS kernels pulling what `ls_sms` streaming SMs pull
+  // (the duty cycle counts BE's time beside LS).
+  static double BeStretch(double ls_sms, double ls_intensity = 1.0) {
+    const ContentionModel& dram = ContentionModel::H200();
+    return dram.Slowdown(1.0, dram.PulledBandwidth(ls_sms, ls_intensity));
+  }
+
   TenantSpec no_min{kBe, TenantClass::kBestEffort, {0, kAllGroups}, 0};
   // LS streaming for a long time: 100 kernels that fill the GPU.
   std::vector<KernelProfile> ls_stream = std::vector<KernelProfile>(100, MakeKernel("s", 10, 132, 1.0));
@@ -64,12 +71,14 @@ TEST_F(MissilePolicyTest, TheBudgetSetsThePace) {
   // 1.04x is within 5%: no pace.
   ExpectBeLaunch(policy->Decide(view), {0, 1}, 0);
   // Within 2%, the 825-us kernel must idle 825 x (1.04 - 1.02) / (1.04 x 0.02) us first.
-  ExpectBeLaunch(WithBudget(0.02)->Decide(view), {0, 1}, 825 * 0.02 / (1.04 * 0.02));
+  ExpectBeLaunch(WithBudget(0.02)->Decide(view), {0, 1},
+                 MissilePolicy::PaceUs(825 * BeStretch(124), 1.04, 0.02));
+  EXPECT_NEAR(MissilePolicy::PaceUs(825, 1.04, 0.02), 825 * 0.02 / (1.04 * 0.02), 1e-9);
   // A BE tenant guaranteed two groups (1267 GB/s: 1.07x) keeps them, paced within the 5% budget.
   TenantSpec two = be;
   two.bounds = {2, kAllGroups};
   const Decisions d = policy->Decide(View({Running(ls, ls_stream, 0, {2, 17}, 3), Ready(two, be_memory, 1)}));
-  ExpectBeLaunch(d, {0, 2}, 412.5 * 0.02 / (1.07 * 0.05));
+  ExpectBeLaunch(d, {0, 2}, MissilePolicy::PaceUs(412.5 * BeStretch(116), 1.07, 0.05));
 }
 
 TEST_F(MissilePolicyTest, GradedMemoryIntensityGradesThePace) {
@@ -80,7 +89,7 @@ TEST_F(MissilePolicyTest, GradedMemoryIntensityGradesThePace) {
   ExpectBeLaunch(policy->Decide(View({Running(ls, half, 0, {2, 17}, 3), Ready(two, be_memory, 1)})), {0, 2},
                  0);
   ExpectBeLaunch(policy->Decide(View({Running(ls, ls_stream, 0, {2, 17}, 3), Ready(two, be_memory, 1)})),
-                 {0, 2}, 412.5 * 0.02 / (1.07 * 0.05));
+                 {0, 2}, MissilePolicy::PaceUs(412.5 * BeStretch(116), 1.07, 0.05));
 }
 
 TEST_F(MissilePolicyTest, ThePredictionLooksAsFarAheadAsTheBeKernelRuns) {
@@ -95,7 +104,7 @@ TEST_F(MissilePolicyTest, ThePredictionLooksAsFarAheadAsTheBeKernelRuns) {
   ExpectBeLaunch(strict->Decide(View({Running(ls, ls_kernels, 0, {1, 17}, 3), Ready(be, short_be)})), {0, 1},
                  0);
   ExpectBeLaunch(strict->Decide(View({Running(ls, ls_kernels, 0, {1, 17}, 3), Ready(be, long_be)})), {0, 1},
-                 825 * (1.032 - 1.02) / (1.032 * 0.02));
+                 MissilePolicy::PaceUs(825 * BeStretch(40, 0.8), 1.032, 0.02));
 }
 
 TEST_F(MissilePolicyTest, ThePredictionFollowsAnLsRequestRunAsOneGraph) {
@@ -111,7 +120,7 @@ TEST_F(MissilePolicyTest, ThePredictionFollowsAnLsRequestRunAsOneGraph) {
   ExpectBeLaunch(strict->Decide(View({graph, Ready(be, short_be)})), {0, 1}, 0);
   graph.running->elapsed_us = 15;
   ExpectBeLaunch(strict->Decide(View({graph, Ready(be, short_be)})), {0, 1},
-                 8.25 * (1.04 - 1.02) / (1.04 * 0.02));
+                 MissilePolicy::PaceUs(8.25 * BeStretch(40), 1.04, 0.02));
 }
 
 TEST_F(MissilePolicyTest, TwoLsTenantsTheMoreSensitiveOneDecides) {
@@ -120,7 +129,7 @@ TEST_F(MissilePolicyTest, TwoLsTenantsTheMoreSensitiveOneDecides) {
                  {0, 1}, 0);
   const Decisions d = strict->Decide(
       View({Running(ls, ls_compute, 0, {1, 17}, 3), Ready(be, be_memory, 1), Ready(ls2, ls_memory)}));
-  ExpectBeLaunch(d, {0, 1}, 825 * 0.02 / (1.04 * 0.02));
+  ExpectBeLaunch(d, {0, 1}, MissilePolicy::PaceUs(825 * BeStretch(40), 1.04, 0.02));
   EXPECT_EQ(For(d, kLs2), D::Launch(kLs2, {1, 17}, 4));
 }
 
@@ -136,7 +145,7 @@ TEST_F(MissilePolicyTest, WhenTheSmallestPartitionBreaksTheBudgetBeIsPacedOrHold
   const auto strict = WithBudget(0.02);
   // min_groups 1 is a guarantee: BE keeps its group and keeps running, paced.
   ExpectBeLaunch(strict->Decide(View({Running(ls, ls_stream, 0, All(), 3), Ready(be, be_memory, 1)})), {0, 1},
-                 825 * 0.02 / (1.04 * 0.02));
+                 MissilePolicy::PaceUs(825 * BeStretch(124), 1.04, 0.02));
   // Without one it holds...
   EXPECT_EQ(strict->Decide(View({Running(ls, ls_stream, 0, All(), 3), Ready(no_min, be_memory, 1)})),
             (Decisions{D::Hold(kBe)}));

@@ -8,7 +8,7 @@ namespace {
 
 class WorkAheadTest : public ::testing::Test, protected PolicyScenarios {
  protected:
-  // 10, 20 and 30 us on the whole GPU, 132 blocks each: 10.3125 us etc. on [1, 17) (128 SMs).
+  // 10, 20 and 30 us on the whole GPU, 132 blocks each: 10.645 us etc. on [1, 17) (124 SMs).
   std::vector<KernelProfile> kernels{MakeKernel("a", 10, 132, 0.0), MakeKernel("b", 20, 132, 1.0),
                                      MakeKernel("c", 30, 132, 0.0)};
 
@@ -35,7 +35,7 @@ TEST_F(WorkAheadTest, ASegmentIsFollowedByTheTimeSinceItsLaunch) {
   EXPECT_EQ(ahead.kernels.data(), &kernels[1]);
   EXPECT_NEAR(ahead.first_left, 0.75, 1e-9);
   EXPECT_NEAR(ahead.DurationUs(layout, 132), 15 + 30, 1e-9);
-  // The partition's SMs set the pace: on [1, 17), a takes 10.3125 us.
+  // The partition's SMs set the pace: on [1, 17), a takes 10.645 us.
   TenantView narrow = Segment(10.5, 3);
   narrow.running->partition = {1, 17};
   EXPECT_EQ(EstimateWorkAhead(narrow, layout).kernels.data(), &kernels[0]);
