@@ -30,9 +30,9 @@ struct TenantConfig {
   // Steps released per launch (a segment); 0: the whole request at once. 1, the default, releases kernel by
   // kernel, which lets a policy re-decide at every kernel boundary (what BE tenants need). A longer segment
   // saves a host round trip per kernel (what an LS request of many short kernels needs on the GPU, where the
-  // device can replay a whole request as one CUDA graph); the policy then decides once per segment, from its
-  // first kernel, and sees that kernel as `running` until the segment ends (docs/scheduling.md). The
-  // simulator models one kernel per launch and accepts only 1.
+  // device can replay a whole request as one CUDA graph); the policy then decides once per segment and sees
+  // its first kernel as `running` until the segment ends, with the time since the launch to estimate where
+  // inside it the GPU is (work_ahead.h, docs/scheduling.md). Every device, the simulator too, runs segments.
   size_t segment_steps = 1;
 
   Status Validate() const;
