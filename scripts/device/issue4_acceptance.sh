@@ -12,35 +12,14 @@
 # colocation.json, colocation.md.
 set -uo pipefail
 seconds=${1:-30}
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/env.sh"
-mkdir -p "$OUT"
-log="$OUT/acceptance.log"
-stamp() { echo "== $(date -u +%FT%TZ) $*"; }
-start=$(date +%s)
-stamp "$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)" | tee "$log"
+source "$(dirname "$0")/issue4_lib.sh" acceptance.log
 {
-  # The models export on the CPU while the GPU parts run (inside this group: `wait` needs its own child).
-  bash "$here/export_resnets.sh" > /tmp/export-status.log 2>&1 &
-  export_pid=$!
-  stamp "GPU launcher tests"
-  "$MISSILE_BIN/missile_unit_tests" --gtest_filter='*CudaLauncher*' > "$OUT/tests.log" 2>&1
-  echo "exit $?"; grep -E '^\[  (PASSED|FAILED|  SKIPPED)' "$OUT/tests.log"
-  stamp "missile_memory_interference_bench --ls-groups 7 (acceptance 6)"
-  "$MISSILE_BIN/missile_memory_interference_bench" --ls-groups 7 --json "$OUT/memory-interference.json"
-  echo "exit $?, $(( $(date +%s) - start )) s"
-  stamp "missile_memory_interference_bench --ls-groups 8 --budget 0.01"
-  "$MISSILE_BIN/missile_memory_interference_bench" --ls-groups 8 --budget 0.01 \
-    --json "$OUT/memory-interference-budget1.json"
-  echo "exit $?, $(( $(date +%s) - start )) s"
-  stamp "waiting for the model exports"
-  wait "$export_pid" || { cat /tmp/export-status.log; exit 1; }
+  begin_run
+  memory_bench memory-interference.json --ls-groups 7
+  memory_bench memory-interference-budget1.json --ls-groups 8 --budget 0.01
+  wait_for_models || exit 1
   stamp "colocation, ${seconds} s per run"
-  "$MISSILE_BIN/missile_colocation_bench" --ls-model /tmp/zoo-ls/resnet50/model.onnx \
-    --be-model /tmp/zoo-be/resnet152/model.onnx \
-    --ls-profile data/profiles/measured/resnet50-bs1-fp16.json \
-    --be-profile data/profiles/measured/resnet152-bs32-fp16.json \
-    --seconds "$seconds" --warmup 2 --be-segment 2 --be-groups 0:all \
+  colocation_bench --seconds "$seconds" --warmup 2 --be-segment 2 --be-groups 0:all \
     --runs ls-alone,be-alone,temporal,shared,priority,static@be=1:all,orion,missile \
     --json "$OUT/colocation.json" --markdown "$OUT/colocation.md"
   echo "exit $?"
