@@ -73,7 +73,8 @@ missile {verdict} acceptance 2 of issue 4 in this model (LS p99 <= 1.10x alone, 
 What the model leaves out, so where it is kind: blocks of two kernels on one SM do not slow each other (the GPU
 shares issue slots, L1 and L2 between them: `shared` and `priority` pay for that on the GPU, not here), a BE kernel
 on disjoint SMs costs LS only DRAM bandwidth (no L2 or power), and the measured profiles time each step with an
-event after it, which makes the LS request 0.94 ms of kernels where its CUDA graph runs in about 0.65 ms.
+event after it, which makes the LS request 0.94 ms of kernels where the whole request, copies and host included,
+takes 0.714 ms at p50 as one CUDA graph on the H200.
 
 - Command: `{command}` (`missile simulate ... --policy all` prints the same table)
 - Machine: {cpu}, {os.cpu_count()} threads (the simulation is deterministic: any machine gives these numbers);
