@@ -238,6 +238,20 @@ class SchedulingCliTest(CliTestBase):
         result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--ls-groups", "4:2")
         self.assert_fails_with(result, "--ls-groups", "MIN:MAX")
 
+    def test_bad_group_count(self):
+        path = self.profile()
+        result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--groups", "40")
+        self.assert_fails_with(result, "--groups 40", "cannot make 40 groups")
+
+    def test_simulate_resamples_and_runs_segments(self):
+        path = self.profile()
+        result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--policy", "missile",
+                              "--groups", "15", "--ls-segment", "0", "--be-segment", "2", "--seconds", "0.3",
+                              "--warmup", "0.1", "--rate", "500")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("14 groups of 8 + 1 of 20", result.stdout)
+        self.assertIn("| missile |", result.stdout)
+
     def test_profile_that_is_not_one(self):
         result = self.missile("simulate", "--ls-profile", self.x, "--be-profile", self.x)
         self.assert_fails_with(result, "not valid JSON")
