@@ -27,6 +27,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 
 #include "colocation_runs.h"
 #include "device/cuda/cuda_status.h"
@@ -81,7 +82,7 @@ Result<sched::SmBounds> ParseBounds(const std::string& text) {
   return bounds;
 }
 
-Result<RunSpec> ParseRun(const std::string& name) {
+Result<RunSpec> ParseRunName(const std::string& name) {
   if (name == "ls-alone") return RunSpec{name, "", true, false};
   if (name == "be-alone") return RunSpec{name, "", false, true};
   if (name == "ls-alone-missile") return RunSpec{name, "missile", true, false};
@@ -91,6 +92,40 @@ Result<RunSpec> ParseRun(const std::string& name) {
   }
   return Error(ErrorCode::kInvalidArgument, "unknown run '{}' (runs: all, or a comma list of {})", name,
                fmt::join(kAllRuns, ", "));
+}
+
+// NAME or NAME@KEY=VALUE@...: a scheduled run with its own BE segment (seg=N), BE bounds (be=MIN:MAX) or
+// missile budget (budget=X), for comparing variants in one invocation.
+Result<RunSpec> ParseRun(const std::string& token) {
+  std::vector<std::string> parts;
+  std::stringstream stream(token);
+  for (std::string part; std::getline(stream, part, '@');) parts.push_back(part);
+  if (parts.empty()) return Error(ErrorCode::kInvalidArgument, "empty run name");
+  MISSILE_ASSIGN_OR_RETURN(RunSpec spec, ParseRunName(parts[0]));
+  spec.name = token;
+  if (parts.size() > 1 && spec.policy.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "run '{}': settings apply to scheduled runs only", token);
+  }
+  for (size_t i = 1; i < parts.size(); ++i) {
+    const size_t eq = parts[i].find('=');
+    const std::string key = parts[i].substr(0, eq),
+                      value = eq == std::string::npos ? "" : parts[i].substr(eq + 1);
+    try {
+      if (key == "seg") {
+        spec.be_segment = static_cast<size_t>(std::stoul(value));
+      } else if (key == "budget") {
+        spec.budget = std::stod(value);
+      } else if (key == "be") {
+        MISSILE_ASSIGN_OR_RETURN(spec.be_bounds, ParseBounds(value));
+      } else {
+        throw std::invalid_argument(key);
+      }
+    } catch (const std::exception&) {
+      return Error(ErrorCode::kInvalidArgument, "run '{}': '{}' is not seg=N, be=MIN:MAX or budget=X", token,
+                   parts[i]);
+    }
+  }
+  return spec;
 }
 
 // Seeded random inputs at the model's declared shapes; a symbolic first dimension is the batch, others 1.
@@ -381,8 +416,18 @@ Result<int> Main(const Options& options) {
       j["be"] = {{"requests", r.be_requests}, {"items_per_s", r.be_items_per_s}, {"failed", r.be_failed}};
     }
     if (r.launcher.has_value()) {
+      j["settings"] = {{"be_segment_steps", r.spec.be_segment.value_or(options.be_segment)},
+                       {"be_groups", r.spec.be_bounds.has_value()
+                                         ? fmt::format("{}:{}", r.spec.be_bounds->min_groups,
+                                                       r.spec.be_bounds->max_groups >= sched::kAllGroups
+                                                           ? std::string("all")
+                                                           : std::to_string(r.spec.be_bounds->max_groups))
+                                         : options.be_groups},
+                       {"missile_budget", r.spec.budget.value_or(options.budget)}};
       j["launcher"] = {{"launches", r.launcher->launches},
                        {"steps", r.launcher->steps},
+                       {"paced_launches", r.launcher->paced_launches},
+                       {"pace_seconds", r.launcher->pace_seconds},
                        {"graph_launches", r.launcher->graph_launches},
                        {"graphs_captured", r.launcher->graphs_captured},
                        {"failed_launches", r.launcher->failed_launches},
@@ -426,7 +471,8 @@ int main(int argc, char** argv) {
   app.add_option("--be-batch", options.be_batch, "BE batch where the model's batch is symbolic");
   app.add_option("--runs", options.runs,
                  "all, or a comma list of: ls-alone, be-alone, ls-alone-missile, "
-                 "be-alone-missile, temporal, shared, priority, static, orion, missile");
+                 "be-alone-missile, temporal, shared, priority, static, orion, missile; a scheduled run may "
+                 "add its own settings: NAME@seg=N@be=MIN:MAX@budget=X");
   app.add_option(
       "--partitions", options.partitions,
       "auto: green-context SM partitions where they can be made and give correct results, else the "

@@ -127,7 +127,12 @@ Result<RunResult> RunScheduled(const Workload& w, const RunSpec& spec,
                                sched::cuda::PartitionStreams& streams) {
   pcie::SteadyClock clock;
   sched::cuda::CudaKernelLauncher launcher(streams);
-  MISSILE_ASSIGN_OR_RETURN(auto policy, sched::MakePolicy(spec.policy, w.policy_options));
+  sched::PolicyOptions policy_options = w.policy_options;
+  if (spec.budget.has_value()) policy_options.missile_slowdown_budget = *spec.budget;
+  MISSILE_ASSIGN_OR_RETURN(auto policy, sched::MakePolicy(spec.policy, policy_options));
+  GpuTenant be_tenant = w.be;
+  if (spec.be_segment.has_value()) be_tenant.segment_steps = *spec.be_segment;
+  if (spec.be_bounds.has_value()) be_tenant.bounds = *spec.be_bounds;
   const sched::GpuLayout layout = w.ls.profile->layout;
   sched::ComputeScheduler scheduler(layout, std::move(policy), launcher, clock);
 
@@ -157,7 +162,7 @@ Result<RunResult> RunScheduled(const Workload& w, const RunSpec& spec,
     MISSILE_ASSIGN_OR_RETURN(ls_id, add(w.ls, sched::TenantClass::kLatencySensitive));
   }
   if (spec.with_be) {
-    MISSILE_ASSIGN_OR_RETURN(be_id, add(w.be, sched::TenantClass::kBestEffort));
+    MISSILE_ASSIGN_OR_RETURN(be_id, add(be_tenant, sched::TenantClass::kBestEffort));
   }
   MISSILE_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
 

@@ -32,10 +32,14 @@ struct GpuTenant {
 };
 
 struct RunSpec {
-  std::string name;    // "ls-alone", "missile", ...
+  std::string name;    // "ls-alone", "missile", "missile@seg=1@be=0:all", ...
   std::string policy;  // empty: no scheduler
   bool with_ls = false;
   bool with_be = false;
+  // This run's own settings where they differ from the workload's (variants compared in one invocation).
+  std::optional<size_t> be_segment;
+  std::optional<sched::SmBounds> be_bounds;
+  std::optional<double> budget;
 };
 
 struct Workload {

@@ -1,22 +1,25 @@
 // The memory-interference case of shared/DEVICE.md on green-context SM partitions (issue 4, acceptance 6):
 // a memory-bound LS kernel stream on its partition beside a memory-bound BE kernel stream on the other SMs.
 //
-//   missile_memory_interference_bench --json memory-interference.json [--ls-groups 9] [--gib 1] [--ls-ms 40]
-//                                     [--rounds 3] [--budget 0.05] [--be-min-groups 0]
+//   missile_memory_interference_bench --json memory-interference.json [--ls-groups 7] [--gib 1] [--ls-ms 40]
+//                                     [--rounds 3] [--budget 0.05] [--be-min-groups 1]
 //
 // Both tenants run the same kernel, a streaming read of their own buffer (1 GiB each, far beyond the 60 MiB
 // L2), launched back to back into their partition's stream. Reported:
 // - the kernel's measured profile (alone on every prefix partition [0, g)), which the policy is given;
-// - LS alone on the whole GPU and on its partition (the top --ls-groups groups);
+// - LS alone on the whole GPU and on its partition (the top --ls-groups groups: 68 SMs on the H200's
+//   15-group split, beside 64 for BE: DEVICE.md's 64/68 case);
 // - every split: BE on [0, g), LS on [g, n), g = 1 .. n - 1: LS slowdown against LS alone on the same SMs,
-//   BE achieved GB/s while LS ran, and what the contention model (sched/contention.h) predicts; g = 8 is the
-//   raw 64/68-SM split of DEVICE.md (1.72x there);
-// - under missile: the partitions sched::MakePolicy("missile") chooses from a SchedulerView with both
-//   tenants' measured profiles (LS active on its partition, BE ready), run as chosen.
+//   BE achieved GB/s while LS ran, and what the DEVICE.md contention model (sched/contention.h) predicts;
+// - the contention curve of LS's own partition: BE on [0, g) for every g below it, LS on its partition;
+// - under missile: what sched::MakePolicy("missile") decides from a SchedulerView with both tenants'
+//   measured profiles (LS active on its partition, BE ready), run as decided (BE's partition, and the pause
+//   before each of its kernels: the duty cycle of bandwidth regulation) - once with the contention model
+//   fitted to LS's partition's curve (ContentionModel::FromMeasurements), once with DEVICE.md's.
 //
 // Timing: per-kernel CUDA events in each stream. BE is queued for about three times LS's window so it runs
 // through all of it; its bandwidth counts the BE kernels that started and ended inside LS's window (events
-// of the two streams compared on the GPU's clock).
+// of the two streams compared on the GPU's clock), pauses included: what BE achieved on average.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -32,6 +35,7 @@
 #include "device/cuda/stream.h"
 #include "device/gpu_info.h"
 #include "sched/contention.h"
+#include "sched/cuda/stream_pause.h"
 #include "sched/measured_profile.h"
 #include "sched/missile_policy.h"
 #include "sched/policy.h"
@@ -48,14 +52,14 @@ using sched::GroupRange;
 
 struct Options {
   std::string json_path;
-  int ls_groups = 9;  // the top 9 groups: 68 SMs, beside 64 for BE (DEVICE.md's 64/64 case)
+  int ls_groups = 7;  // the top 7 of the H200's 15 groups: 68 SMs, beside 64 for BE (DEVICE.md's case)
   double gib = 1;
   double ls_ms = 40;
   int rounds = 3;
   int warmup = 2;
   int repetitions = 5;
   double budget = 0.05;
-  int be_min_groups = 0;
+  int be_min_groups = 1;     // BE guaranteed a group: bandwidth regulation paces it rather than holding it
   int be_blocks_per_sm = 0;  // 0: as many as fit (the heaviest streaming BE)
 };
 
@@ -82,13 +86,15 @@ class EventTrail {
   size_t capacity() const { return events_.size() - 1; }
   const Event& at(size_t i) const { return events_[i]; }
 
-  // `kernels` launches of `read` on `sms` SMs into `stream`, an event after each.
+  // `kernels` launches of `read` on `sms` SMs into `stream`, each after a pause of `pace_us` (none for 0),
+  // an event after each.
   Status Enqueue(const bench::StreamRead& read, cudaStream_t stream, int sms, size_t kernels,
-                 int blocks_per_sm = 0) const {
+                 int blocks_per_sm = 0, double pace_us = 0) const {
     if (kernels > capacity())
       return Error(ErrorCode::kInvalidArgument, "{} kernels, {} events", kernels, capacity());
     MISSILE_RETURN_IF_ERROR(events_[0].Record(stream));
     for (size_t i = 1; i <= kernels; ++i) {
+      MISSILE_RETURN_IF_ERROR(sched::cuda::EnqueuePause(stream, pace_us));
       MISSILE_RETURN_IF_ERROR(read.Enqueue(stream, sms, blocks_per_sm));
       MISSILE_RETURN_IF_ERROR(events_[i].Record(stream));
     }
@@ -169,22 +175,23 @@ class Bench {
     int be_kernels = 0;  // BE kernels counted in it
   };
 
-  // LS on `ls` beside BE on `be`, both streaming back to back, at CUDA priorities -5 and 0 unless given.
+  // LS on `ls` beside BE on `be`, both streaming back to back (BE with a pause of `be_pace_us` before each
+  // kernel), at CUDA priorities -5 and 0 unless given.
   Result<Pair> Beside(GroupRange ls, GroupRange be, const sched::KernelProfile& be_profile,
-                      int ls_priority = -5, int be_priority = 0) {
+                      int ls_priority = -5, int be_priority = 0, double be_pace_us = 0) {
     MISSILE_ASSIGN_OR_RETURN(cudaStream_t ls_stream, partitions_.StreamFor(ls.begin, ls.end, ls_priority));
     MISSILE_ASSIGN_OR_RETURN(cudaStream_t be_stream, partitions_.StreamFor(be.begin, be.end, be_priority));
     MISSILE_ASSIGN_OR_RETURN(const double ls_alone_us, LsAlone(ls));
     const size_t ls_kernels = LsKernels(ls);
     const double window_us = ls_alone_us * double(ls_kernels);
-    const double be_alone_us = be_profile.DurationUs(layout_, layout_.SmsIn(be));
+    const double be_alone_us = be_profile.DurationUs(layout_, layout_.SmsIn(be)) + be_pace_us;
     const size_t be_kernels = std::clamp<size_t>(
         static_cast<size_t>(std::ceil(3 * window_us / be_alone_us)) + 2, 4, be_trail_.capacity());
     std::vector<double> ls_rounds, be_rounds, be_counts;
     for (int r = 0; r < options_.rounds; ++r) {
       // BE first, so it is streaming when LS starts.
-      MISSILE_RETURN_IF_ERROR(
-          be_trail_.Enqueue(be_, be_stream, layout_.SmsIn(be), be_kernels, options_.be_blocks_per_sm));
+      MISSILE_RETURN_IF_ERROR(be_trail_.Enqueue(be_, be_stream, layout_.SmsIn(be), be_kernels,
+                                                options_.be_blocks_per_sm, be_pace_us));
       MISSILE_RETURN_IF_ERROR(ls_trail_.Enqueue(ls_, ls_stream, layout_.SmsIn(ls), ls_kernels));
       MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(ls_stream));
       MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(be_stream));
@@ -251,6 +258,97 @@ json KernelJson(const sched::KernelProfile& k) {
           {"memory_intensity", k.memory_intensity},
           {"memory_bound", k.memory_bound},
           {"duration_us", k.duration_us}};
+}
+
+// Under missile: LS active on its partition (its bounds are exactly ls_groups groups), BE ready; the policy
+// predicts with `dram`. Its decision is run as made: BE in its partition, a pause before every BE kernel.
+Result<json> UnderMissile(Bench& bench, const Options& options, const sched::ContentionModel& dram,
+                          const sched::KernelProfile& ls_profile, const sched::KernelProfile& be_profile,
+                          double ls_home_us, const std::string& model_name) {
+  const sched::GpuLayout& layout = bench.layout();
+  // LS's request: its whole stream of kernels, so the prediction sees LS busy for as long as BE runs.
+  std::vector<sched::KernelProfile> ls_request(2000, ls_profile);
+  std::vector<sched::KernelProfile> be_request(1, be_profile);
+  sched::SchedulerView view;
+  view.layout = layout;
+  sched::TenantView ls_tenant;
+  ls_tenant.id = 0;
+  ls_tenant.cls = sched::TenantClass::kLatencySensitive;
+  ls_tenant.bounds = {options.ls_groups, options.ls_groups};
+  ls_tenant.next = &ls_request[0];
+  ls_tenant.upcoming = ls_request;
+  ls_tenant.kernels = ls_request;
+  ls_tenant.head_arrival = 1;
+  ls_tenant.queued_requests = 1;
+  sched::TenantView be_tenant;
+  be_tenant.id = 1;
+  be_tenant.cls = sched::TenantClass::kBestEffort;
+  be_tenant.bounds = {options.be_min_groups, sched::kAllGroups};
+  be_tenant.next = &be_request[0];
+  be_tenant.upcoming = be_request;
+  be_tenant.kernels = be_request;
+  be_tenant.head_arrival = 0;
+  be_tenant.queued_requests = 1;
+  view.tenants = {ls_tenant, be_tenant};
+  sched::PolicyOptions policy_options;
+  policy_options.missile_slowdown_budget = options.budget;
+  policy_options.contention = &dram;
+  MISSILE_ASSIGN_OR_RETURN(auto policy, sched::MakePolicy("missile", policy_options));
+  const sched::Decisions decisions = policy->Decide(view);
+  json missile = {
+      {"contention_model", model_name}, {"budget", options.budget}, {"be_min_groups", options.be_min_groups}};
+  json decided = json::array();
+  for (const auto& d : decisions) decided.push_back(sched::DescribeDecision(d));
+  missile["decisions"] = decided;
+  const sched::KernelDecision* ls_decision = nullptr;
+  const sched::KernelDecision* be_decision = nullptr;
+  for (const auto& d : decisions) (d.tenant == 0 ? ls_decision : be_decision) = &d;
+  if (ls_decision == nullptr || ls_decision->action != sched::Action::kLaunch) {
+    return Error(ErrorCode::kInternal, "missile held the LS tenant's kernel");
+  }
+  if (be_decision == nullptr || be_decision->action != sched::Action::kLaunch) {
+    missile["be_partition"] = "held";
+    std::cerr << "missile (" << model_name << "): BE held beside LS\n";
+    return missile;
+  }
+  const sched::MissilePolicy predictor(options.budget, dram);
+  const int b = be_decision->partition.end;
+  const double pace_us = be_decision->pace_us;
+  const double be_kernel_us = be_profile.DurationUs(layout, layout.SmsIn(be_decision->partition));
+  const sched::MissilePolicy::Beside beside = predictor.PredictBeside(view, be_request, b, 0);
+  const double predicted = beside.ls_slowdown;
+  // BE's kernel beside LS runs longer than alone (LS's traffic slows it too): the duty cycle counts that.
+  const double be_beside_us = be_kernel_us * beside.be_slowdown;
+  MISSILE_ASSIGN_OR_RETURN(const double alone_us, bench.LsAlone(ls_decision->partition));
+  // Stream priority levels 0..5 are CUDA priorities 0..-5.
+  MISSILE_ASSIGN_OR_RETURN(
+      const Bench::Pair pair,
+      bench.Beside(ls_decision->partition, be_decision->partition, be_profile, -ls_decision->stream_priority,
+                   -be_decision->stream_priority, pace_us));
+  missile["be_partition"] = be_decision->partition.ToString();
+  missile["be_sms"] = layout.SmsIn(be_decision->partition);
+  missile["ls_partition"] = ls_decision->partition.ToString();
+  missile["ls_sms"] = layout.SmsIn(ls_decision->partition);
+  missile["be_pace_us"] = pace_us;
+  missile["be_kernel_us"] = be_kernel_us;
+  missile["predicted_be_kernel_us_beside_ls"] = be_beside_us;
+  missile["be_duty_cycle"] = be_beside_us / (be_beside_us + pace_us);
+  missile["predicted_ls_slowdown_while_be_runs"] = predicted;
+  missile["predicted_ls_slowdown_over_duty_cycle"] =
+      (be_beside_us + pace_us) / (be_beside_us / predicted + pace_us);
+  missile["ls_alone_us"] = alone_us;
+  missile["ls_beside_us"] = pair.ls_us;
+  missile["ls_slowdown"] = pair.ls_us / alone_us;
+  missile["ls_slowdown_vs_home_partition"] = pair.ls_us / ls_home_us;
+  missile["be_beside_gbps"] = pair.be_gbps;
+  missile["be_alone_gbps"] = double(be_profile.bytes) / (be_kernel_us * 1e3);
+  std::cerr << fmt::format(
+      "missile ({}): BE {} ({} SMs), pace {:.0f} us per {:.0f}-us kernel, LS {}: LS {:.3f}x (predicted "
+      "{:.3f}x "
+      "while BE runs), BE {:.0f} GB/s\n",
+      model_name, be_decision->partition.ToString(), layout.SmsIn(be_decision->partition), pace_us,
+      be_kernel_us, ls_decision->partition.ToString(), pair.ls_us / alone_us, predicted, pair.be_gbps);
+  return missile;
 }
 
 Result<json> Run(const Options& options) {
@@ -335,73 +433,44 @@ Result<json> Run(const Options& options) {
   }
   out["splits"] = splits;
 
-  // Under missile: LS active on its partition (its bounds are exactly ls_groups groups), BE ready.
-  // LS's request: its whole stream of kernels, so the prediction sees LS busy for as long as BE runs.
-  std::vector<sched::KernelProfile> ls_request(2000, ls_profile);
-  std::vector<sched::KernelProfile> be_request(1, be_profile);
-  sched::SchedulerView view;
-  view.layout = layout;
-  sched::TenantView ls_tenant;
-  ls_tenant.id = 0;
-  ls_tenant.cls = sched::TenantClass::kLatencySensitive;
-  ls_tenant.bounds = {options.ls_groups, options.ls_groups};
-  ls_tenant.next = &ls_request[0];
-  ls_tenant.upcoming = ls_request;
-  ls_tenant.kernels = ls_request;
-  ls_tenant.head_arrival = 1;
-  ls_tenant.queued_requests = 1;
-  sched::TenantView be_tenant;
-  be_tenant.id = 1;
-  be_tenant.cls = sched::TenantClass::kBestEffort;
-  be_tenant.bounds = {options.be_min_groups, sched::kAllGroups};
-  be_tenant.next = &be_request[0];
-  be_tenant.upcoming = be_request;
-  be_tenant.kernels = be_request;
-  be_tenant.head_arrival = 0;
-  be_tenant.queued_requests = 1;
-  view.tenants = {ls_tenant, be_tenant};
-  sched::PolicyOptions policy_options;
-  policy_options.missile_slowdown_budget = options.budget;
-  MISSILE_ASSIGN_OR_RETURN(auto policy, sched::MakePolicy("missile", policy_options));
-  const sched::Decisions decisions = policy->Decide(view);
-  json missile = {{"budget", options.budget}, {"be_min_groups", options.be_min_groups}};
-  json decided = json::array();
-  for (const auto& d : decisions) decided.push_back(sched::DescribeDecision(d));
-  missile["decisions"] = decided;
-  const sched::KernelDecision* ls_decision = nullptr;
-  const sched::KernelDecision* be_decision = nullptr;
-  for (const auto& d : decisions) (d.tenant == 0 ? ls_decision : be_decision) = &d;
-  if (ls_decision == nullptr || ls_decision->action != sched::Action::kLaunch) {
-    return Error(ErrorCode::kInternal, "missile held the LS tenant's kernel");
+  // The contention curve of LS's own partition: BE on [0, g) beside LS on ls_home, for every g below it.
+  json curve = json::array();
+  std::vector<sched::PiecewiseLinear::Point> streaming_points, slowdown_points;
+  for (int g = 1; g <= n; ++g) {
+    streaming_points.push_back(
+        {double(layout.SmsInFirst(g)), double(bytes) / (be_profile.duration_us[size_t(g - 1)] * 1e3)});
   }
-  if (be_decision != nullptr && be_decision->action == sched::Action::kLaunch) {
-    const sched::MissilePolicy predictor(options.budget, model);
-    const int b = be_decision->partition.end;
-    MISSILE_ASSIGN_OR_RETURN(const double alone_us, bench.LsAlone(ls_decision->partition));
-    // Stream priority levels 0..5 are CUDA priorities 0..-5.
-    MISSILE_ASSIGN_OR_RETURN(const Bench::Pair pair,
-                             bench.Beside(ls_decision->partition, be_decision->partition, be_profile,
-                                          -ls_decision->stream_priority, -be_decision->stream_priority));
-    missile["be_partition"] = be_decision->partition.ToString();
-    missile["be_sms"] = layout.SmsIn(be_decision->partition);
-    missile["ls_partition"] = ls_decision->partition.ToString();
-    missile["ls_sms"] = layout.SmsIn(ls_decision->partition);
-    missile["predicted_ls_slowdown"] = predictor.PredictLsSlowdown(view, be_profile, b, 0);
-    missile["ls_alone_us"] = alone_us;
-    missile["ls_beside_us"] = pair.ls_us;
-    missile["ls_slowdown"] = pair.ls_us / alone_us;
-    missile["ls_slowdown_vs_home_partition"] = pair.ls_us / ls_home_us;
-    missile["be_beside_gbps"] = pair.be_gbps;
-    missile["be_alone_gbps"] =
-        double(bytes) / (be_profile.DurationUs(layout, layout.SmsIn(be_decision->partition)) * 1e3);
-    std::cerr << fmt::format("missile: BE {} ({} SMs), LS {}: LS {:.3f}x, BE {:.0f} GB/s\n",
-                             be_decision->partition.ToString(), layout.SmsIn(be_decision->partition),
-                             ls_decision->partition.ToString(), pair.ls_us / alone_us, pair.be_gbps);
-  } else {
-    missile["be_partition"] = "held";
-    std::cerr << "missile: BE held beside LS\n";
+  for (int g = 1; g <= ls_home.begin; ++g) {
+    const GroupRange be{0, g};
+    MISSILE_ASSIGN_OR_RETURN(const Bench::Pair pair, bench.Beside(ls_home, be, be_profile));
+    const double be_alone_gbps = streaming_points[size_t(g - 1)].y;
+    const double slowdown = pair.ls_us / ls_home_us;
+    slowdown_points.push_back({be_alone_gbps, slowdown});
+    curve.push_back({{"be_groups", g},
+                     {"be_sms", layout.SmsIn(be)},
+                     {"be_alone_gbps", be_alone_gbps},
+                     {"be_beside_gbps", pair.be_gbps},
+                     {"ls_beside_us", pair.ls_us},
+                     {"ls_slowdown", slowdown}});
+    std::cerr << fmt::format("LS on {}: BE {:>3} SMs ({:6.0f} GB/s alone, {:6.0f} beside): LS {:.3f}x\n",
+                             ls_home.ToString(), layout.SmsIn(be), be_alone_gbps, pair.be_gbps, slowdown);
   }
-  out["missile"] = missile;
+  out["ls_partition_curve"] = curve;
+  MISSILE_ASSIGN_OR_RETURN(const sched::ContentionModel fitted,
+                           sched::ContentionModel::FromMeasurements(streaming_points, slowdown_points));
+  json fitted_json = {{"streaming_gbps_by_sms", json::array()},
+                      {"slowdown_by_aggressor_gbps", json::array()}};
+  for (const auto& p : fitted.streaming_curve().points())
+    fitted_json["streaming_gbps_by_sms"].push_back({p.x, p.y});
+  for (const auto& p : fitted.slowdown_curve().points())
+    fitted_json["slowdown_by_aggressor_gbps"].push_back({p.x, p.y});
+  out["fitted_model"] = fitted_json;
+
+  MISSILE_ASSIGN_OR_RETURN(out["missile"], UnderMissile(bench, options, fitted, ls_profile, be_profile,
+                                                        ls_home_us, "fitted to LS's partition"));
+  MISSILE_ASSIGN_OR_RETURN(out["missile_device_md_model"],
+                           UnderMissile(bench, options, model, ls_profile, be_profile, ls_home_us,
+                                        "shared/DEVICE.md's curve (sched::ContentionModel::H200)"));
   out["be_timing"] = bench.be_timing();
   out["clusters_limited"] = partitions->layout().clusters_limited;
   return out;
@@ -414,12 +483,14 @@ int main(int argc, char** argv) {
   missile::Options options;
   CLI::App app{"Memory-bound LS beside memory-bound BE on green-context SM partitions"};
   app.add_option("--json", options.json_path, "write the results here")->required();
-  app.add_option("--ls-groups", options.ls_groups, "LS partition: the top N groups (default 9: 68 SMs)");
+  app.add_option("--ls-groups", options.ls_groups,
+                 "LS partition: the top N groups (default 7: 68 SMs on the H200's 15-group split)");
   app.add_option("--gib", options.gib, "each tenant's buffer in GiB (default 1)");
   app.add_option("--ls-ms", options.ls_ms, "LS stream length alone, ms (default 40)");
   app.add_option("--rounds", options.rounds, "rounds per configuration, the median kept (default 3)");
   app.add_option("--budget", options.budget, "missile's LS slowdown budget (default 0.05)");
-  app.add_option("--be-min-groups", options.be_min_groups, "BE tenant's min_groups for missile (default 0)");
+  app.add_option("--be-min-groups", options.be_min_groups,
+                 "BE tenant's min_groups for missile (default 1: paced, not held, beside streaming LS)");
   app.add_option("--be-blocks-per-sm", options.be_blocks_per_sm,
                  "BE kernel's blocks per SM (default 0: as many as fit; 1 streams less per SM)");
   CLI11_PARSE(app, argc, argv);

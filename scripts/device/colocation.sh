@@ -31,12 +31,7 @@ fi
   echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)"
   echo "== export ResNet-50 bs1 and ResNet-152 bs32 (full size, no reference)"
   start=$(date +%s)
-  python3 scripts/zoo/export_models.py --model resnet50 --size full --batch 1 --out /tmp/zoo-ls --no-reference \
-    > /tmp/export.log 2>&1 || { tail -20 /tmp/export.log; exit 1; }
-  if [ "${SKIP_BE_EXPORT:-0}" != 1 ]; then
-    python3 scripts/zoo/export_models.py --model resnet152 --size full --batch 32 --out /tmp/zoo-be --no-reference \
-      >> /tmp/export.log 2>&1 || { tail -20 /tmp/export.log; exit 1; }
-  fi
+  bash "$(dirname "$0")/export_resnets.sh" || exit 1
   echo "== exported in $(( $(date +%s) - start )) s; profiles: $LS_PROFILE, $BE_PROFILE"
   "$MISSILE_BIN/missile_colocation_bench" --ls-model /tmp/zoo-ls/resnet50/model.onnx \
     --be-model /tmp/zoo-be/resnet152/model.onnx --ls-profile "$LS_PROFILE" --be-profile "$BE_PROFILE" \

@@ -17,6 +17,7 @@
 # server-codec.json and transport-overhead.json (the breakdown).
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
+source "$(dirname "$0")/serve_lib.sh"
 mkdir -p "$OUT"
 VARIANTS=${VARIANTS:-"fp16:graph fp32:graph fp16:kernels fp32:kernels"}
 DURATION=${DURATION:-20}
@@ -55,17 +56,9 @@ rm -rf "$work" && mkdir -p "$work"
 }
 JSON
     echo "== $name: missile serve ($(date -u +%T))"
-    "$MISSILE_BIN/missile" serve --config "$config" > "$work/$name-serve.log" 2>&1 &
-    server=$!
-    port=
-    for _ in $(seq 1 240); do
-      port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/$name-serve.log")
-      [ -n "$port" ] && break
-      kill -0 "$server" 2>/dev/null || break
-      sleep 0.25
-    done
-    cat "$work/$name-serve.log"
-    if [ -z "$port" ]; then echo "== $name: the server did not start"; kill "$server" 2>/dev/null; continue; fi
+    if ! start_server "$config" "$work/$name-serve.log" 240; then
+      echo "== $name: the server did not start"; kill "$server" 2>/dev/null; continue
+    fi
     echo "== $name: GPU memory with the server's model loaded: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)"
     nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
     echo "== $name: missile bench --mode both, closed loop 1, ${duration} s + ${WARMUP} s warmup, binary tensors ($(date -u +%T))"

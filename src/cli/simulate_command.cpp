@@ -19,6 +19,9 @@ struct SimulateOptions {
   uint64_t seed = 1;
   std::string ls_groups = "0:all";
   std::string be_groups = "1:all";
+  size_t ls_segment = 1;
+  size_t be_segment = 1;
+  int groups = 0;
   double budget = 0.05;
   int orion_threshold = 0;
   double launch_latency_us = 2;
@@ -53,8 +56,17 @@ Result<sched::SmBounds> ParseBounds(const std::string& text, const char* what) {
   return bounds;
 }
 
-Result<std::shared_ptr<const sched::ModelProfile>> Load(const std::string& path) {
+// The profile at `path`, resampled to `groups` SM groups of its SMs (the last holding the rest) unless 0.
+Result<std::shared_ptr<const sched::ModelProfile>> Load(const std::string& path, int groups) {
   MISSILE_ASSIGN_OR_RETURN(sched::ModelProfile profile, sched::LoadModelProfile(path));
+  if (groups > 0) {
+    const sched::GpuLayout layout{profile.layout.sms, profile.layout.sms_per_group, groups};
+    if (!layout.valid()) {
+      return Error(ErrorCode::kInvalidArgument, "--groups {}: {} SMs in groups of {} cannot make {} groups",
+                   groups, profile.layout.sms, profile.layout.sms_per_group, groups);
+    }
+    MISSILE_ASSIGN_OR_RETURN(profile, sched::ResampleProfile(profile, layout));
+  }
   return std::make_shared<const sched::ModelProfile>(std::move(profile));
 }
 
@@ -72,9 +84,10 @@ int Simulate(const SimulateOptions& options) {
     return ReportError(Error(ErrorCode::kInvalidArgument, "--seconds must exceed --warmup (>= 0)"));
   }
   sim::ColocationScenario scenario;
-  auto ls = Load(options.ls_profile);
+  if (options.groups < 0) return ReportError(Error(ErrorCode::kInvalidArgument, "--groups must be >= 0"));
+  auto ls = Load(options.ls_profile, options.groups);
   if (!ls.ok()) return ReportError(ls.status());
-  auto be = Load(options.be_profile);
+  auto be = Load(options.be_profile, options.groups);
   if (!be.ok()) return ReportError(be.status());
   scenario.ls_model = *ls;
   scenario.be_model = *be;
@@ -89,6 +102,8 @@ int Simulate(const SimulateOptions& options) {
   scenario.warmup = sim::Nanos(static_cast<int64_t>(options.warmup * 1e9));
   scenario.seed = options.seed;
   scenario.model_copies = !options.no_copies;
+  scenario.ls_segment_steps = options.ls_segment;
+  scenario.be_segment_steps = options.be_segment;
   auto ls_bounds = ParseBounds(options.ls_groups, "--ls-groups");
   if (!ls_bounds.ok()) return ReportError(ls_bounds.status());
   auto be_bounds = ParseBounds(options.be_groups, "--be-groups");
@@ -108,10 +123,10 @@ int Simulate(const SimulateOptions& options) {
   std::cout << fmt::format(
       "LS {} bs{} (Poisson {:g} req/s) + BE {} bs{} (closed loop), {:g} s simulated (warm-up {:g} s), seed "
       "{}\n"
-      "profiles: {} / {}\n\n",
+      "profiles: {} / {}, {}; steps per launch: LS {}, BE {} (0: whole request)\n\n",
       scenario.ls_model->model, scenario.ls_model->batch, options.rate, scenario.be_model->model,
       scenario.be_model->batch, options.seconds, options.warmup, options.seed, scenario.ls_model->source,
-      scenario.be_model->source);
+      scenario.be_model->source, scenario.gpu.layout.ToString(), options.ls_segment, options.be_segment);
   std::cout << sim::FormatColocationTable(*report);
   return 0;
 }
@@ -135,6 +150,14 @@ Command AddSimulateCommand(CLI::App& app) {
   simulate->add_option("--seed", options->seed, "seed of the LS arrivals (default: 1)");
   simulate->add_option("--ls-groups", options->ls_groups, "LS SM bounds MIN:MAX in groups (default: 0:all)");
   simulate->add_option("--be-groups", options->be_groups, "BE SM bounds MIN:MAX in groups (default: 1:all)");
+  simulate->add_option("--ls-segment", options->ls_segment,
+                       "LS steps per launch, 0: the whole request (default: 1)");
+  simulate->add_option("--be-segment", options->be_segment,
+                       "BE steps per launch, 0: the whole request (default: 1)");
+  simulate->add_option(
+      "--groups", options->groups,
+      "resample both profiles to this many SM groups (the H200's driver split: 15); default: "
+      "the profiles' own");
   simulate->add_option("--budget", options->budget, "missile: LS slowdown budget (default: 0.05)");
   simulate->add_option("--orion-threshold", options->orion_threshold,
                        "orion: most SMs a BE kernel may need beside LS (default 0: what LS leaves)");

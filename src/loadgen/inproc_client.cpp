@@ -41,7 +41,7 @@ Status InProcessClientFactory::Prepare(const StreamSpec& stream) {
   if (engine_ == nullptr) {
     MISSILE_ASSIGN_OR_RETURN(engine_, server::ServingEngine::Create(config_));
   }
-  MISSILE_RETURN_IF_ERROR(engine_->repository().Load(stream.model));
+  MISSILE_RETURN_IF_ERROR(engine_->Load(stream.model));
   MISSILE_ASSIGN_OR_RETURN(server::ModelLease lease, engine_->repository().Acquire(stream.model));
   server::InferRequest request;
   request.inputs = MakeRequestInputs(lease.model()->inputs(), seed_);

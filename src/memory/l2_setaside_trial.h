@@ -36,6 +36,10 @@ class L2SetAsideTrial {
   bool Record(double latency_ms, bool contended);
   const std::optional<SetAsideDecision>& decision() const { return decision_; }
   bool deciding() const { return !decision_.has_value(); }
+  // The p99 of every round finished so far, by side (what the decision is made from).
+  const SetAsideTrial& rounds() const { return trial_; }
+  int rounds_finished() const { return round_; }
+  const SetAsideTrialOptions& options() const { return options_; }
   // Forgets everything and starts a new trial.
   void Restart();
 

@@ -1,5 +1,7 @@
 #include "sched/compute_scheduler.h"
 
+#include <cmath>
+
 namespace missile::sched {
 
 ComputeScheduler::ComputeScheduler(const GpuLayout& layout, std::unique_ptr<SchedulingPolicy> policy,
@@ -92,12 +94,14 @@ void ComputeScheduler::Pump() {
     const bool valid = entry != nullptr && entry->ready() && !decision.partition.empty() &&
                        decision.partition.begin >= 0 && decision.partition.end <= layout_.groups() &&
                        decision.stream_priority >= kLowestStreamPriority &&
-                       decision.stream_priority <= kHighestStreamPriority;
+                       decision.stream_priority <= kHighestStreamPriority &&
+                       std::isfinite(decision.pace_us) && decision.pace_us >= 0;
     if (!valid) {
       ++invalid_decisions_;
       continue;
     }
-    launcher_.Launch(entry->Launch(decision.partition, decision.stream_priority), *this);
+    launcher_.Launch(
+        entry->Launch(decision.partition, decision.stream_priority, decision.pace_us, clock_.Now()), *this);
   }
 }
 
@@ -105,7 +109,8 @@ SchedulerView ComputeScheduler::BuildView() const {
   SchedulerView view;
   view.layout = layout_;
   view.tenants.reserve(tenants_.size());
-  for (const auto& tenant : tenants_) view.tenants.push_back(tenant->View());
+  const Nanos now = clock_.Now();
+  for (const auto& tenant : tenants_) view.tenants.push_back(tenant->View(now));
   return view;
 }
 

@@ -1,6 +1,7 @@
 #include "sched/contention.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace missile::sched {
@@ -23,7 +24,42 @@ ContentionModel MakeH200() {
   return std::move(model).value();
 }
 
+// Sorted by x from `origin`, x strictly growing (a point that does not grow it is merged into the one before,
+// the larger y kept), y the running maximum.
+std::vector<PiecewiseLinear::Point> Monotone(std::vector<PiecewiseLinear::Point> points,
+                                             PiecewiseLinear::Point origin) {
+  std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.x < b.x; });
+  std::vector<PiecewiseLinear::Point> out{origin};
+  for (const PiecewiseLinear::Point& p : points) {
+    const double y = std::max(p.y, out.back().y);
+    if (p.x <= out.back().x) {
+      out.back().y = y;
+    } else {
+      out.push_back({p.x, y});
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<ContentionModel> ContentionModel::FromMeasurements(
+    std::vector<PiecewiseLinear::Point> streaming_gbps_by_sms,
+    std::vector<PiecewiseLinear::Point> slowdown_by_aggressor_gbps) {
+  for (const auto* points : {&streaming_gbps_by_sms, &slowdown_by_aggressor_gbps}) {
+    for (const PiecewiseLinear::Point& p : *points) {
+      if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x < 0) {
+        return Error(ErrorCode::kInvalidArgument, "measured contention point ({}, {}) is not usable", p.x,
+                     p.y);
+      }
+    }
+  }
+  MISSILE_ASSIGN_OR_RETURN(PiecewiseLinear streaming,
+                           PiecewiseLinear::Create(Monotone(std::move(streaming_gbps_by_sms), {0, 0})));
+  MISSILE_ASSIGN_OR_RETURN(PiecewiseLinear slowdown, PiecewiseLinear::Create(Monotone(
+                                                         std::move(slowdown_by_aggressor_gbps), {0, 1.0})));
+  return Create(std::move(streaming), std::move(slowdown));
+}
 
 Result<ContentionModel> ContentionModel::Create(PiecewiseLinear streaming_gbps_by_sms,
                                                 PiecewiseLinear slowdown_by_aggressor_gbps) {

@@ -16,6 +16,8 @@
 //   streaming victim sees the measured table and a compute-bound one (m near 0) about 1.0, as measured.
 #pragma once
 
+#include <vector>
+
 #include "core/status.h"
 #include "sched/piecewise_linear.h"
 
@@ -29,6 +31,15 @@ class ContentionModel {
                                         PiecewiseLinear slowdown_by_aggressor_gbps);
   // The H200 as measured on 2026-11-25 (shared/DEVICE.md).
   static const ContentionModel& H200();
+  // A model measured for one victim and one aggressor kernel (bench/sched/memory_interference_bench.cpp):
+  // `streaming_gbps_by_sms`, the aggressor alone on growing partitions; `slowdown_by_aggressor_gbps`, the
+  // victim's slowdown on its own partition beside the aggressor, at the bandwidth the aggressor pulled alone
+  // there. Measurements are noisy and saturate, so they are made monotone: points sorted, (0, 0) and (0, 1)
+  // added, every value the running maximum, and a point whose x does not grow merged into the one before
+  // (keeping the larger value). Beyond the last slowdown point the value is held (not extrapolated).
+  static Result<ContentionModel> FromMeasurements(
+      std::vector<PiecewiseLinear::Point> streaming_gbps_by_sms,
+      std::vector<PiecewiseLinear::Point> slowdown_by_aggressor_gbps);
 
   // GB/s a streaming kernel reaches alone on `sms` SMs.
   double StreamingBandwidth(double sms) const { return streaming_(sms); }

@@ -148,7 +148,9 @@ Status CpuPartitionLauncher::Compute(Stream& stream, const KernelLaunch& launch)
     for (const Tensor& t : inputs) pointers.push_back(&t);
     executable->SetInputs(pointers);
   }
-  MISSILE_RETURN_IF_ERROR(executable->RunStep(launch.step));
+  for (size_t step = launch.step; step < launch.step + launch.steps; ++step) {
+    MISSILE_RETURN_IF_ERROR(executable->RunStep(step));
+  }
   if (launch.last()) {
     std::vector<Tensor> outputs = executable->Outputs();
     std::lock_guard lock(stream.mutex);
@@ -168,6 +170,10 @@ void CpuPartitionLauncher::Work(Stream& stream) {
       stream.queue.pop_front();
     }
     const KernelLaunch& launch = item.first;
+    // A paced launch idles its stream first, without holding the CPU (the SMs stay the tenant's).
+    if (launch.pace_us > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(launch.pace_us));
+    }
     gate_.Acquire(launch.stream_priority);
     {
       std::lock_guard lock(order_mutex_);

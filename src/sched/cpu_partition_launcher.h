@@ -2,7 +2,8 @@
 // run end to end in CI on real models (the kernels are the CPU backend's, the results real).
 //
 // What it emulates, and how (it is a functional device, not a performance model):
-// - Streams: one worker thread per tenant runs that tenant's kernels in launch order.
+// - Streams: one worker thread per tenant runs that tenant's kernels in launch order (a segment's steps in
+//   turn); a paced launch (KernelLaunch::pace_us) sleeps first, without holding the CPU.
 // - The SMs: the CPU computes one kernel at a time (each kernel already uses every core). Tenants waiting to
 //   compute are served by stream priority, then in the order they asked: the block scheduler's rule.
 // - Partitions: a kernel launched into a partition of s of the GPU's S SMs holds its completion for

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 
 #include "core/status.h"
 #include "sched/kernel_profile.h"
@@ -22,7 +23,12 @@ struct KernelLaunch {
   size_t step_count = 0;  // steps in the model: step_count - 1 is the request's last
   GroupRange partition;
   int stream_priority = kLowestStreamPriority;
+  // The device leaves the stream idle this long before the segment's first kernel (KernelDecision::pace_us).
+  double pace_us = 0;
   const KernelProfile* kernel = nullptr;  // the first step's profile (timing models use it)
+  // Every step's profile, [step, step + steps) (timing models run them in turn); empty where only `kernel`
+  // is known.
+  std::span<const KernelProfile> segment;
 
   bool first() const { return step == 0; }
   bool last() const { return step + steps == step_count; }

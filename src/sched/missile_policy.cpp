@@ -4,20 +4,50 @@
 #include <map>
 
 #include "sched/policy_support.h"
+#include "sched/work_ahead.h"
 
 namespace missile::sched {
 namespace {
 
-// GB/s a kernel in flight pulls on its partition.
-double PulledBandwidth(const ContentionModel& dram, const GpuLayout& layout, const RunningKernel& running) {
-  const int sms = std::min(layout.SmsIn(running.partition), running.kernel->UsefulSms(layout));
-  return dram.PulledBandwidth(sms, running.kernel->memory_intensity);
+// A BE launch's kernels on `groups` groups, back to back: their time and the DRAM bandwidth they pull on
+// average over it.
+double SegmentUs(const GpuLayout& layout, std::span<const KernelProfile> segment, int groups) {
+  double us = 0;
+  for (const KernelProfile& k : segment) us += k.DurationUs(layout, layout.SmsInFirst(groups));
+  return us;
 }
 
-double PulledBandwidth(const ContentionModel& dram, const GpuLayout& layout, const KernelProfile& kernel,
-                       int groups) {
-  const int sms = std::min(layout.SmsInFirst(groups), kernel.UsefulSms(layout));
-  return dram.PulledBandwidth(sms, kernel.memory_intensity);
+double SegmentGbps(const ContentionModel& dram, const GpuLayout& layout,
+                   std::span<const KernelProfile> segment, int groups) {
+  double us = 0, gb = 0;
+  for (const KernelProfile& k : segment) {
+    const int sms = std::min(layout.SmsInFirst(groups), k.UsefulSms(layout));
+    const double d = k.DurationUs(layout, layout.SmsInFirst(groups));
+    us += d;
+    gb += d * dram.PulledBandwidth(sms, k.memory_intensity);
+  }
+  return us > 0 ? gb / us : 0;
+}
+
+// The kernels of a BE tenant's launch: the one in flight, or else the one it would launch next.
+std::span<const KernelProfile> BeSegment(const TenantView& t) {
+  if (t.upcoming.empty()) return {t.running.has_value() ? t.running->kernel : t.next, 1};
+  const size_t steps = t.running.has_value() ? t.running->steps : t.next_steps;
+  return t.upcoming.subspan(0, std::clamp<size_t>(steps, 1, t.upcoming.size()));
+}
+
+// GB/s a BE launch in flight pulls on its partition (its first group count from 0).
+double InFlightGbps(const ContentionModel& dram, const GpuLayout& layout, const TenantView& t) {
+  return SegmentGbps(dram, layout, BeSegment(t), t.running->partition.end);
+}
+
+// The lowest group an LS launch in flight runs on (n when none is in flight).
+int LowestLsGroupInFlight(const SchedulerView& view) {
+  int lowest = view.layout.groups();
+  for (const TenantView& t : view.tenants) {
+    if (t.latency_sensitive() && t.running.has_value()) lowest = std::min(lowest, t.running->partition.begin);
+  }
+  return lowest;
 }
 
 // LS tenants keep at least the largest min_groups among the active ones.
@@ -31,66 +61,94 @@ int LsFloor(const SchedulerView& view) {
 
 }  // namespace
 
-double MissilePolicy::PredictLsSlowdown(const SchedulerView& view, const KernelProfile& be_kernel,
-                                        int be_groups, double other_be_gbps) const {
-  const GpuLayout& layout = view.layout;
-  const int n = layout.groups();
-  const double be_gbps = other_be_gbps + PulledBandwidth(dram_, layout, be_kernel, be_groups);
-  const double window_us = be_kernel.DurationUs(layout, layout.SmsInFirst(be_groups));
-  double worst = 1.0;
-  for (const TenantView& ls : view.tenants) {
-    if (!ls.latency_sensitive() || !ls.busy()) continue;
-    const int ls_max = ls.bounds.MaxOn(layout);
-    const double alone_sms = layout.SmsIn(TopGroups(layout, ls_max));
-    const double shared_sms = layout.SmsIn({std::max(be_groups, n - ls_max), n});
-    double alone_us = 0, shared_us = 0;
-    for (const KernelProfile& k : ls.upcoming) {
-      alone_us += k.DurationUs(layout, alone_sms);
-      shared_us += k.DurationUs(layout, shared_sms) * dram_.Slowdown(k.memory_intensity, be_gbps);
-      if (alone_us >= window_us) break;
-    }
-    if (alone_us > 0) worst = std::max(worst, shared_us / alone_us);
-  }
-  return worst;
+double MissilePolicy::PaceUs(double duration_us, double slowdown, double budget) {
+  if (!(slowdown > 1.0 + budget) || duration_us <= 0) return 0;
+  const double longest = duration_us * (1.0 / kMinDutyCycle - 1.0);
+  if (budget <= 0) return longest;
+  // (d + p) <= (1 + b) (d / s + p)  <=>  p >= d (s - 1 - b) / (s b)
+  return std::min(longest, duration_us * (slowdown - 1.0 - budget) / (slowdown * budget));
 }
 
-double MissilePolicy::PredictLsRemainingUs(const SchedulerView& view) {
+MissilePolicy::Beside MissilePolicy::PredictBeside(const SchedulerView& view,
+                                                   std::span<const KernelProfile> be_segment, int be_groups,
+                                                   double other_be_gbps) const {
+  const GpuLayout& layout = view.layout;
+  const int n = layout.groups();
+  const double be_gbps = other_be_gbps + SegmentGbps(dram_, layout, be_segment, be_groups);
+  const double window_us = SegmentUs(layout, be_segment, be_groups);
+  Beside beside;
+  for (const TenantView& ls : view.tenants) {
+    if (!ls.latency_sensitive() || !ls.busy()) continue;
+    const double sms = layout.SmsIn({std::max(be_groups, n - ls.bounds.MaxOn(layout)), n});
+    const WorkAhead ahead = EstimateWorkAhead(ls, layout);
+    double alone_us = 0, slowed_us = 0, pulled = 0;  // pulled: GB/s x us
+    for (size_t i = 0; i < ahead.kernels.size() && alone_us < window_us; ++i) {
+      const KernelProfile& k = ahead.kernels[i];
+      const double us = k.DurationUs(layout, sms) * (i == 0 ? ahead.first_left : 1.0);
+      alone_us += us;
+      slowed_us += us * dram_.Slowdown(k.memory_intensity, be_gbps);
+      pulled += us * dram_.PulledBandwidth(std::min<double>(sms, k.UsefulSms(layout)), k.memory_intensity);
+    }
+    if (alone_us <= 0) continue;
+    beside.ls_slowdown = std::max(beside.ls_slowdown, slowed_us / alone_us);
+    beside.ls_gbps += pulled / alone_us;
+  }
+  double be_us = 0, be_slowed_us = 0;
+  for (const KernelProfile& k : be_segment) {
+    const double us = k.DurationUs(layout, layout.SmsInFirst(be_groups));
+    be_us += us;
+    be_slowed_us += us * dram_.Slowdown(k.memory_intensity, beside.ls_gbps + other_be_gbps);
+  }
+  beside.be_slowdown = be_us > 0 ? be_slowed_us / be_us : 1.0;
+  return beside;
+}
+
+double MissilePolicy::PredictLsSlowdown(const SchedulerView& view, std::span<const KernelProfile> be_segment,
+                                        int be_groups, double other_be_gbps) const {
+  return PredictBeside(view, be_segment, be_groups, other_be_gbps).ls_slowdown;
+}
+
+double MissilePolicy::PredictLsBacklogUs(const SchedulerView& view) {
   const GpuLayout& layout = view.layout;
   double most = 0;
   for (const TenantView& ls : view.tenants) {
-    if (!ls.latency_sensitive() || !ls.busy()) continue;
+    if (!ls.latency_sensitive() || !ls.busy() || ls.queued_requests < 2) continue;
     const double sms = layout.SmsIn(TopGroups(layout, ls.bounds.MaxOn(layout)));
-    double head = 0, request = 0;
-    for (const KernelProfile& k : ls.upcoming) head += k.DurationUs(layout, sms);
+    double request = 0;
     for (const KernelProfile& k : ls.kernels) request += k.DurationUs(layout, sms);
-    const double queued_behind = ls.queued_requests > 0 ? static_cast<double>(ls.queued_requests - 1) : 0;
-    most = std::max(most, head + queued_behind * request);
+    most = std::max(most, static_cast<double>(ls.queued_requests - 1) * request);
   }
   return most;
 }
 
 MissilePolicy::Share MissilePolicy::BeShare(const SchedulerView& view, const TenantView& be,
-                                            const KernelProfile& be_kernel, double other_be_gbps) const {
+                                            std::span<const KernelProfile> be_segment,
+                                            double other_be_gbps) const {
   const GpuLayout& layout = view.layout;
   const int hi = std::min(be.bounds.MaxOn(layout), layout.groups() - LsFloor(view));
-  const int lo = std::min(be.bounds.MinOn(layout), hi);
-  Share share{lo, 1.0};
-  for (int b = hi; b > lo; --b) {
-    const double predicted = PredictLsSlowdown(view, be_kernel, b, other_be_gbps);
-    if (predicted <= 1.0 + budget_) {
-      share = {b, predicted};
-      break;
-    }
+  if (hi <= 0) return {};
+  const bool guaranteed = be.bounds.MinOn(layout) > 0;
+  // The smallest partition: the guarantee, or one group.
+  const int groups = std::clamp(be.bounds.MinOn(layout), 1, hi);
+  const double duration_us = SegmentUs(layout, be_segment, groups);
+  const Beside beside = PredictBeside(view, be_segment, groups, other_be_gbps);
+  Share share{groups, 0, beside.ls_slowdown};
+  if (share.predicted_ls_slowdown > 1.0 + budget_) {
+    if (!guaranteed) return {};
+    // The duty cycle is over BE's time beside LS, which LS's own DRAM traffic stretches (on the H200 a
+    // streaming BE on 8 SMs ran 2.9x longer beside a streaming LS than alone).
+    share.pace_us = PaceUs(duration_us * beside.be_slowdown, share.predicted_ls_slowdown, budget_);
   }
-  if (share.groups == lo && lo > 0)
-    share.predicted_ls_slowdown = PredictLsSlowdown(view, be_kernel, lo, other_be_gbps);
-  // A BE tenant guaranteed groups beside LS (min_groups > 0) always gets them. One that is not runs beside LS
-  // only when that finishes the kernel sooner than waiting for LS to finish and taking its whole share.
-  if (share.groups == 0 || lo > 0) return share;
-  const double now_us = be_kernel.DurationUs(layout, layout.SmsInFirst(share.groups));
-  const double later_us =
-      PredictLsRemainingUs(view) + be_kernel.DurationUs(layout, layout.SmsInFirst(be.bounds.MaxOn(layout)));
-  if (now_us > later_us) return {0, 1.0};
+  if (guaranteed) return share;
+  // No guarantee: never into the groups of an LS launch in flight (it was given the whole GPU because this
+  // tenant was to hold; BE blocks there would share SMs with LS's)...
+  if (groups > LowestLsGroupInFlight(view)) return {};
+  // ...and beside LS at all only when LS is backlogged: waiting for the requests queued behind the one in
+  // progress would finish the launch later than running it now on one group. An LS request in progress is
+  // never shared with a tenant that has no guarantee (on the H200, a BE kernel on one group costs an LS
+  // request more than its 8 SMs and gains BE little: docs/results/colocation-h200-2026-11-26.md).
+  const double later_us = PredictLsBacklogUs(view) + SegmentUs(layout, be_segment, be.bounds.MaxOn(layout));
+  if (duration_us > later_us) return {};
   return share;
 }
 
@@ -107,8 +165,7 @@ Decisions MissilePolicy::Decide(const SchedulerView& view) const {
     // BE first: its split decides where LS's partition starts.
     double be_gbps = 0;  // BE kernels in flight
     for (const TenantView& t : view.tenants) {
-      if (!t.latency_sensitive() && t.running.has_value())
-        be_gbps += PulledBandwidth(dram_, layout, *t.running);
+      if (!t.latency_sensitive() && t.running.has_value()) be_gbps += InFlightGbps(dram_, layout, t);
     }
     int split = 0;     // the BE side of the split, prospective: what BE kernels get at their next boundary
     int occupied = 0;  // groups BE kernels in flight (or launched now) may hold: [0, occupied)
@@ -118,17 +175,19 @@ Decisions MissilePolicy::Decide(const SchedulerView& view) const {
     }
     for (const TenantView& t : view.tenants) {
       if (t.latency_sensitive() || !t.busy()) continue;
-      const double own = t.running.has_value() ? PulledBandwidth(dram_, layout, *t.running) : 0;
-      // A BE tenant not ready now will ask at its kernel boundary; its prospective share places LS already.
-      const KernelProfile& kernel = t.ready() ? *t.next : *t.running->kernel;
-      const Share share = BeShare(view, t, kernel, be_gbps - own);
+      const double own = t.running.has_value() ? InFlightGbps(dram_, layout, t) : 0;
+      // A BE tenant not ready now will ask at its kernel boundary; its prospective share places LS already
+      // (its launch in flight stands in for its next).
+      const std::span<const KernelProfile> segment = BeSegment(t);
+      const Share share = BeShare(view, t, segment, be_gbps - own);
       split = std::max(split, share.groups);
       if (!t.ready()) continue;
       if (share.groups == 0) {
         decided[t.id] = KernelDecision::Hold(t.id);
       } else {
-        decided[t.id] = KernelDecision::Launch(t.id, {0, share.groups}, ClassStreamPriority(t));
-        be_gbps += PulledBandwidth(dram_, layout, kernel, share.groups);
+        decided[t.id] =
+            KernelDecision::Launch(t.id, {0, share.groups}, ClassStreamPriority(t), share.pace_us);
+        be_gbps += SegmentGbps(dram_, layout, segment, share.groups);
         occupied = std::max(occupied, share.groups);
       }
     }

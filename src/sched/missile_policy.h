@@ -2,25 +2,29 @@
 //
 // - While no LS tenant has work queued or running, BE kernels take the whole GPU (up to their max_groups):
 //   BE never starves while LS is idle.
-// - While LS is active, the GPU is split: BE on groups [0, b), LS on [b, n) (green-context partitions made
-//   ahead for every b, so a split costs nothing to switch). LS kernels launch at once into [b, n) at the
-//   highest stream priorities (from lower down while BE kernels in flight hold less than b); a BE kernel
-//   still running on LS's groups keeps them only until its blocks drain.
-// - b is chosen per BE kernel: the largest split, within the BE tenant's [min_groups, max_groups] and leaving
-//   every LS tenant its min_groups, for which the predicted LS slowdown stays within the budget (default 5%).
-//   The prediction covers the LS kernels expected to run while the BE kernel does (from the kernel in flight
-//   on, until their time alone adds up to the BE kernel's duration on b groups) and charges LS both for the
-//   SMs it loses and for DRAM contention (contention.h) from the BE kernel's bandwidth on b groups plus any
-//   other BE kernel in flight. So a memory-bound LS phase caps BE's SMs hard, a compute-bound one whose
-//   kernels cannot use the whole GPU lets BE keep the SMs LS would leave idle. When even min_groups breaks
-//   the budget, b is min_groups (the guarantee an operator configured).
-// - A BE tenant with min_groups 0 (no share guaranteed beside LS) is held instead when waiting finishes its
-//   kernel sooner: when the kernel's duration on b groups exceeds the LS work predicted to remain (the
-//   requests queued, alone) plus its duration on the BE tenant's whole share. A kernel launched into a small
-//   partition keeps it to its end, long after LS may have gone idle; holding it also spares LS its bandwidth.
-//   (With min_groups >= 1 BE always runs beside LS, which a continuous LS stream needs: the policy cannot see
-//   requests that have not arrived.) Such a tenant also holds when no split meets the budget.
+// - The moment LS has work queued or running, BE's next kernels go to the smallest partition: [0, f), f the
+//   BE tenant's min_groups, or one group (the smallest partition there is) when it has none. LS launches at
+//   once into [f, n) (at most its max_groups, from the top) at the highest stream priorities, from lower down
+//   while BE kernels in flight hold less than f; a BE kernel still running on LS's groups keeps them only
+//   until its blocks drain. LS then waits at most for BE's kernel (segment) in flight, and runs on all but
+//   BE's floor.
+// - Bandwidth regulation: BE's kernel beside LS is judged by the LS slowdown it is predicted to cause through
+//   DRAM contention (contention.h): the LS kernels expected to run while it does (from where LS is estimated
+//   to be now, work_ahead.h, until their time adds up to the BE kernel's duration on f groups), each slowed
+//   by the BE kernels' bandwidth on their partitions. Within the budget (default 5%) it launches now. Beyond
+//   it, a BE tenant guaranteed groups (min_groups >= 1) keeps them but is paced: its stream idles before the
+//   kernel long enough that LS's slowdown, averaged over the duty cycle, stays within the budget (never less
+//   than a 5% duty cycle: BE keeps running). The cycle counts BE's time beside LS, which LS's own DRAM
+//   traffic stretches, not its time alone. A BE tenant with no guarantee (min_groups 0) holds instead.
+// - A BE tenant with min_groups 0 yields to LS: it holds while LS is active (LS then gets the whole GPU once
+//   BE's launch in flight drains), unless LS is backlogged, i.e. its launch's time on one group is less than
+//   the LS requests queued behind the ones in progress (alone) plus its time on the tenant's whole share:
+//   then it runs beside LS on one group, never into the groups of an LS launch in flight. (With min_groups
+//   >= 1 BE always runs beside LS, which a continuous LS stream needs: the policy cannot see requests that
+//   have not arrived.)
 #pragma once
+
+#include <span>
 
 #include "sched/contention.h"
 #include "sched/policy.h"
@@ -29,24 +33,41 @@ namespace missile::sched {
 
 class MissilePolicy final : public SchedulingPolicy {
  public:
+  // The least fraction of time a paced BE tenant runs: bandwidth regulation throttles BE, never stops it.
+  static constexpr double kMinDutyCycle = 0.05;
+
   MissilePolicy(double slowdown_budget, const ContentionModel& contention)
       : budget_(slowdown_budget), dram_(contention) {}
   std::string_view name() const override { return "missile"; }
   Decisions Decide(const SchedulerView& view) const override;
 
-  // The BE partition size (groups from 0) for `be_kernel` of tenant `be` beside the active LS tenants, and
-  // the LS slowdown predicted for it. `other_be_gbps`: DRAM bandwidth other BE kernels in flight pull.
+  // Where BE tenant `be`'s next launch (`be_segment`: its kernels, one or a segment run back to back) runs
+  // beside the active LS tenants: groups [0, groups) (0: hold), the idle time before it, and the LS slowdown
+  // predicted while it runs. `other_be_gbps`: DRAM bandwidth other BE kernels in flight pull.
   struct Share {
     int groups = 0;
+    double pace_us = 0;
     double predicted_ls_slowdown = 1.0;
   };
-  Share BeShare(const SchedulerView& view, const TenantView& be, const KernelProfile& be_kernel,
+  Share BeShare(const SchedulerView& view, const TenantView& be, std::span<const KernelProfile> be_segment,
                 double other_be_gbps) const;
-  // Microseconds of LS work left, alone, in the most loaded active LS tenant (its requests queued included).
-  static double PredictLsRemainingUs(const SchedulerView& view);
-  // Predicted LS slowdown (worst over active LS tenants) with `be_kernel` on groups [0, be_groups).
-  double PredictLsSlowdown(const SchedulerView& view, const KernelProfile& be_kernel, int be_groups,
-                           double other_be_gbps) const;
+  // Microseconds of LS work queued behind the requests in progress, alone: the most over the LS tenants.
+  static double PredictLsBacklogUs(const SchedulerView& view);
+  // Predicted LS slowdown from DRAM contention (worst over active LS tenants, each on its side of the split)
+  // with `be_segment` on groups [0, be_groups) beside it.
+  double PredictLsSlowdown(const SchedulerView& view, std::span<const KernelProfile> be_segment,
+                           int be_groups, double other_be_gbps) const;
+  // The same, with what LS pulls meanwhile and BE's own slowdown from it (both tenants are victims).
+  struct Beside {
+    double ls_slowdown = 1.0;
+    double ls_gbps = 0;  // DRAM bandwidth the active LS tenants pull over the window
+    double be_slowdown = 1.0;
+  };
+  Beside PredictBeside(const SchedulerView& view, std::span<const KernelProfile> be_segment, int be_groups,
+                       double other_be_gbps) const;
+  // The idle time before a BE kernel of `duration_us` that slows LS `slowdown` times while it runs, so that
+  // LS's slowdown over the duty cycle is 1 + budget: (d + p) / (d / s + p) = 1 + budget.
+  static double PaceUs(double duration_us, double slowdown, double budget);
 
  private:
   double budget_;

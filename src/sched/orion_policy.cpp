@@ -3,16 +3,23 @@
 #include <vector>
 
 #include "sched/policy_support.h"
+#include "sched/work_ahead.h"
 
 namespace missile::sched {
 namespace {
 
-// The LS kernel each active LS tenant is running, or launches next.
+// The LS kernel each active LS tenant is running (estimated inside a segment: an LS request replayed as one
+// graph is on its later kernels long after its first), or launches next.
 std::vector<const KernelProfile*> CurrentLsKernels(const SchedulerView& view) {
   std::vector<const KernelProfile*> kernels;
   for (const TenantView& t : view.tenants) {
     if (!t.latency_sensitive() || !t.busy()) continue;
-    kernels.push_back(t.running.has_value() ? t.running->kernel : t.next);
+    const WorkAhead ahead = EstimateWorkAhead(t, view.layout);
+    if (!ahead.kernels.empty()) {
+      kernels.push_back(&ahead.kernels.front());
+    } else {
+      kernels.push_back(t.running.has_value() ? t.running->kernel : t.next);
+    }
   }
   return kernels;
 }

@@ -16,8 +16,10 @@ Result<TenantClass> ParseTenantClass(std::string_view name) {
 
 std::string DescribeDecision(const KernelDecision& decision) {
   if (decision.action == Action::kHold) return fmt::format("tenant {}: hold", decision.tenant);
-  return fmt::format("tenant {}: launch {} prio {}", decision.tenant, decision.partition.ToString(),
-                     decision.stream_priority);
+  std::string text = fmt::format("tenant {}: launch {} prio {}", decision.tenant,
+                                 decision.partition.ToString(), decision.stream_priority);
+  if (decision.pace_us > 0) text += fmt::format(" pace {:.1f} us", decision.pace_us);
+  return text;
 }
 
 }  // namespace missile::sched

@@ -42,10 +42,15 @@ struct SmBounds {
   int MinOn(const GpuLayout& layout) const { return std::min(min_groups, MaxOn(layout)); }
 };
 
+// A tenant's launch in flight: one kernel, or a segment of `steps` kernels run back to back (an LS request
+// replayed as one CUDA graph is one launch of all its steps).
 struct RunningKernel {
-  const KernelProfile* kernel = nullptr;
+  const KernelProfile* kernel = nullptr;  // the launch's first kernel
   GroupRange partition;
   int stream_priority = kLowestStreamPriority;
+  size_t steps = 1;       // kernels in the launch: upcoming[0, steps)
+  double elapsed_us = 0;  // since the launch, when the view was built: how far into the segment it may be
+  double pace_us = 0;     // GPU idle time the launch waits before its first kernel (KernelDecision::pace_us)
 };
 
 struct TenantView {
@@ -56,9 +61,14 @@ struct TenantView {
   // The kernel the tenant would launch now: set when its head request has kernels left and none in flight
   // (a tenant runs one kernel at a time, in order).
   const KernelProfile* next = nullptr;
+  // Kernels the next launch covers (its segment: upcoming[0, next_steps)); 1 unless the tenant launches
+  // several steps at a time (TenantConfig::segment_steps).
+  size_t next_steps = 1;
   // Its kernel in flight, if any.
   std::optional<RunningKernel> running;
-  // The rest of the head request from the kernel in flight (or `next`) on, in order: what it will run soon.
+  // The rest of the head request from the launch in flight's first kernel (or `next`) on, in order: what it
+  // will run soon. Where in a running segment the GPU is now, policies estimate from `running->elapsed_us`
+  // (EstimateWorkAhead, policy_support.h).
   std::span<const KernelProfile> upcoming;
   // The model's kernels, one per step: what every request runs (for a tenant serving several models, the
   // head request's model, standing in for the requests queued behind it).
@@ -81,23 +91,30 @@ struct SchedulerView {
 enum class Action { kLaunch, kHold };
 
 // What to do with a ready tenant's next kernel: launch it now into `partition` at `stream_priority`, or hold
-// it until the next event.
+// it until the next event. A launch may be paced: the device leaves the tenant's stream idle for `pace_us`
+// before the kernel starts (a duty cycle: how missile throttles a BE tenant's DRAM traffic below what its
+// smallest partition pulls; the SMs stay the tenant's meanwhile).
 struct KernelDecision {
   TenantId tenant = 0;
   Action action = Action::kHold;
   GroupRange partition;
   int stream_priority = kLowestStreamPriority;
+  double pace_us = 0;
 
-  static KernelDecision Launch(TenantId tenant, GroupRange partition, int stream_priority) {
-    return {tenant, Action::kLaunch, partition, stream_priority};
+  static KernelDecision Launch(TenantId tenant, GroupRange partition, int stream_priority,
+                               double pace_us = 0) {
+    return {tenant, Action::kLaunch, partition, stream_priority, pace_us};
   }
-  static KernelDecision Hold(TenantId tenant) { return {tenant, Action::kHold, {}, kLowestStreamPriority}; }
+  static KernelDecision Hold(TenantId tenant) {
+    return {tenant, Action::kHold, {}, kLowestStreamPriority, 0};
+  }
   bool operator==(const KernelDecision&) const = default;
 };
 
 // One decision per ready tenant, in the view's tenant order.
 using Decisions = std::vector<KernelDecision>;
 
-std::string DescribeDecision(const KernelDecision& decision);  // "tenant 2: launch [0,17) prio 5"
+std::string DescribeDecision(
+    const KernelDecision& decision);  // "tenant 2: launch [0,17) prio 5 [pace 10 us]"
 
 }  // namespace missile::sched

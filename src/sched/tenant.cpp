@@ -25,7 +25,7 @@ void Tenant::Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, Re
   ++stats_.submitted;
 }
 
-KernelLaunch Tenant::Launch(const GroupRange& partition, int stream_priority) {
+KernelLaunch Tenant::Launch(const GroupRange& partition, int stream_priority, double pace_us, Nanos now) {
   assert(!queue_.empty() && !running_.has_value());
   KernelLaunch launch;
   launch.tenant = id_;
@@ -37,8 +37,11 @@ KernelLaunch Tenant::Launch(const GroupRange& partition, int stream_priority) {
   launch.steps = config_.segment_steps == 0 ? left : std::min(config_.segment_steps, left);
   launch.partition = partition;
   launch.stream_priority = stream_priority;
+  launch.pace_us = pace_us;
   launch.kernel = &model.kernels[next_step_];
-  running_ = RunningKernel{launch.kernel, partition, stream_priority};
+  launch.segment = std::span<const KernelProfile>(model.kernels).subspan(next_step_, launch.steps);
+  running_ = RunningKernel{launch.kernel, partition, stream_priority, launch.steps, 0, pace_us};
+  launched_at_ = now;
   running_step_ = next_step_;
   next_step_ += launch.steps;
   stats_.kernels_launched += launch.steps;
@@ -56,13 +59,16 @@ std::optional<std::pair<RequestId, RequestCallback>> Tenant::Complete(const Stat
   return std::make_pair(done.id, std::move(done.on_done));
 }
 
-TenantView Tenant::View() const {
+TenantView Tenant::View(Nanos now) const {
   TenantView view;
   view.id = id_;
   view.cls = config_.cls;
   view.bounds = config_.bounds;
   view.priority = config_.priority;
   view.running = running_;
+  if (view.running.has_value()) {
+    view.running->elapsed_us = std::max(0.0, static_cast<double>((now - launched_at_).count()) * 1e-3);
+  }
   view.queued_requests = queue_.size();
   if (model_ != nullptr) view.kernels = model_->kernels;
   if (!queue_.empty()) {
@@ -73,7 +79,11 @@ TenantView Tenant::View() const {
     // The launch in flight starts at running_step_; otherwise next_step_ is about to go.
     const size_t from = running_.has_value() ? running_step_ : next_step_;
     view.upcoming = std::span<const KernelProfile>(kernels).subspan(from);
-    if (!running_.has_value()) view.next = &kernels[next_step_];
+    if (!running_.has_value()) {
+      view.next = &kernels[next_step_];
+      const size_t left = kernels.size() - next_step_;
+      view.next_steps = config_.segment_steps == 0 ? left : std::min(config_.segment_steps, left);
+    }
   }
   return view;
 }

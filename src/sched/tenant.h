@@ -30,9 +30,9 @@ struct TenantConfig {
   // Steps released per launch (a segment); 0: the whole request at once. 1, the default, releases kernel by
   // kernel, which lets a policy re-decide at every kernel boundary (what BE tenants need). A longer segment
   // saves a host round trip per kernel (what an LS request of many short kernels needs on the GPU, where the
-  // device can replay a whole request as one CUDA graph); the policy then decides once per segment, from its
-  // first kernel, and sees that kernel as `running` until the segment ends (docs/scheduling.md). The
-  // simulator models one kernel per launch and accepts only 1.
+  // device can replay a whole request as one CUDA graph); the policy then decides once per segment and sees
+  // its first kernel as `running` until the segment ends, with the time since the launch to estimate where
+  // inside it the GPU is (work_ahead.h, docs/scheduling.md). Every device, the simulator too, runs segments.
   size_t segment_steps = 1;
 
   Status Validate() const;
@@ -73,14 +73,15 @@ class Tenant {
   // `model` null: the tenant's own (which must then exist).
   void Enqueue(RequestId request, uint64_t arrival, Nanos submitted_at, RequestCallback on_done,
                std::shared_ptr<const ModelProfile> model = nullptr);
-  // The launch of the head request's next step (or segment) into `partition`; the tenant then waits for its
-  // completion.
-  KernelLaunch Launch(const GroupRange& partition, int stream_priority);
+  // The launch of the head request's next step (or segment) into `partition`, paced by `pace_us`, at `now`;
+  // the tenant then waits for its completion.
+  KernelLaunch Launch(const GroupRange& partition, int stream_priority, double pace_us, Nanos now);
   // The kernel in flight finished. Returns the callback to run (with the request id) when that ended the
   // request: its last step, or a failure, which drops the request's remaining steps.
   std::optional<std::pair<RequestId, RequestCallback>> Complete(const Status& status);
 
-  TenantView View() const;
+  // What a policy sees of the tenant at `now` (how long its launch in flight has run).
+  TenantView View(Nanos now) const;
   TenantActivity Activity() const;
 
  private:
@@ -99,6 +100,7 @@ class Tenant {
   size_t next_step_ = 0;       // of the head request: the first step not launched yet
   size_t running_step_ = 0;    // the first step of the launch in flight
   std::optional<RunningKernel> running_;
+  Nanos launched_at_{0};  // of the launch in flight
   TenantStats stats_;
 };
 

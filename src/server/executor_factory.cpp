@@ -1,5 +1,7 @@
 #include "server/executor_factory.h"
 
+#include <set>
+
 #include "server/per_tenant_workers.h"
 #include "server/scheduled_executor.h"
 #include "server/tenant_scheduling.h"
@@ -8,12 +10,16 @@ namespace missile::server {
 
 Result<ExecutorChoice> MakeInferenceExecutor(const ServerConfig& config,
                                              const std::map<std::string, pcie::TenantId>& tenant_ids,
-                                             DeviceTransfers& transfers) {
+                                             DeviceTransfers& transfers, TenantRunHooks* hooks) {
   ExecutorChoice choice;
   auto device = MakeSchedulerDevice(config);
   if (!device.ok()) {
     if (device.status().code() != ErrorCode::kUnavailable) return device.status();
-    choice.executor = std::make_unique<PerTenantWorkers>(tenant_ids, transfers);
+    std::set<std::string> best_effort;
+    for (const TenantConfig& tenant : config.tenants) {
+      if (tenant.tenant_class == TenantClass::kBestEffort) best_effort.insert(tenant.name);
+    }
+    choice.executor = std::make_unique<PerTenantWorkers>(tenant_ids, transfers, best_effort, hooks);
     choice.policy_in_effect = "shared";
     choice.tenants_compute_side_by_side = true;
     if (config.policy != "shared") {

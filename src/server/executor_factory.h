@@ -10,6 +10,7 @@
 #include "server/device_transfers.h"
 #include "server/inference_executor.h"
 #include "server/server_config.h"
+#include "server/tenant_run_hooks.h"
 
 namespace missile::server {
 
@@ -22,9 +23,10 @@ struct ExecutorChoice {
   bool tenants_compute_side_by_side = false;
 };
 
-// `config.backend` must be resolved ("cpu" or "cuda").
+// `config.backend` must be resolved ("cpu" or "cuda"). `hooks` (may be null) see every request the per-tenant
+// workers run (the compute scheduler's executor has none: its requests run as the policy releases them).
 Result<ExecutorChoice> MakeInferenceExecutor(const ServerConfig& config,
                                              const std::map<std::string, pcie::TenantId>& tenant_ids,
-                                             DeviceTransfers& transfers);
+                                             DeviceTransfers& transfers, TenantRunHooks* hooks = nullptr);
 
 }  // namespace missile::server

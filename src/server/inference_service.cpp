@@ -86,7 +86,7 @@ void InferenceService::Shutdown() {
 
 Status InferenceService::LoadStartupModels() {
   for (const ModelConfig& model : config().models) {
-    if (model.load_at_start) MISSILE_RETURN_IF_ERROR(engine_->repository().Load(model.name));
+    if (model.load_at_start) MISSILE_RETURN_IF_ERROR(engine_->Load(model.name));
   }
   ready_ = true;
   return Status::Ok();
@@ -153,6 +153,20 @@ HttpReply InferenceService::ModelConfiguration(const std::string& model, const s
   if (tenant.vram_quota_bytes) tenant_json["vram_quota_bytes"] = *tenant.vram_quota_bytes;
   if (tenant.sm_max) tenant_json["sm_max"] = *tenant.sm_max;
   if (tenant.latency_target_ms) tenant_json["latency_target_ms"] = *tenant.latency_target_ms;
+  if (tenant.tenant_class == TenantClass::kLatencySensitive) {
+    json l2{{"mode", "off"}, {"state", "off"}, {"active", false}};
+    if (const L2SetAsideServing* l2_setaside = engine_->l2_setaside()) {
+      for (const memory::L2TenantReport& report : l2_setaside->Report()) {
+        if (report.tenant != tenant.name) continue;
+        l2 = {{"mode", memory::L2SetAsideModeName(report.mode)},
+              {"state", memory::L2TenantStateName(report.state)},
+              {"active", report.active},
+              {"budget_bytes", report.budget_bytes}};
+        if (report.decision) l2["decision"] = report.decision->reason;
+      }
+    }
+    tenant_json["l2_setaside"] = l2;
+  }
   json body{{"name", model},
             {"platform", "onnx"},
             {"path", config.path.string()},
@@ -254,12 +268,12 @@ HttpReply InferenceService::RepositoryIndex() const {
 }
 
 HttpReply InferenceService::RepositoryLoad(const std::string& model) {
-  if (Status loaded = engine_->repository().Load(model); !loaded.ok()) return ErrorReply(loaded);
+  if (Status loaded = engine_->Load(model); !loaded.ok()) return ErrorReply(loaded);
   return JsonReply({{"name", model}, {"state", "READY"}});
 }
 
 HttpReply InferenceService::RepositoryUnload(const std::string& model) {
-  if (Status unloaded = engine_->repository().Unload(model); !unloaded.ok()) return ErrorReply(unloaded);
+  if (Status unloaded = engine_->Unload(model); !unloaded.ok()) return ErrorReply(unloaded);
   return JsonReply({{"name", model}, {"state", "UNAVAILABLE"}});
 }
 
@@ -283,6 +297,9 @@ HttpReply InferenceService::Metrics() const {
   }
   for (const auto& stats : engine_->transfers().Metrics(pcie::Direction::kDeviceToHost)) {
     view.to_host.emplace(names.at(stats.tenant), stats);
+  }
+  if (const L2SetAsideServing* l2_setaside = engine_->l2_setaside()) {
+    view.l2 = L2MetricsView{l2_setaside->persisting_limit(), l2_setaside->Report()};
   }
   view.resident_bytes = ResidentSetBytes();
   return HttpReply{200, "text/plain; version=0.0.4", RenderMetrics(view), {}};

@@ -144,6 +144,16 @@ std::vector<ModelStatus> ModelRepository::Index() const {
   return index;
 }
 
+std::vector<std::shared_ptr<ServedModel>> ModelRepository::LoadedModels() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<ServedModel>> loaded;
+  for (const std::string& name : order_) {
+    const Entry& entry = entries_.at(name);
+    if (entry.state == ModelState::kReady) loaded.push_back(entry.model);
+  }
+  return loaded;
+}
+
 const ModelConfig* ModelRepository::Config(const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(name);

@@ -74,6 +74,8 @@ class ModelRepository {
 
   Result<ModelStatus> Lookup(const std::string& name) const;
   std::vector<ModelStatus> Index() const;  // in configuration order
+  // Every ready model, in configuration order (for device mechanisms that plan over what is loaded).
+  std::vector<std::shared_ptr<ServedModel>> LoadedModels() const;
   const ModelConfig* Config(const std::string& name) const;
 
  private:

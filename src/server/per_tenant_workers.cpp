@@ -3,12 +3,14 @@
 namespace missile::server {
 
 PerTenantWorkers::PerTenantWorkers(const std::map<std::string, pcie::TenantId>& tenant_ids,
-                                   DeviceTransfers& transfers)
-    : transfers_(transfers) {
+                                   DeviceTransfers& transfers, const std::set<std::string>& best_effort,
+                                   TenantRunHooks* hooks)
+    : transfers_(transfers), hooks_(hooks) {
   for (const auto& [tenant, id] : tenant_ids) {
     auto worker = std::make_unique<Worker>();
     worker->tenant = tenant;
     worker->id = id;
+    worker->best_effort = best_effort.count(tenant) > 0;
     workers_.emplace(tenant, std::move(worker));
   }
   // Threads start once every worker exists: Work() reads running_tenants_ across workers under the lock.
@@ -31,6 +33,12 @@ Status PerTenantWorkers::Submit(InferenceJob job) {
                  job.model->tenant());
   }
   Worker& worker = *it->second;
+  if (worker.best_effort) {
+    // BE work from now on: every request running now had a BE tenant busy beside it.
+    for (auto& [name, other] : workers_) {
+      if (other->running) other->contended = true;
+    }
+  }
   if (worker.running || !worker.queue.empty()) {
     worker.queue.push_back({std::move(job), std::chrono::steady_clock::now()});
     worker.wake.notify_one();
@@ -52,8 +60,16 @@ Status PerTenantWorkers::Submit(InferenceJob job) {
   return Status::Ok();
 }
 
+bool PerTenantWorkers::AnyBestEffortBusy() const {
+  for (const auto& [name, worker] : workers_) {
+    if (worker->best_effort && (worker->running || !worker->queue.empty())) return true;
+  }
+  return false;
+}
+
 void PerTenantWorkers::BeginRunning(Worker& worker) {
   worker.running = true;
+  worker.contended = AnyBestEffortBusy();
   ++running_tenants_;
 }
 
@@ -63,8 +79,17 @@ void PerTenantWorkers::EndRunning(Worker& worker) {
 }
 
 void PerTenantWorkers::Run(Worker& worker, InferenceJob job, double queue_s) {
+  if (hooks_ != nullptr) hooks_->BeforeRun(worker.tenant, *job.model);
   ExecutionTimes times;
   auto outputs = job.model->Execute(job.request, transfers_, worker.id, &times);
+  if (hooks_ != nullptr && outputs.ok()) {
+    bool contended;
+    {
+      std::lock_guard lock(mutex_);
+      contended = worker.contended;
+    }
+    hooks_->AfterRun(worker.tenant, *job.model, {times.compute_s, contended});
+  }
   // Drops the model reference (before the tenant counts as idle again) and the request's tensors.
   std::move(job).Complete(JobOutcome{std::move(outputs), queue_s, times});
 }

@@ -81,6 +81,9 @@ class ServedModel {
   // The compiled executable the scheduler's device runs step by step. One request at a time: the scheduler
   // runs a tenant's requests one after another, and the model belongs to one tenant.
   runtime::Executable& executable() const { return *executable_; }
+  // The session the model runs in: its backend holds the stream and the weights that device mechanisms (the
+  // L2 set-aside) act on.
+  const runtime::Session& session() const { return *session_; }
 
   // Checks a decoded request against what the model serves: every input present once with the right
   // datatype and shape, no unknown inputs, requested outputs that exist. kInvalidArgument naming the tensor.

@@ -91,10 +91,72 @@ Status ParseHttp(const json& object, HttpConfig& http) {
   return Status::Ok();
 }
 
-Result<TenantConfig> ParseTenant(const json& object, const std::string& path) {
+// The tenant's L2 set-aside settings: only LS tenants have one (BE traffic is what it protects them from).
+Status ParseL2SetAside(const json& object, const std::string& path, TenantConfig& tenant) {
+  MISSILE_ASSIGN_OR_RETURN(auto mode, ReadString(object, path, "l2_setaside"));
+  if (mode) {
+    auto parsed = memory::ParseL2SetAsideMode(*mode);
+    if (!parsed.ok()) return parsed.status().WithContext(JsonPath(path, "l2_setaside"));
+    tenant.l2_setaside = *parsed;
+  }
+  if (object.contains("l2_setaside_size")) {
+    const std::string size_path = JsonPath(path, "l2_setaside_size");
+    MISSILE_ASSIGN_OR_RETURN(uint64_t bytes, ByteSizeFromJson(object.at("l2_setaside_size"), size_path));
+    if (bytes == 0) {
+      return Error(ErrorCode::kInvalidArgument, "{}: must be > 0 (to go without, set l2_setaside to off)",
+                   size_path);
+    }
+    tenant.l2_setaside_bytes = bytes;
+  }
+  const bool asks =
+      (tenant.l2_setaside && *tenant.l2_setaside != memory::L2SetAsideMode::kOff) || tenant.l2_setaside_bytes;
+  if (asks && tenant.tenant_class != TenantClass::kLatencySensitive) {
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "{}: only LS tenants can set L2 aside (it keeps their weights from being evicted by BE traffic)",
+        path);
+  }
+  if (tenant.l2_setaside == memory::L2SetAsideMode::kOff && tenant.l2_setaside_bytes) {
+    return Error(ErrorCode::kInvalidArgument, "{}: l2_setaside_size is given but l2_setaside is off", path);
+  }
+  return Status::Ok();
+}
+
+// The online trial of `auto` tenants: how many contended requests a round takes, how many rounds each side
+// gets, what counts as helping.
+Status ParseL2Trial(const json& object, memory::L2CoordinatorOptions& options) {
+  const std::string path = "l2_trial";
   MISSILE_RETURN_IF_ERROR(CheckObject(
       object, path,
-      {"name", "class", "vram_quota", "pcie_nice", "sm_min", "sm_max", "latency_target_ms", "priority"}));
+      {"requests_per_round", "rounds_per_side", "min_gain", "min_confidence", "settle_requests"}));
+  MISSILE_RETURN_IF_ERROR(
+      ReadIntInRange(object, path, "requests_per_round", 1, 1000000, options.trial.requests_per_round));
+  MISSILE_RETURN_IF_ERROR(
+      ReadIntInRange(object, path, "rounds_per_side", 1, 100, options.trial.rounds_per_side));
+  MISSILE_RETURN_IF_ERROR(
+      ReadIntInRange(object, path, "settle_requests", 0, 100000, options.settle_requests));
+  MISSILE_ASSIGN_OR_RETURN(auto gain, ReadNumber(object, path, "min_gain"));
+  if (gain) {
+    if (!(*gain >= 0 && *gain < 1)) {
+      return Error(ErrorCode::kInvalidArgument, "l2_trial.min_gain: {} is outside [0, 1)", *gain);
+    }
+    options.trial.decision.min_gain = *gain;
+  }
+  MISSILE_ASSIGN_OR_RETURN(auto confidence, ReadNumber(object, path, "min_confidence"));
+  if (confidence) {
+    if (!(*confidence > 0.5 && *confidence <= 1)) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "l2_trial.min_confidence: {} is outside (0.5, 1] (0.5 is a coin toss)", *confidence);
+    }
+    options.trial.decision.min_confidence = *confidence;
+  }
+  return Status::Ok();
+}
+
+Result<TenantConfig> ParseTenant(const json& object, const std::string& path) {
+  MISSILE_RETURN_IF_ERROR(CheckObject(object, path,
+                                      {"name", "class", "vram_quota", "pcie_nice", "sm_min", "sm_max",
+                                       "latency_target_ms", "priority", "l2_setaside", "l2_setaside_size"}));
   TenantConfig tenant;
   MISSILE_ASSIGN_OR_RETURN(std::string name, RequireString(object, path, "name"));
   tenant.name = name;
@@ -143,6 +205,7 @@ Result<TenantConfig> ParseTenant(const json& object, const std::string& path) {
     tenant.latency_target_ms = *target;
   }
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "priority", -1000, 1000, tenant.priority));
+  MISSILE_RETURN_IF_ERROR(ParseL2SetAside(object, path, tenant));
   return tenant;
 }
 
@@ -212,7 +275,7 @@ Result<ModelConfig> ParseModel(const json& object, const std::string& path,
 
 Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::filesystem::path& base_dir) {
   MISSILE_ASSIGN_OR_RETURN(json document, ParseJson(json_text, "the configuration"));
-  MISSILE_RETURN_IF_ERROR(CheckObject(document, "", {"server", "policy", "tenants", "models"}));
+  MISSILE_RETURN_IF_ERROR(CheckObject(document, "", {"server", "policy", "l2_trial", "tenants", "models"}));
   ServerConfig config;
   if (document.contains("server")) {
     MISSILE_RETURN_IF_ERROR(ParseHttp(document.at("server"), config.http));
@@ -234,6 +297,9 @@ Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::fi
     if (auto made = sched::MakePolicy(*policy); !made.ok()) return made.status().WithContext("policy");
     config.policy = *policy;
   }
+
+  if (document.contains("l2_trial"))
+    MISSILE_RETURN_IF_ERROR(ParseL2Trial(document.at("l2_trial"), config.l2_trial));
 
   if (!document.contains("tenants") || !document.at("tenants").is_array() || document.at("tenants").empty()) {
     return Error(ErrorCode::kInvalidArgument, "tenants: required, a non-empty array of tenants");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/shape.h"
+#include "memory/l2_setaside_coordinator.h"
 #include "runtime/backend.h"
 
 namespace missile::server {
@@ -30,6 +31,10 @@ struct TenantConfig {
   std::optional<int> sm_max;                // at most this many SMs; none: the whole GPU
   std::optional<double> latency_target_ms;  // LS tenants: the latency the policy protects
   int priority = 0;                         // among tenants of one class: higher is more urgent
+  // LS tenants: the L2 set-aside's mode (none: the default, l2_setaside_settings.h) and the most persisting
+  // L2 its models' weights may hold (none: its fair share of the device's maximum).
+  std::optional<memory::L2SetAsideMode> l2_setaside;
+  std::optional<uint64_t> l2_setaside_bytes;
 };
 
 // How a model runs on the GPU. The CPU backend computes in fp32 only: fp16 or a CUDA graph there is refused
@@ -75,6 +80,8 @@ struct ServerConfig {
   bool gpu_scheduler = false;
   // One of sched::PolicyNames(), the compute scheduler's (checked with sched::MakePolicy: one list of names).
   std::string policy = "missile";
+  // How `auto` tenants' online trials of the L2 set-aside are run (docs/server.md, "l2_trial").
+  memory::L2CoordinatorOptions l2_trial;
   std::vector<TenantConfig> tenants;
   std::vector<ModelConfig> models;
 

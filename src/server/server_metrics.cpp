@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 
 namespace missile::server {
@@ -247,6 +248,97 @@ void RenderPcie(PrometheusWriter& out, const MetricsView& view) {
   }
 }
 
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+void RenderL2(PrometheusWriter& out, const L2MetricsView& l2) {
+  out.Family(
+      "missile_l2_setaside_limit_bytes", "gauge",
+      "L2 the GPU may hold in persisting lines now: the budgets of the LS tenants using the set-aside.");
+  out.Sample("missile_l2_setaside_limit_bytes", {}, static_cast<double>(l2.persisting_limit_bytes));
+  out.Family(
+      "missile_tenant_l2_setaside_info", "gauge",
+      "Constant 1, labelled with the LS tenant's set-aside mode (off, on, auto) and state (off, on, trial, "
+      "use, do_not_use, failed).");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    out.Sample("missile_tenant_l2_setaside_info",
+               {{"tenant", t.tenant},
+                {"mode", memory::L2SetAsideModeName(t.mode)},
+                {"state", memory::L2TenantStateName(t.state)}},
+               1);
+  }
+  out.Family("missile_tenant_l2_setaside_active", "gauge",
+             "1 while the tenant's requests run with the L2 set-aside, else 0.");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    out.Sample("missile_tenant_l2_setaside_active", {{"tenant", t.tenant}}, t.active ? 1 : 0);
+  }
+  out.Family("missile_tenant_l2_setaside_budget_bytes", "gauge",
+             "Persisting L2 the plan grants the tenant's weights (used only while active).");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    out.Sample("missile_tenant_l2_setaside_budget_bytes", {{"tenant", t.tenant}},
+               static_cast<double>(t.budget_bytes));
+  }
+  // Per auto tenant and side: the trial's rounds so far.
+  const auto sides = [](const memory::L2TenantReport& t) {
+    return std::array<std::pair<const char*, const std::vector<double>*>, 2>{
+        {{"with", &t.rounds.p99_with_ms}, {"without", &t.rounds.p99_without_ms}}};
+  };
+  out.Family("missile_tenant_l2_setaside_trial_rounds", "gauge",
+             "Rounds of the current trial finished, by side (with or without the set-aside).");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    if (t.mode != memory::L2SetAsideMode::kAuto) continue;
+    for (const auto& [side, rounds] : sides(t)) {
+      out.Sample("missile_tenant_l2_setaside_trial_rounds", {{"tenant", t.tenant}, {"side", side}},
+                 static_cast<double>(rounds->size()));
+    }
+  }
+  out.Family("missile_tenant_l2_setaside_trial_p99_seconds", "gauge",
+             "Median over the current trial's rounds of each round's p99 compute time, by side: what the "
+             "decision compares.");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    if (t.mode != memory::L2SetAsideMode::kAuto) continue;
+    for (const auto& [side, rounds] : sides(t)) {
+      if (rounds->empty()) continue;
+      out.Sample("missile_tenant_l2_setaside_trial_p99_seconds", {{"tenant", t.tenant}, {"side", side}},
+                 Median(*rounds) / 1e3);
+    }
+  }
+  out.Family("missile_tenant_l2_setaside_gain", "gauge",
+             "The decided trial's gain: 1 - median p99 with / without the set-aside (negative: it hurt).");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    if (t.decision) out.Sample("missile_tenant_l2_setaside_gain", {{"tenant", t.tenant}}, t.decision->gain);
+  }
+  out.Family("missile_tenant_l2_setaside_confidence", "gauge",
+             "The decided trial's share of (with, without) round pairs where the set-aside was faster.");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    if (t.decision) {
+      out.Sample("missile_tenant_l2_setaside_confidence", {{"tenant", t.tenant}}, t.decision->confidence);
+    }
+  }
+  out.Family("missile_tenant_l2_setaside_trials_total", "counter",
+             "Trials started: one when the models are first loaded, one after every load or unload.");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    out.Sample("missile_tenant_l2_setaside_trials_total", {{"tenant", t.tenant}},
+               static_cast<double>(t.trials_started));
+  }
+  out.Family(
+      "missile_tenant_l2_setaside_requests_total", "counter",
+      "The tenant's successful requests by how they ran: contended (a BE tenant busy meanwhile: what a "
+      "trial counts), uncontended, settling (just after a window change, not counted).");
+  for (const memory::L2TenantReport& t : l2.tenants) {
+    const std::pair<const char*, uint64_t> kinds[] = {{"contended", t.requests_contended},
+                                                      {"uncontended", t.requests_uncontended},
+                                                      {"settling", t.requests_settling}};
+    for (const auto& [kind, count] : kinds) {
+      out.Sample("missile_tenant_l2_setaside_requests_total", {{"tenant", t.tenant}, {"kind", kind}},
+                 static_cast<double>(count));
+    }
+  }
+}
+
 }  // namespace
 
 std::string RenderMetrics(const MetricsView& view) {
@@ -262,6 +354,7 @@ std::string RenderMetrics(const MetricsView& view) {
   RenderModels(out, view);
   RenderTenants(out, view);
   RenderPcie(out, view);
+  if (view.l2) RenderL2(out, *view.l2);
   if (view.resident_bytes) {
     out.Family("process_resident_memory_bytes", "gauge", "Resident set size of the server process.");
     out.Sample("process_resident_memory_bytes", {}, static_cast<double>(*view.resident_bytes));

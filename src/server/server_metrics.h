@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "memory/l2_setaside_coordinator.h"
 #include "memory/vram_quota.h"
 #include "pcie/transfer_metrics.h"
 #include "server/prometheus_text.h"
@@ -104,6 +105,12 @@ struct ModelView {
   std::optional<ModelFootprint> footprint;  // while loaded
 };
 
+// The L2 set-aside of LS tenants (present where some tenant may use it).
+struct L2MetricsView {
+  uint64_t persisting_limit_bytes = 0;  // what the device may hold in persisting lines now
+  std::vector<memory::L2TenantReport> tenants;
+};
+
 struct MetricsView {
   std::string version;
   std::string backend;
@@ -116,6 +123,7 @@ struct MetricsView {
   // Per direction, keyed by tenant name.
   std::map<std::string, pcie::TenantTransferStats> to_device;
   std::map<std::string, pcie::TenantTransferStats> to_host;
+  std::optional<L2MetricsView> l2;
   std::optional<uint64_t> resident_bytes;
 };
 

@@ -1,8 +1,12 @@
 #include "server/serving_engine.h"
 
 #include <future>
+#include <iostream>
+#include <mutex>
 
 #include "server/executor_factory.h"
+#include "server/l2_setaside_device.h"
+#include "server/l2_setaside_settings.h"
 
 namespace missile::server {
 
@@ -37,13 +41,60 @@ Result<std::unique_ptr<ServingEngine>> ServingEngine::Create(const ServerConfig&
   for (const auto& [tenant, route] : engine->routes_) routes.emplace(tenant, route.get());
   engine->repository_ =
       std::make_unique<ModelRepository>(engine->config_, engine->quota_, options, std::move(routes));
-  MISSILE_ASSIGN_OR_RETURN(ExecutorChoice executor,
-                           MakeInferenceExecutor(engine->config_, engine->tenant_ids_, *engine->transfers_));
+  std::vector<std::string> l2_notes;
+  MISSILE_RETURN_IF_ERROR(engine->StartL2SetAside(l2_notes));
+  MISSILE_ASSIGN_OR_RETURN(
+      ExecutorChoice executor,
+      MakeInferenceExecutor(engine->config_, engine->tenant_ids_, *engine->transfers_, engine->l2_.get()));
   engine->executor_ = std::move(executor.executor);
   engine->policy_in_effect_ = std::move(executor.policy_in_effect);
   engine->executor_notes_ = std::move(executor.notes);
+  engine->executor_notes_.insert(engine->executor_notes_.end(), l2_notes.begin(), l2_notes.end());
   engine->tenants_compute_side_by_side_ = executor.tenants_compute_side_by_side;
   return engine;
+}
+
+Status ServingEngine::StartL2SetAside(std::vector<std::string>& notes) {
+  MISSILE_ASSIGN_OR_RETURN(L2SetAsideSettings settings, ResolveL2SetAside(config_));
+  notes = settings.notes;
+  if (!settings.any_enabled) return Status::Ok();
+  auto device = MakeL2SetAsideDevice();
+  if (!device.ok()) {
+    // A tenant that asked for it gets an error; defaults run without, saying so.
+    for (const TenantConfig& tenant : config_.tenants) {
+      if ((tenant.l2_setaside && *tenant.l2_setaside != memory::L2SetAsideMode::kOff) ||
+          tenant.l2_setaside_bytes) {
+        return device.status().WithContext(fmt::format("tenant '{}': the L2 set-aside", tenant.name));
+      }
+    }
+    notes.push_back("L2 set-aside: unavailable, every tenant runs without: " + device.status().message());
+    return Status::Ok();
+  }
+  notes.push_back("L2 set-aside: " + (*device)->Describe());
+  l2_ = std::make_unique<L2SetAsideServing>(
+      settings, config_.l2_trial, std::move(device).value(), [](const std::string& line) {
+        // Request threads log here: whole lines, one at a time.
+        static std::mutex mutex;
+        std::lock_guard lock(mutex);
+        std::cout << "missile serve: L2 set-aside: " << line << std::endl;
+      });
+  return Status::Ok();
+}
+
+Status ServingEngine::Load(const std::string& model) {
+  MISSILE_RETURN_IF_ERROR(repository_->Load(model));
+  ModelsChanged();
+  return Status::Ok();
+}
+
+Status ServingEngine::Unload(const std::string& model) {
+  MISSILE_RETURN_IF_ERROR(repository_->Unload(model));
+  ModelsChanged();
+  return Status::Ok();
+}
+
+void ServingEngine::ModelsChanged() {
+  if (l2_) l2_->ModelsChanged([this] { return repository_->LoadedModels(); });
 }
 
 ServingEngine::~ServingEngine() {

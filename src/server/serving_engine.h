@@ -1,6 +1,7 @@
 // What serves a configuration's models, without the protocol: the tenants' VRAM quotas, the host<->device
 // transfer schedulers with each tenant's route for its sessions' copies (on the GPU), the model repository,
-// and the executor that runs requests (the compute scheduler, or per-tenant workers).
+// the L2 set-aside of LS tenants where it is enabled, and the executor that runs requests (the compute
+// scheduler, or per-tenant workers).
 //
 // The server (inference_service.h) puts the Open Inference Protocol in front of it, and `missile bench --mode
 // inproc` submits decoded requests to it directly (loadgen/inproc_client.h). Both build it here, from the
@@ -17,6 +18,7 @@
 #include "memory/vram_quota.h"
 #include "server/device_transfers.h"
 #include "server/inference_executor.h"
+#include "server/l2_setaside_serving.h"
 #include "server/model_repository.h"
 #include "server/server_config.h"
 
@@ -33,12 +35,20 @@ class ServingEngine {
 
   // The configuration with its backend resolved.
   const ServerConfig& config() const { return config_; }
+
+  // Loads (unloads) a declared model through the repository (its rules and errors: model_repository.h); after
+  // a change, the device mechanisms that plan over the loaded models (the L2 set-aside) follow.
+  Status Load(const std::string& model);
+  Status Unload(const std::string& model);
+
   ModelRepository& repository() { return *repository_; }
   const ModelRepository& repository() const { return *repository_; }
   const memory::VramQuotaLedger& quota() const { return quota_; }
   const DeviceTransfers& transfers() const { return *transfers_; }
   const std::map<std::string, pcie::TenantId>& tenant_ids() const { return tenant_ids_; }
   const InferenceExecutor& executor() const { return *executor_; }
+  // Null where no tenant sets L2 aside.
+  const L2SetAsideServing* l2_setaside() const { return l2_.get(); }
 
   // The policy the executor applies: the configured one, or "shared" where the backend has no scheduler
   // device (executor_factory.h), with the lines that explain it.
@@ -56,6 +66,10 @@ class ServingEngine {
 
  private:
   explicit ServingEngine(ServerConfig config) : config_(std::move(config)) {}
+  // Sets up the L2 set-aside of LS tenants where the settings enable it (l2_setaside_settings.h); its lines
+  // for the start-up output go to `notes`.
+  Status StartL2SetAside(std::vector<std::string>& notes);
+  void ModelsChanged();
 
   const ServerConfig config_;
   memory::VramQuotaLedger quota_;
@@ -65,6 +79,8 @@ class ServingEngine {
   std::map<std::string, std::unique_ptr<runtime::TransferRoute>> routes_;
   std::map<std::string, pcie::TenantId> tenant_ids_;
   std::unique_ptr<ModelRepository> repository_;
+  // Before the executor, whose threads call it; null where no tenant sets L2 aside.
+  std::unique_ptr<L2SetAsideServing> l2_;
   std::unique_ptr<InferenceExecutor> executor_;
   std::string policy_in_effect_;
   std::vector<std::string> executor_notes_;

@@ -11,6 +11,7 @@ SimTenant LsTenant(const ColocationScenario& s) {
   SimTenant t;
   t.config = {fmt::format("LS {} bs{}", s.ls_model->model, s.ls_model->batch),
               sched::TenantClass::kLatencySensitive, s.ls_bounds, 0};
+  t.config.segment_steps = s.ls_segment_steps;
   t.model = s.ls_model;
   t.load = LoadKind::kPoisson;
   t.rate = s.ls_rate;
@@ -21,6 +22,7 @@ SimTenant BeTenant(const ColocationScenario& s) {
   SimTenant t;
   t.config = {fmt::format("BE {} bs{}", s.be_model->model, s.be_model->batch),
               sched::TenantClass::kBestEffort, s.be_bounds, 0};
+  t.config.segment_steps = s.be_segment_steps;
   t.model = s.be_model;
   t.load = LoadKind::kClosedLoop;
   t.outstanding = 1;
@@ -60,14 +62,16 @@ Result<ColocationReport> RunColocation(const ColocationScenario& scenario,
     return Error(ErrorCode::kInvalidArgument, "the colocation scenario needs an LS and a BE profile");
   }
   ColocationReport report;
-  // Alone: the tenant by itself on the whole GPU. `shared` puts every kernel on the whole GPU at once, which
-  // for a lone tenant is running it with no scheduler in the way.
+  // Alone: the tenant by itself on the whole GPU, each request one launch. `shared` puts every launch on the
+  // whole GPU at once, which for a lone tenant is running it with no scheduler in the way.
   SimConfig ls_alone = BaseConfig(scenario, "shared");
   ls_alone.tenants = {LsTenant(scenario)};
+  ls_alone.tenants[0].config.segment_steps = 0;
   MISSILE_ASSIGN_OR_RETURN(SimOutcome ls_outcome, Simulate(ls_alone));
   report.ls_alone = ls_outcome.tenants[0];
   SimConfig be_alone = BaseConfig(scenario, "shared");
   be_alone.tenants = {BeTenant(scenario)};
+  be_alone.tenants[0].config.segment_steps = 0;
   MISSILE_ASSIGN_OR_RETURN(SimOutcome be_outcome, Simulate(be_alone));
   report.be_alone = be_outcome.tenants[0];
 
@@ -136,6 +140,8 @@ std::string ColocationToJson(const ColocationScenario& scenario, const Colocatio
         {"seed", scenario.seed},
         {"ls_bounds", bounds(scenario.ls_bounds)},
         {"be_bounds", bounds(scenario.be_bounds)},
+        {"ls_segment_steps", scenario.ls_segment_steps},
+        {"be_segment_steps", scenario.be_segment_steps},
         {"missile_slowdown_budget", scenario.policy_options.missile_slowdown_budget},
         {"orion_sm_threshold", scenario.policy_options.orion_sm_threshold},
         {"launch_latency_us", static_cast<double>(scenario.gpu.launch_latency.count()) * 1e-3},

@@ -1,7 +1,9 @@
 // The colocation experiment of issue 4: one LS tenant with Poisson arrivals beside one closed-loop BE tenant,
 // under each policy, against both tenants alone on the whole GPU (same seed, hence the same LS arrivals).
-// Reports per policy LS p50/p99/p99.9 and BE items/s, and the two ratios the acceptance bounds: LS p99 over
-// LS alone, BE throughput over BE alone.
+// Launches cover segments of steps as on the GPU (the benchmark there replays the LS request whole and BE a
+// few steps at a time); "alone" runs each request as one launch, as the GPU's baselines replay one CUDA
+// graph. Reports per policy LS p50/p99/p99.9 and BE items/s, and the two ratios the acceptance bounds: LS p99
+// over LS alone, BE throughput over BE alone.
 #pragma once
 
 #include <memory>
@@ -22,6 +24,8 @@ struct ColocationScenario {
   uint64_t seed = 1;
   sched::SmBounds ls_bounds{0, sched::kAllGroups};
   sched::SmBounds be_bounds{1, sched::kAllGroups};
+  size_t ls_segment_steps = 1;  // steps per launch; 0: the whole request
+  size_t be_segment_steps = 1;
   sched::PolicyOptions policy_options;
   ModelledGpuOptions gpu;
   bool model_copies = true;

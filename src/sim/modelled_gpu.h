@@ -2,8 +2,11 @@
 // simulator drives the real compute scheduler and policies against it.
 //
 // The model (docs/scheduling.md, "Simulator"):
-// - A launched kernel reaches the GPU after launch_latency and from then on holds SMs, per group, as its
-//   blocks would: it first takes free SMs of its partition, up to the SMs its blocks can fill (its demand).
+// - A launched kernel reaches the GPU after launch_latency (plus the launch's pace: its stream idles that
+//   long first) and from then on holds SMs, per group, as its blocks would: it first takes free SMs of its
+//   partition, up to the SMs its blocks can fill (its demand). A launch of several steps (a segment, e.g. a
+//   request replayed as one CUDA graph) runs its kernels in turn with no gap: each next kernel takes its SMs
+//   the moment the one before completes, and the listener hears once, after the last.
 // - A kernel on s SMs progresses at 1 / duration(s) of its work per unit time, duration(s) from its profile
 //   (interpolated between partition sizes): a fluid model of blocks.
 // - Freed SMs (a kernel completed) go to the kernels still short of their demand, by stream priority, then
@@ -62,7 +65,9 @@ class ModelledGpu final : public sched::KernelLauncher {
     uint64_t id = 0;  // also the start order among equal priorities
     sched::KernelLaunch launch;
     sched::KernelListener* listener = nullptr;
-    bool arrived = false;  // reached the GPU: holds SMs from then on
+    size_t index = 0;                               // the segment's kernel running now
+    const sched::KernelProfile* profile = nullptr;  // its profile
+    bool arrived = false;                           // reached the GPU: holds SMs from then on
     Nanos arrived_at{0};
     int demand = 0;  // SMs its blocks can fill in its partition
     SmHoldings held;
@@ -73,8 +78,12 @@ class ModelledGpu final : public sched::KernelLauncher {
 
   Kernel* Find(uint64_t id);
   void Arrive(uint64_t id);
-  // Takes the SMs lower-priority kernels held in its partition, now that their blocks there have drained.
-  void Reclaim(uint64_t id);
+  // The kernel (of its segment) starts: takes the free SMs it can use and schedules the drain of those that
+  // lower-priority kernels hold.
+  void Begin(Kernel& kernel);
+  // Takes the SMs lower-priority kernels held in its partition, now that their blocks there have drained
+  // (if the segment is still at kernel `index`).
+  void Reclaim(uint64_t id, size_t index);
   void OnCompletionEvent(uint64_t generation);
   // The lower-priority kernels `kernel` would take `need` SMs from (lowest priority, latest started first),
   // and how many from each.

@@ -202,11 +202,6 @@ Status SimConfig::Validate() const {
   for (const SimTenant& t : tenants) {
     if (t.model == nullptr)
       return Error(ErrorCode::kInvalidArgument, "tenant '{}' has no profile", t.config.name);
-    if (t.config.segment_steps != 1) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "tenant '{}': the simulator models one kernel per launch (segment_steps 1), got {}",
-                   t.config.name, t.config.segment_steps);
-    }
     if (t.load == LoadKind::kPoisson && !(t.rate > 0)) {
       return Error(ErrorCode::kInvalidArgument, "tenant '{}': a Poisson rate must be > 0", t.config.name);
     }

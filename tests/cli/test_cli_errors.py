@@ -5,6 +5,7 @@ exit, and no crash.
 Each test builds the faulty input itself (with onnx.helper and numpy), so the cases are explicit and independent.
 """
 import argparse
+import json
 import pathlib
 import subprocess
 import sys
@@ -139,6 +140,18 @@ class CliErrorTest(CliTestBase):
         result = self.run_missile(self.model, "--input", f"x={self.x}", "--precision", "fp16")
         self.assert_fails_with(result, "fp16")
 
+    def test_l2_setaside_where_there_is_none_is_refused_clearly(self):
+        # The CPU backend has no GPU L2: a tenant that asks for a set-aside is refused before the server starts.
+        config = self.dir / "server.json"
+        config.write_text(json.dumps({
+            "server": {"backend": "cpu", "port": 0},
+            "tenants": [{"name": "camera", "class": "LS", "l2_setaside": "auto"}],
+            "models": [{"name": "conv", "tenant": "camera", "path": str(self.model)}]}))
+        result = subprocess.run([MISSILE, "serve", "--config", str(config)], capture_output=True, text=True,
+                                timeout=120)
+        self.assert_fails_with(result, "tenant 'camera': the L2 set-aside is not available",
+                               "the cpu backend has no GPU L2")
+
     def test_shape_operand_given_at_run_time_is_refused(self):
         # Reshape's target shape as a graph input: the output shape is unknown until run time, which a static
         # plan cannot accept; the error says which operand must be constant.
@@ -224,6 +237,20 @@ class SchedulingCliTest(CliTestBase):
         path = self.profile()
         result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--ls-groups", "4:2")
         self.assert_fails_with(result, "--ls-groups", "MIN:MAX")
+
+    def test_bad_group_count(self):
+        path = self.profile()
+        result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--groups", "40")
+        self.assert_fails_with(result, "--groups 40", "cannot make 40 groups")
+
+    def test_simulate_resamples_and_runs_segments(self):
+        path = self.profile()
+        result = self.missile("simulate", "--ls-profile", path, "--be-profile", path, "--policy", "missile",
+                              "--groups", "15", "--ls-segment", "0", "--be-segment", "2", "--seconds", "0.3",
+                              "--warmup", "0.1", "--rate", "500")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("14 groups of 8 + 1 of 20", result.stdout)
+        self.assertIn("| missile |", result.stdout)
 
     def test_profile_that_is_not_one(self):
         result = self.missile("simulate", "--ls-profile", self.x, "--be-profile", self.x)

@@ -320,9 +320,12 @@ class ServerTest(unittest.TestCase):
         self.assertEqual((body["precision"], body["cuda_graph"], body["tf32"]), ("fp32", False, True))
         self.assertEqual(body["tenant"], {"name": "camera", "class": "LS", "vram_quota_bytes": 64 << 20,
                                           "pcie_nice": -5, "sm_min": 8, "sm_max": 64, "latency_target_ms": 50,
-                                          "priority": 0})
+                                          "priority": 0,
+                                          "l2_setaside": {"mode": "off", "state": "off", "active": False}})
         output = "".join(self.server.output)
         self.assertIn("compute scheduler, policy 'missile', on the CPU device", output)
+        # Policy missile would try the L2 set-aside for an LS tenant; the CPU backend has none, and says so.
+        self.assertIn("L2 set-aside: unavailable: the cpu backend has no GPU L2 to set aside", output)
         self.assertIn("tenant camera: LS, SM groups [1, 8] (8-64 SMs), priority 0", output)
         vram = body["vram"]
         self.assertEqual(vram["weights_bytes"], (4 * 3 * 3 * 3 + 4) * 4)

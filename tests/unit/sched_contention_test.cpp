@@ -81,5 +81,26 @@ TEST(ContentionModelTest, RefusesCurvesThatMakeNoSense) {
   EXPECT_FALSE(ContentionModel::Create(*rising, *speedup).ok());
 }
 
+TEST(ContentionModelTest, FromMeasurementsMakesNoisySaturatingDataMonotone) {
+  // A streaming aggressor beside a victim on a fixed partition, as the memory-interference benchmark
+  // measures it: bandwidth saturates (4426 < 4464) and a slowdown dips (1.50 after 1.52).
+  auto model = ContentionModel::FromMeasurements(
+      {{8, 1708}, {16, 3032}, {24, 3642}, {48, 4464}, {56, 4426}, {132, 4480}},
+      {{1708, 1.19}, {3032, 1.52}, {3642, 1.50}, {4464, 2.1}, {4426, 2.3}});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_NEAR(model->StreamingBandwidth(8), 1708, 1e-9);
+  EXPECT_NEAR(model->StreamingBandwidth(4), 854, 1e-9) << "through (0, 0)";
+  EXPECT_NEAR(model->StreamingBandwidth(56), 4464, 1e-9) << "never falls";
+  EXPECT_NEAR(model->PeakBandwidth(), 4480, 1e-9);
+  EXPECT_NEAR(model->Slowdown(1.0, 1708), 1.19, 1e-9);
+  EXPECT_NEAR(model->Slowdown(1.0, 854), 1.095, 1e-9) << "through (0, 1)";
+  EXPECT_NEAR(model->Slowdown(1.0, 3642), 1.52, 1e-9) << "never falls";
+  EXPECT_NEAR(model->Slowdown(1.0, 4464), 2.3, 1e-9) << "the running maximum";
+  EXPECT_NEAR(model->Slowdown(1.0, 4480), 2.3, 1e-9) << "held beyond the last point";
+  EXPECT_NEAR(model->Slowdown(0.5, 1708), 1.095, 1e-9);
+  EXPECT_FALSE(ContentionModel::FromMeasurements({{8, 1708}}, {{1708, NAN}}).ok());
+  EXPECT_FALSE(ContentionModel::FromMeasurements({}, {{1708, 1.19}}).ok()) << "one point is no curve";
+}
+
 }  // namespace
 }  // namespace missile::sched

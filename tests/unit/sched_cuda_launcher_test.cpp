@@ -1,12 +1,14 @@
 // The compute scheduler on the GPU: two tenants of real models under `missile`, the LS one replaying its
 // whole request as a CUDA graph, the BE one released in two-step segments replayed as graphs too; every
-// output equals the model run alone, failures come back through the listener. Skipped where there is no GPU
+// output equals the model run alone, failures come back through the listener, a paced launch waits on the
+// GPU. Skipped where there is no GPU
 // (CI, the CPU machines); compiled wherever nvcc is.
 #ifdef MISSILE_HAVE_CUDA
 
 #include <cuda_runtime.h>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 
 #include "pcie/clock.h"
@@ -145,6 +147,46 @@ TEST_F(CudaLauncherTest, TwoTenantsUnderMissileGetTheOutputsOfTheirModelsAlone) 
   EXPECT_EQ(stats.steps, 2u * kRequests * ls_model.executable->step_count());
   EXPECT_EQ(stats.failed_launches, 0u);
   EXPECT_EQ(launcher.TakeOutputs(*ls, 0).status().code(), ErrorCode::kNotFound) << "taken once";
+}
+
+TEST_F(CudaLauncherTest, APacedLaunchIdlesItsStreamOnTheGpuNotTheHost) {
+  // missile's duty cycle: a launch paced by 3 ms completes no sooner than 3 ms later, while Launch itself
+  // returns at once.
+  GpuModel model = LoadSmallNet(1);
+  cuda::WholeGpuStreams streams("test");
+  cuda::CudaKernelLauncher launcher(streams);
+  ASSERT_TRUE(launcher.AddModel(0, *model.executable).ok());
+  ASSERT_TRUE(launcher.SetInputs(0, 1, {SeededTensor({1, 3, 16, 16}, 7)}).ok());
+  struct Done final : KernelListener {
+    void OnKernelDone(const KernelLaunch&, const Status& s) override {
+      status = s;
+      at = std::chrono::steady_clock::now();
+      done.set_value();
+    }
+    std::promise<void> done;
+    Status status;
+    std::chrono::steady_clock::time_point at;
+  } listener;
+  KernelLaunch launch;
+  launch.request = 1;
+  launch.steps = model.executable->step_count();
+  launch.step_count = launch.steps;
+  launch.partition = {0, 17};
+  launch.stream_priority = 0;
+  launch.pace_us = 3000;
+  launch.kernel = &model.profile->kernels[0];
+  const auto start = std::chrono::steady_clock::now();
+  launcher.Launch(launch, listener);
+  using Ms = std::chrono::duration<double, std::milli>;
+  const double launch_ms = Ms(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(listener.done.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  ASSERT_TRUE(listener.status.ok()) << listener.status.ToString();
+  EXPECT_LT(launch_ms, 2.0) << "the host does not wait out the pause";
+  EXPECT_GE(Ms(listener.at - start).count(), 3.0);
+  EXPECT_EQ(launcher.stats().paced_launches, 1u);
+  EXPECT_NEAR(launcher.stats().pace_seconds, 3e-3, 1e-12);
+  auto outputs = launcher.TakeOutputs(0, 1);
+  ASSERT_TRUE(outputs.ok()) << outputs.status().ToString();
 }
 
 TEST_F(CudaLauncherTest, TenantsNeverShareAStream) {

@@ -143,6 +143,23 @@ TEST(ServerConfigTest, RefusesMistakesNamingTheField) {
       {R"({"tenants": [{"name": "t", "class": "LS"}], "server": {"backend": "tpu"}})", "server.backend"},
       {R"({"tenants": [{"name": "t", "class": "LS"}], "server": {"max_body_bytes": 0}})", "max_body_bytes"},
       {R"({"tenants": [)", "not valid JSON"},
+      {R"({"tenants": [{"name": "t", "class": "LS", "l2_setaside": "maybe"}]})",
+       "tenants[0].l2_setaside: 'maybe' is not an L2 set-aside mode"},
+      {R"({"tenants": [{"name": "t", "class": "BE", "l2_setaside": "auto"}]})",
+       "tenants[0]: only LS tenants can set L2 aside"},
+      {R"({"tenants": [{"name": "t", "class": "BE", "l2_setaside_size": "8MiB"}]})",
+       "tenants[0]: only LS tenants can set L2 aside"},
+      {R"({"tenants": [{"name": "t", "class": "LS", "l2_setaside": "off", "l2_setaside_size": "8MiB"}]})",
+       "l2_setaside_size is given but l2_setaside is off"},
+      {R"({"tenants": [{"name": "t", "class": "LS", "l2_setaside_size": 0}]})",
+       "tenants[0].l2_setaside_size: must be > 0"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "l2_trial": {"rounds": 3}})", "unknown key 'rounds'"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "l2_trial": {"requests_per_round": 0}})",
+       "l2_trial.requests_per_round: 0 is outside"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "l2_trial": {"min_confidence": 0.5}})",
+       "l2_trial.min_confidence: 0.5 is outside (0.5, 1]"},
+      {R"({"tenants": [{"name": "t", "class": "LS"}], "l2_trial": {"min_gain": 1}})",
+       "l2_trial.min_gain: 1 is outside [0, 1)"},
   };
   for (const auto& [text, fragment] : cases) {
     auto config = ParseServerConfig(text, "/");
@@ -151,6 +168,28 @@ TEST(ServerConfigTest, RefusesMistakesNamingTheField) {
     EXPECT_NE(config.status().message().find(fragment), std::string::npos)
         << "expected '" << fragment << "' in: " << config.status().message();
   }
+}
+
+TEST(ServerConfigTest, ParsesTheL2SetAsideAndItsTrial) {
+  auto config = ParseServerConfig(
+      R"({"l2_trial": {"requests_per_round": 150, "rounds_per_side": 4, "min_gain": 0.05,
+                       "min_confidence": 0.95, "settle_requests": 3},
+          "tenants": [{"name": "camera", "class": "LS", "l2_setaside": "auto", "l2_setaside_size": "16MiB"},
+                      {"name": "kiosk", "class": "LS", "l2_setaside": "off"},
+                      {"name": "voice", "class": "LS"},
+                      {"name": "batch", "class": "BE", "l2_setaside": "off"}]})",
+      "/");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->l2_trial.trial.requests_per_round, 150);
+  EXPECT_EQ(config->l2_trial.trial.rounds_per_side, 4);
+  EXPECT_DOUBLE_EQ(config->l2_trial.trial.decision.min_gain, 0.05);
+  EXPECT_DOUBLE_EQ(config->l2_trial.trial.decision.min_confidence, 0.95);
+  EXPECT_EQ(config->l2_trial.settle_requests, 3);
+  EXPECT_EQ(config->tenants[0].l2_setaside, memory::L2SetAsideMode::kAuto);
+  EXPECT_EQ(config->tenants[0].l2_setaside_bytes, uint64_t{16} << 20);
+  EXPECT_EQ(config->tenants[1].l2_setaside, memory::L2SetAsideMode::kOff);
+  EXPECT_FALSE(config->tenants[2].l2_setaside.has_value()) << "resolved later, by backend and policy";
+  EXPECT_FALSE(config->tenants[2].l2_setaside_bytes.has_value());
 }
 
 TEST(ServerConfigTest, AModelDirectoryBecomesOneTenantServingEveryModel) {

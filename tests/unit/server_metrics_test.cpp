@@ -118,5 +118,78 @@ TEST(ServerMetricsTest, RendersEveryDocumentedFamilyFromAView) {
   EXPECT_EQ(families, 23u);  // the families docs/server.md lists
 }
 
+TEST(ServerMetricsTest, RendersTheL2SetAsideOfEachLsTenantUnderItsFamilies) {
+  const auto count_families = [](const std::string& text) {
+    size_t families = 0;
+    for (size_t at = text.find("# TYPE "); at != std::string::npos; at = text.find("# TYPE ", at + 1))
+      ++families;
+    return families;
+  };
+  MetricsView view;
+  view.version = "0.1.0";
+  view.backend = "cuda";
+  view.policy = "shared";
+  const std::string without = RenderMetrics(view);
+  EXPECT_EQ(without.find("l2_setaside"), std::string::npos) << "no families where there is none";
+
+  memory::L2TenantReport camera;
+  camera.tenant = "camera";
+  camera.mode = memory::L2SetAsideMode::kAuto;
+  camera.state = memory::L2TenantState::kDoNotUse;
+  camera.budget_bytes = 39321600;
+  camera.rounds = {{3.0, 3.5, 3.2}, {11.0, 12.0, 12.5}};  // without, with (ms)
+  camera.rounds_per_side = 3;
+  camera.decision = memory::SetAsideDecision{false, -2.65625, 0.0, "do not use it"};
+  camera.trials_started = 1;
+  camera.requests_contended = 600;
+  camera.requests_uncontended = 12;
+  camera.requests_settling = 6;
+  memory::L2TenantReport kiosk;
+  kiosk.tenant = "kiosk";
+  kiosk.mode = memory::L2SetAsideMode::kOn;
+  kiosk.state = memory::L2TenantState::kOn;
+  kiosk.active = true;
+  kiosk.budget_bytes = 1048576;
+  view.l2 = L2MetricsView{1048576, {camera, kiosk}};
+  const std::string text = RenderMetrics(view);
+
+  const std::string expected_lines[] = {
+      "missile_l2_setaside_limit_bytes 1048576",
+      "missile_tenant_l2_setaside_info{tenant=\"camera\",mode=\"auto\",state=\"do_not_use\"} 1",
+      "missile_tenant_l2_setaside_info{tenant=\"kiosk\",mode=\"on\",state=\"on\"} 1",
+      "missile_tenant_l2_setaside_active{tenant=\"camera\"} 0",
+      "missile_tenant_l2_setaside_active{tenant=\"kiosk\"} 1",
+      "missile_tenant_l2_setaside_budget_bytes{tenant=\"camera\"} 39321600",
+      "missile_tenant_l2_setaside_trial_rounds{tenant=\"camera\",side=\"with\"} 3",
+      "missile_tenant_l2_setaside_trial_p99_seconds{tenant=\"camera\",side=\"with\"} 0.012",
+      "missile_tenant_l2_setaside_trial_p99_seconds{tenant=\"camera\",side=\"without\"} 0.0032",
+      "missile_tenant_l2_setaside_gain{tenant=\"camera\"} -2.65625",
+      "missile_tenant_l2_setaside_confidence{tenant=\"camera\"} 0",
+      "missile_tenant_l2_setaside_trials_total{tenant=\"camera\"} 1",
+      "missile_tenant_l2_setaside_requests_total{tenant=\"camera\",kind=\"contended\"} 600",
+      "missile_tenant_l2_setaside_requests_total{tenant=\"camera\",kind=\"uncontended\"} 12",
+      "missile_tenant_l2_setaside_requests_total{tenant=\"kiosk\",kind=\"settling\"} 0",
+  };
+  for (const std::string& line : expected_lines) {
+    EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos) << "missing line: " << line << "\n" << text;
+  }
+  // A tenant that does not trial has no trial samples.
+  EXPECT_EQ(text.find("trial_rounds{tenant=\"kiosk\""), std::string::npos);
+  EXPECT_EQ(text.find("gain{tenant=\"kiosk\""), std::string::npos);
+  // Every sample follows its own family's header (the text format wants each family's samples together).
+  std::string family;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = text.find('\n', at);
+    const std::string line = text.substr(at, end - at);
+    at = end + 1;
+    if (line.rfind("# TYPE ", 0) == 0) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+    } else if (!line.empty() && line[0] != '#') {
+      EXPECT_EQ(line.rfind(family, 0), 0u) << line << " after the header of " << family;
+    }
+  }
+  EXPECT_EQ(count_families(text), count_families(without) + 10);  // the L2 families docs/server.md lists
+}
+
 }  // namespace
 }  // namespace missile::server

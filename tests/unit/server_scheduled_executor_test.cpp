@@ -1,6 +1,8 @@
 // The server's requests on the compute scheduler (CPU device): every configured policy serves several tenants
 // (one of them with two models) with the outputs each model gives alone; `temporal` runs whole requests one
-// at a time; a backend without a scheduler device says the policy is not in effect.
+// at a time; a backend without a scheduler device says the policy is not in effect. Per-tenant workers: an
+// idle tenant's request runs on the caller's thread; hooks learn whether a BE tenant was busy during each
+// run, and drive the L2 set-aside's windows model by model.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
@@ -14,7 +16,17 @@
 #include "sched/policy.h"
 #include "server/cpu_scheduler_device.h"
 #include "server/executor_factory.h"
+#include "server/l2_setaside_serving.h"
+#include "server/per_tenant_workers.h"
 #include "server/scheduled_executor.h"
+
+#ifdef MISSILE_HAVE_CUDA
+#include <cuda_runtime.h>
+
+#include "device/cuda/access_policy.h"
+#include "runtime/cuda/cuda_backend.h"
+#include "server/cuda/cuda_l2_setaside_device.h"
+#endif
 
 namespace missile::server {
 namespace {
@@ -133,6 +145,23 @@ class ScheduledExecutorTest : public ::testing::Test {
     model.tenant = tenant;
     model.path = dir_ / file;
     return model;
+  }
+
+  static InferRequest Request(int r) {
+    Tensor x(DataType::kFloat32, {2, kWidth});
+    std::copy_n(Input(r).begin(), 2 * kWidth, x.data<float>());
+    InferRequest request;
+    request.inputs.push_back({"x", std::move(x)});
+    return request;
+  }
+
+  // Submits one request of `model` and waits for it.
+  static void ServeOne(InferenceExecutor& executor, const std::shared_ptr<ServedModel>& model, int r) {
+    std::promise<JobOutcome> done;
+    ASSERT_TRUE(
+        executor.Submit({model, Request(r), [&](JobOutcome o) { done.set_value(std::move(o)); }}).ok());
+    JobOutcome outcome = done.get_future().get();
+    ASSERT_TRUE(outcome.outputs.ok()) << outcome.outputs.status().ToString();
   }
 
   static std::vector<float> Input(int request) {
@@ -285,6 +314,221 @@ TEST_F(ScheduledExecutorTest, PerTenantWorkersRunAnIdleTenantsRequestOnTheCaller
   EXPECT_EQ(executor.Submit({models_.at("a"), std::move(late), [](JobOutcome) {}}).code(),
             ErrorCode::kUnavailable);
 }
+
+// Records what the hooks are told; a tenant's BeforeRun can be held until released, to keep it running.
+class RecordingHooks final : public TenantRunHooks {
+ public:
+  void BeforeRun(const std::string& tenant, ServedModel&) override {
+    std::unique_lock lock(mutex_);
+    if (tenant != hold_) return;
+    held_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return hold_.empty(); });
+  }
+  void AfterRun(const std::string& tenant, ServedModel&, const TenantRun& run) override {
+    std::lock_guard lock(mutex_);
+    runs.emplace_back(tenant, run.contended);
+    EXPECT_GT(run.compute_s, 0);
+  }
+  void Hold(const std::string& tenant) {
+    std::lock_guard lock(mutex_);
+    hold_ = tenant;
+    held_ = false;
+  }
+  void WaitHeld() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return held_; });
+  }
+  void Release() {
+    std::lock_guard lock(mutex_);
+    hold_.clear();
+    changed_.notify_all();
+  }
+  std::pair<std::string, bool> Last() {
+    std::lock_guard lock(mutex_);
+    return runs.back();
+  }
+
+  std::vector<std::pair<std::string, bool>> runs;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string hold_;
+  bool held_ = false;
+};
+
+TEST_F(ScheduledExecutorTest, PerTenantWorkersTellHooksWhetherABeTenantWasBusyDuringARun) {
+  RecordingHooks hooks;
+  PerTenantWorkers workers(tenant_ids_, *transfers_, {"batch"}, &hooks);
+  const auto& camera = models_.at("a");
+  const auto& batch = models_.at("b");
+
+  ServeOne(workers, camera, 0);
+  EXPECT_EQ(hooks.Last(), std::make_pair(std::string("camera"), false)) << "alone";
+
+  // A BE request runs (held in its BeforeRun) when the LS request starts: contended.
+  hooks.Hold("batch");
+  std::thread be([&] { ServeOne(workers, batch, 1); });
+  hooks.WaitHeld();
+  ServeOne(workers, camera, 2);
+  EXPECT_EQ(hooks.Last(), std::make_pair(std::string("camera"), true)) << "BE running at its start";
+  hooks.Release();
+  be.join();
+
+  // The LS request starts alone (held), and a BE request arrives before it ends: contended.
+  hooks.Hold("camera");
+  std::thread ls([&] { ServeOne(workers, camera, 3); });
+  hooks.WaitHeld();
+  ServeOne(workers, batch, 4);
+  hooks.Release();
+  ls.join();
+  EXPECT_EQ(hooks.Last(), std::make_pair(std::string("camera"), true)) << "BE submitted while it ran";
+
+  ServeOne(workers, camera, 5);
+  EXPECT_EQ(hooks.Last(), std::make_pair(std::string("camera"), false)) << "alone again";
+  EXPECT_EQ(hooks.runs.size(), 6u);
+  workers.Shutdown();
+}
+
+// What the server's L2 set-aside asks of the device, recorded; weights at made-up addresses per model.
+class FakeL2Device final : public L2SetAsideDevice {
+ public:
+  memory::L2Limits limits() const override { return {37 * kMiB + kMiB / 2, 128 * kMiB}; }
+  std::string Describe() const override { return "fake L2"; }
+  Result<std::vector<memory::HotRegion>> WeightRegions(const ServedModel& model) const override {
+    return std::vector<memory::HotRegion>{{model.instance_id() << 32, 4 * kMiB, 1.0}};
+  }
+  void Track(const std::vector<std::shared_ptr<ServedModel>>& models) override {
+    tracked.clear();
+    for (const auto& model : models) tracked.push_back(model->instance_id());
+  }
+  Status SetPersistingLimit(uint64_t bytes) override {
+    limit = bytes;
+    return Status::Ok();
+  }
+  Status ResetPersistingLines() override {
+    ++resets;
+    return Status::Ok();
+  }
+  Status SetModelWindow(uint64_t instance, const memory::WindowChoice& window) override {
+    windows[instance] = window.bytes;
+    return Status::Ok();
+  }
+
+  static constexpr uint64_t kMiB = uint64_t{1} << 20;
+  std::vector<uint64_t> tracked;
+  uint64_t limit = 0;
+  int resets = 0;
+  std::map<uint64_t, uint64_t> windows;  // bytes by instance
+};
+
+TEST_F(ScheduledExecutorTest, TheL2SetAsideFollowsTheLoadedModelsAndTheirRequests) {
+  auto device = std::make_unique<FakeL2Device>();
+  FakeL2Device& fake = *device;
+  L2SetAsideSettings settings;
+  settings.tenants = {{"camera", memory::L2SetAsideMode::kOn, std::nullopt}};
+  settings.any_enabled = true;
+  std::vector<std::string> log;
+  L2SetAsideServing l2(settings, {}, std::move(device),
+                       [&](const std::string& line) { log.push_back(line); });
+  config_.backend = "cuda";  // per-tenant workers, as the CUDA backend runs them
+  auto choice = MakeInferenceExecutor(config_, tenant_ids_, *transfers_, &l2);
+  ASSERT_TRUE(choice.ok()) << choice.status().ToString();
+
+  std::vector<std::shared_ptr<ServedModel>> loaded = {models_.at("a"), models_.at("b"), models_.at("c")};
+  l2.ModelsChanged([&] { return loaded; });
+  EXPECT_EQ(fake.tracked.size(), 3u);
+  EXPECT_EQ(fake.limit, 4 * FakeL2Device::kMiB) << "camera's model a: 4 MiB of weights, covered whole";
+  EXPECT_TRUE(fake.windows.empty()) << "windows wait for their model's next request";
+
+  ServeOne(*choice->executor, models_.at("b"), 0);
+  ServeOne(*choice->executor, models_.at("a"), 1);
+  ServeOne(*choice->executor, models_.at("a"), 2);
+  ASSERT_EQ(fake.windows.size(), 1u) << "only the LS tenant's model gets a window, once";
+  EXPECT_EQ(fake.windows.at(models_.at("a")->instance_id()), 4 * FakeL2Device::kMiB);
+  const std::vector<memory::L2TenantReport> report = l2.Report();
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_EQ(report[0].state, memory::L2TenantState::kOn);
+  EXPECT_TRUE(report[0].active);
+  EXPECT_EQ(report[0].requests_settling + report[0].requests_uncontended, 2u);
+
+  // Model a unloaded: nothing of camera is left to set aside.
+  loaded = {models_.at("b"), models_.at("c")};
+  l2.ModelsChanged([&] { return loaded; });
+  EXPECT_EQ(fake.limit, 0u);
+  EXPECT_EQ(l2.persisting_limit(), 0u);
+  EXPECT_FALSE(l2.Report()[0].active);
+  EXPECT_FALSE(log.empty());
+  choice->executor->Shutdown();
+}
+
+#ifdef MISSILE_HAVE_CUDA
+// The CUDA side of the server's set-aside on a served model: where its weights lie, its window on its
+// session's stream, and its next request captured again with it (same outputs). Skipped where there is no
+// GPU.
+TEST_F(ScheduledExecutorTest, TheCudaL2DeviceSetsAServedModelsWindowOnItsStream) {
+  int gpus = 0;
+  if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus == 0) {
+    (void)cudaGetLastError();
+    GTEST_SKIP() << "no GPU here, CUDA L2 set-aside test skipped";
+  }
+  ModelConfig config = Model("a", "camera", "a.onnx");
+  config.gpu.cuda_graph = true;
+  config.gpu.allow_tf32 = false;
+  runtime::SessionOptions base;
+  base.backend = "cuda";
+  auto loaded = ServedModel::Load(config, base);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  std::shared_ptr<ServedModel> model(std::move(loaded).value());
+  auto created = CudaL2SetAsideDevice::Create();
+  if (!created.ok() && created.status().code() == ErrorCode::kUnavailable)
+    GTEST_SKIP() << created.status().message();
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  CudaL2SetAsideDevice& device = **created;
+  EXPECT_GT(device.limits().persisting_max_bytes, 0u);
+
+  auto regions = device.WeightRegions(*model);
+  ASSERT_TRUE(regions.ok()) << regions.status().ToString();
+  uint64_t bytes = 0;
+  for (const memory::HotRegion& region : *regions) bytes += region.bytes;
+  EXPECT_EQ(bytes, model->footprint().weights_bytes) << "the regions are the weights the footprint counts";
+
+  const auto serve = [&](int r) {
+    ExecutionTimes times;
+    auto outputs = model->Execute(Request(r), *transfers_, tenant_ids_.at("camera"), &times);
+    ASSERT_TRUE(outputs.ok()) << outputs.status().ToString();
+    const std::vector<float> expected = Reference(Input(r), 1.0f);
+    const Tensor& y = (*outputs)[0].tensor;
+    for (size_t e = 0; e < expected.size(); ++e) EXPECT_NEAR(y.data<float>()[e], expected[e], 1e-3f) << e;
+  };
+  serve(0);  // captured without a window
+
+  device.Track({model});
+  ASSERT_TRUE(device.SetPersistingLimit(uint64_t{1} << 20).ok());
+  const memory::WindowChoice window =
+      memory::ChooseAccessWindow(*regions, uint64_t{1} << 20, device.limits().max_window_bytes);
+  ASSERT_GT(window.bytes, 0u);
+  ASSERT_TRUE(device.SetModelWindow(model->instance_id(), window).ok());
+  const auto* backend = dynamic_cast<const runtime::cuda::CudaBackend*>(&model->session().backend());
+  ASSERT_NE(backend, nullptr);
+  auto on_stream = device::cuda::GetStreamWindow(backend->context().stream());
+  ASSERT_TRUE(on_stream.ok()) << on_stream.status().ToString();
+  EXPECT_EQ(on_stream->base, window.base);
+  EXPECT_EQ(on_stream->bytes, window.bytes);
+  serve(1);  // captured again, with the window
+  serve(2);  // replayed
+
+  ASSERT_TRUE(device.SetModelWindow(model->instance_id(), {}).ok());
+  on_stream = device::cuda::GetStreamWindow(backend->context().stream());
+  ASSERT_TRUE(on_stream.ok());
+  EXPECT_EQ(on_stream->bytes, 0u);
+  serve(3);
+  EXPECT_TRUE(device.ResetPersistingLines().ok());
+  EXPECT_TRUE(device.SetPersistingLimit(0).ok());
+  EXPECT_EQ(device.SetModelWindow(model->instance_id() + 1000, {}).code(), ErrorCode::kNotFound);
+}
+#endif  // MISSILE_HAVE_CUDA
 
 }  // namespace
 }  // namespace missile::server

@@ -1,5 +1,5 @@
 // The modelled GPU's rules, one at a time: durations from profiles, FIFO among equals, block-granular
-// preemption by priority, partitions, DRAM contention.
+// preemption by priority, partitions, DRAM contention, segments of several kernels, paced launches.
 #include "sched_test_support.h"
 #include "sim/modelled_gpu.h"
 #include "sim/sm_pool.h"
@@ -36,12 +36,28 @@ class ModelledGpuTest : public ::testing::Test, protected sched::KernelListener 
     done_at[launch.tenant] = clock.Now();
   }
   void LaunchAt(Nanos at, sched::TenantId tenant, const KernelProfile& kernel, GroupRange partition,
-                int priority) {
+                int priority, double pace_us = 0) {
     clock.At(at, [=, this, &kernel] {
       KernelLaunch launch;
       launch.tenant = tenant;
       launch.step_count = 1;
       launch.kernel = &kernel;
+      launch.partition = partition;
+      launch.stream_priority = priority;
+      launch.pace_us = pace_us;
+      gpu.Launch(launch, *this);
+    });
+  }
+  // A segment: every kernel of `kernels` in one launch.
+  void LaunchSegmentAt(Nanos at, sched::TenantId tenant, const std::vector<KernelProfile>& kernels,
+                       GroupRange partition, int priority) {
+    clock.At(at, [=, this, &kernels] {
+      KernelLaunch launch;
+      launch.tenant = tenant;
+      launch.steps = kernels.size();
+      launch.step_count = kernels.size();
+      launch.kernel = &kernels[0];
+      launch.segment = kernels;
       launch.partition = partition;
       launch.stream_priority = priority;
       gpu.Launch(launch, *this);
@@ -126,6 +142,55 @@ TEST_F(ModelledGpuTest, MemoryBoundNeighboursSlowEachOtherAsMeasured) {
   const Nanos start = clock.Now();
   clock.RunUntilIdle();
   EXPECT_NEAR((done_at.at(3) - start).count() / 1e3, 20 + 2 + 10, 1e-2);
+}
+
+TEST_F(ModelledGpuTest, ASegmentRunsItsKernelsBackToBackAndCompletesOnce) {
+  // Three kernels in one launch: one launch latency, then each on the SMs its blocks fill, with no gap.
+  const std::vector<KernelProfile> kernels{MakeKernel("a", 10, 10000, 0.0), MakeKernel("b", 5, 40, 0.0),
+                                           MakeKernel("c", 20, 10000, 0.0)};
+  LaunchSegmentAt(Nanos(0), 0, kernels, {0, 17}, 3);
+  clock.RunUntilIdle();
+  EXPECT_NEAR(DoneUs(0), 2 + 10 + 5 + 20, 1e-3);
+  EXPECT_EQ(gpu.stats().kernels, 3u);
+  EXPECT_EQ(gpu.in_flight(), 0u);
+}
+
+TEST_F(ModelledGpuTest, ASegmentsNextKernelTakesItsSmsBeforeLowerPriorityWork) {
+  // LS's segment: a kernel on 40 SMs, then one on all 132. A BE kernel launched meanwhile fills the 92 SMs
+  // LS leaves; LS's second kernel then waits one BE block time for them, as a graph's next kernel would.
+  const std::vector<KernelProfile> ls{MakeKernel("ls1", 10, 40, 0.0), MakeKernel("ls2", 10, 132, 0.0)};
+  const KernelProfile be = MakeKernel("be", 100, 10000, 0.0);
+  LaunchSegmentAt(Nanos(0), 0, ls, {0, 17}, 5);
+  LaunchAt(Nanos(0), 1, be, {0, 17}, 0);
+  clock.RunUntilIdle();
+  // ls2 runs on ls1's 40 SMs (33 us for its work there) until BE's blocks leave the other 92.
+  const double be_block_us = be.BlockTimeUs(sched::GpuLayout::H200(), 92);
+  EXPECT_NEAR(DoneUs(0), 2 + 10 + be_block_us + 10 * (1 - be_block_us / 33), 1e-2);
+  EXPECT_EQ(gpu.stats().drains, 1u);
+}
+
+TEST_F(ModelledGpuTest, APacedLaunchStartsThatMuchLater) {
+  const KernelProfile k = MakeKernel("k", 10, 10000, 0.0);
+  LaunchAt(Nanos(0), 0, k, {0, 17}, 0, /*pace_us=*/30);
+  clock.RunUntilIdle();
+  EXPECT_NEAR(DoneUs(0), 30 + 2 + 10, 1e-3);
+}
+
+TEST_F(ModelledGpuTest, ASegmentWithoutItsProfilesFailsThroughTheListener) {
+  struct Recorder final : sched::KernelListener {
+    void OnKernelDone(const KernelLaunch&, const Status& s) override { status = s; }
+    Status status;
+  } recorder;
+  const KernelProfile k = MakeKernel("k", 10, 10000, 0.0);
+  KernelLaunch launch;
+  launch.steps = 2;
+  launch.step_count = 2;
+  launch.kernel = &k;
+  launch.partition = {0, 17};
+  gpu.Launch(launch, recorder);
+  EXPECT_TRUE(recorder.status.ok()) << "never from inside Launch";
+  clock.RunUntilIdle();
+  EXPECT_EQ(recorder.status.code(), ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

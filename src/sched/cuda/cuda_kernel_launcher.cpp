@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "device/cuda/cuda_status.h"
+#include "sched/cuda/stream_pause.h"
 
 namespace missile::sched::cuda {
 
@@ -140,6 +141,8 @@ Status CudaKernelLauncher::Enqueue(Model& model, const KernelLaunch& launch, cud
       executable.StageInputs(pointers);
     }
   }
+  // A paced launch: the stream idles on the GPU first (missile's duty cycle), the host does not wait.
+  MISSILE_RETURN_IF_ERROR(EnqueuePause(stream, launch.pace_us));
   *replayed = model.options.replay_graphs;
   if (*replayed) {
     MISSILE_ASSIGN_OR_RETURN(const SegmentGraph* graph, GraphFor(model, stream, launch.step, launch.steps));
@@ -169,6 +172,8 @@ void CudaKernelLauncher::Launch(const KernelLaunch& launch, KernelListener& list
     std::lock_guard lock(stats_mutex_);
     ++stats_.launches;
     stats_.steps += launch.steps;
+    stats_.paced_launches += launch.pace_us > 0 ? 1 : 0;
+    stats_.pace_seconds += std::max(0.0, launch.pace_us) * 1e-6;
     stats_.graph_launches += replayed ? 1 : 0;
     stats_.failed_launches += status.ok() ? 0 : 1;
     stats_.enqueue_seconds += seconds;

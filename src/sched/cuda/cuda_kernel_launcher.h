@@ -7,7 +7,8 @@
 //   the request's input copies before step 0 and its output copies after the last step. A tenant added with
 //   replay_graphs runs every launch as a CUDA graph of its segment, captured once per (stream, segment) on
 //   first use (or ahead, PrepareGraphs) and replayed after: a whole LS request is one graph launch, and a BE
-//   kernel costs a graph launch (a few microseconds of host time) instead of its cuDNN call's tens.
+//   kernel costs a graph launch (a few microseconds of host time) instead of its cuDNN call's tens. A paced
+//   launch (KernelLaunch::pace_us) is preceded by a pause on the GPU (stream_pause.h).
 // - Library handles: one cuDNN / cuBLASLt pair per tenant, re-bound to the launch's stream (cudnnSetStream is
 //   cheap; a handle per partition stream would not be). A tenant has one launch in flight at a time, so its
 //   handle is never bound to two streams at once.
@@ -49,7 +50,9 @@ struct CudaLauncherStats {
   uint64_t graph_launches = 0;
   uint64_t graphs_captured = 0;
   uint64_t failed_launches = 0;
-  double enqueue_seconds = 0;  // host time inside Launch (graph captures on first use included)
+  uint64_t paced_launches = 0;  // with a pause before them (KernelLaunch::pace_us)
+  double pace_seconds = 0;      // the pauses asked for, in all
+  double enqueue_seconds = 0;   // host time inside Launch (graph captures on first use included)
 };
 
 class CudaKernelLauncher final : public KernelLauncher {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Issue 4, exploratory run on the GPU machine (short runs, several missile variants in one invocation of the
+# colocation benchmark), with the GPU launcher's tests and the memory-interference benchmark (acceptance 6)
+# first, while the models export. What it compares: BE's segment length (steps per launch: the longest wait an
+# LS arrival has for the SMs) and BE's guarantee beside LS (be=1:all: one group, paced; be=0:all: none),
+# against LS alone, BE alone and orion.
+# Device command (after PACK_OUT=/work/main/.deps-NAME/device.tar.xz BUILD_DIR=build-cuda scripts/device/pack.sh,
+# carry [".deps-NAME"]):
+#   export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t; tar -C /tmp/t -xJf $MISSILE_PACK ./tree;
+#   cd /tmp/t/tree && bash scripts/device/colocation_variants.sh [SECONDS (default 10)]
+# Writes to $OUT: variants.log, tests.log, memory-interference.json, variants.json, variants.md.
+set -uo pipefail
+seconds=${1:-10}
+source "$(dirname "$0")/issue4_lib.sh" variants.log
+{
+  begin_run
+  memory_bench memory-interference.json --ls-groups 8
+  wait_for_models || exit 1
+  stamp "colocation variants, ${seconds} s each"
+  runs="ls-alone,be-alone,orion,missile@seg=1@be=1:all,missile@seg=1@be=0:all,missile@seg=2@be=0:all"
+  colocation_bench --seconds "$seconds" --warmup 1 --be-segment 2 --be-groups 0:all \
+    --runs "$runs,missile@seg=4@be=0:all" --json "$OUT/variants.json" --markdown "$OUT/variants.md"
+  echo "exit $?"
+  stamp "done, $(( $(date +%s) - start )) s"
+} 2>&1 | tee -a "$log"

@@ -1,0 +1,40 @@
+# Sourced by the issue-4 device scripts (issue4_acceptance.sh, colocation_variants.sh): the environment and the
+# steps they share. Sets here, log (under $OUT, named by the caller's $1) and start; defines:
+#   stamp TEXT                 a timestamped line
+#   begin_run                  starts scripts/device/export_resnets.sh in the background (the models export on
+#                              the CPU meanwhile), then runs the GPU launcher's unit tests into $OUT/tests.log;
+#                              call it and wait_for_models in the same shell (`wait` needs its own child)
+#   wait_for_models            waits for the export, printing its log on failure
+#   memory_bench FILE ARGS...  missile_memory_interference_bench (acceptance 6), its JSON into $OUT/FILE
+#   colocation_bench ARGS...   missile_colocation_bench on the exported models and the measured profiles
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/env.sh"
+mkdir -p "$OUT"
+log="$OUT/$1"
+start=$(date +%s)
+stamp() { echo "== $(date -u +%FT%TZ) $*"; }
+begin_run() {
+  bash "$here/export_resnets.sh" > /tmp/export-status.log 2>&1 &
+  export_pid=$!
+  stamp "GPU launcher tests"
+  "$MISSILE_BIN/missile_unit_tests" --gtest_filter='*CudaLauncher*' > "$OUT/tests.log" 2>&1
+  echo "exit $?"; grep -E '^\[  (PASSED|FAILED|  SKIPPED)' "$OUT/tests.log"
+}
+wait_for_models() {
+  stamp "waiting for the model exports"
+  wait "$export_pid" || { cat /tmp/export-status.log; return 1; }
+}
+memory_bench() {
+  local file=$1
+  shift
+  stamp "missile_memory_interference_bench $*"
+  "$MISSILE_BIN/missile_memory_interference_bench" "$@" --json "$OUT/$file"
+  echo "exit $?, $(( $(date +%s) - start )) s"
+}
+colocation_bench() {
+  "$MISSILE_BIN/missile_colocation_bench" --ls-model /tmp/zoo-ls/resnet50/model.onnx \
+    --be-model /tmp/zoo-be/resnet152/model.onnx \
+    --ls-profile data/profiles/measured/resnet50-bs1-fp16.json \
+    --be-profile data/profiles/measured/resnet152-bs32-fp16.json "$@"
+}
+stamp "$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)" | tee "$log"
