@@ -33,6 +33,10 @@ std::optional<ops::Activation> AsActivation(const graph::Graph& graph, const gra
   if (node.op_type == "Relu") return ops::Activation{.kind = Kind::kRelu};
   if (node.op_type == "Sigmoid") return ops::Activation{.kind = Kind::kSigmoid};
   if (node.op_type == "HardSwish") return ops::Activation{.kind = Kind::kHardSwish};
+  if (node.op_type == "Gelu") {
+    auto gelu = ops::GeluFromAttributes(node.attributes);
+    return gelu.ok() ? std::optional(*gelu) : std::nullopt;
+  }
   if (node.op_type == "Clip") {
     ops::Activation clip{.kind = Kind::kClip, .min = -INFINITY, .max = INFINITY};
     for (size_t i = 1; i < node.inputs.size(); ++i) {
@@ -98,6 +102,31 @@ Status FuseMatMulBias(graph::Graph& graph) {
     }
     auto flat = b.Reshaped({columns});
     matmul.inputs.push_back(graph.AddConstant(matmul.name + ".bias", std::move(flat).value()));
+    AbsorbConsumer(matmul, add, a, removed);
+  }
+  graph.RemoveNodes(removed);
+  return graph.Finalize();
+}
+
+Status FuseMatMulResidual(graph::Graph& graph) {
+  const Consumers consumers(graph);
+  const std::vector<graph::NodeId> producer = ProducerIndex(graph);
+  std::vector<bool> removed(graph.nodes().size(), false);
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    graph::Node& matmul = graph.nodes()[n];
+    if (matmul.op_type != "MatMul" || matmul.inputs.size() > 3 || HasActivation(matmul)) continue;
+    const graph::NodeId a = consumers.Sole(matmul.outputs[0]);
+    if (a < 0 || removed[static_cast<size_t>(a)]) continue;
+    const graph::Node& add = graph.nodes()[static_cast<size_t>(a)];
+    if (add.op_type != "Add") continue;
+    const graph::ValueId other = add.inputs[0] == matmul.outputs[0] ? add.inputs[1] : add.inputs[0];
+    // As for convolutions: the residual is ready before the product runs and is not broadcast.
+    if (other == matmul.outputs[0] || IsConstant(graph, other)) continue;
+    if (producer[static_cast<size_t>(other)] >= static_cast<graph::NodeId>(n)) continue;
+    if (!SameSpec(graph, other, matmul.outputs[0]) || !SameSpec(graph, add.outputs[0], matmul.outputs[0]))
+      continue;
+    matmul.inputs.resize(3, graph::kNoValue);
+    matmul.inputs.push_back(other);
     AbsorbConsumer(matmul, add, a, removed);
   }
   graph.RemoveNodes(removed);

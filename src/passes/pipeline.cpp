@@ -14,6 +14,10 @@ Status RunPipeline(graph::Graph& graph, const std::vector<graph::TensorSpec>& in
   MISSILE_RETURN_IF_ERROR(FoldConvBatchNorm(graph));
   MISSILE_RETURN_IF_ERROR(FuseConvResidual(graph));
   MISSILE_RETURN_IF_ERROR(FuseMatMulBias(graph));
+  MISSILE_RETURN_IF_ERROR(FuseGelu(graph));
+  MISSILE_RETURN_IF_ERROR(FuseAttention(graph));
+  MISSILE_RETURN_IF_ERROR(FuseTransposedMatMul(graph));
+  MISSILE_RETURN_IF_ERROR(FuseMatMulResidual(graph));
   MISSILE_RETURN_IF_ERROR(FuseActivation(graph));
   return Status::Ok();
 }
