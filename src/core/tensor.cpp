@@ -7,17 +7,25 @@
 
 namespace missile {
 
-std::shared_ptr<std::byte[]> AllocateHostBytes(size_t bytes) {
+std::shared_ptr<std::byte[]> AllocateHostBytes(size_t bytes, bool zero) {
   constexpr size_t kAlignment = 64;
   const size_t rounded = (std::max<size_t>(bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
   void* memory = std::aligned_alloc(kAlignment, rounded);
   if (memory == nullptr) throw std::bad_alloc();
-  std::memset(memory, 0, rounded);
+  if (zero) std::memset(memory, 0, rounded);
   return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(memory), [](std::byte* p) { std::free(p); });
 }
 
 Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   buffer_ = AllocateHostBytes(nbytes());
+}
+
+Tensor Tensor::FromBuffer(DataType dtype, Shape shape, std::shared_ptr<std::byte[]> buffer) {
+  Tensor tensor;
+  tensor.dtype_ = dtype;
+  tensor.shape_ = std::move(shape);
+  tensor.buffer_ = std::move(buffer);
+  return tensor;
 }
 
 Result<Tensor> Tensor::Reshaped(Shape shape) const {

@@ -26,6 +26,9 @@ class Tensor {
     return t;
   }
   static Tensor Scalar(float value) { return FromVector<float>({}, std::span<const float>(&value, 1)); }
+  // A tensor over bytes someone else filled (at least nbytes of them), shared rather than copied: the
+  // CUDA backend hands out the pinned buffers its output copies landed in.
+  static Tensor FromBuffer(DataType dtype, Shape shape, std::shared_ptr<std::byte[]> buffer);
 
   bool empty() const { return buffer_ == nullptr; }
   DataType dtype() const { return dtype_; }
@@ -59,7 +62,8 @@ class Tensor {
   std::shared_ptr<std::byte[]> buffer_;
 };
 
-// One aligned host allocation; also used for the CPU backend's activation arena.
-std::shared_ptr<std::byte[]> AllocateHostBytes(size_t bytes);
+// One aligned host allocation, zero-filled unless `zero` is false (for bytes about to be overwritten); also
+// used for the CPU backend's activation arena.
+std::shared_ptr<std::byte[]> AllocateHostBytes(size_t bytes, bool zero = true);
 
 }  // namespace missile
