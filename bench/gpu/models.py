@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "zoo"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import export_models as zoo  # noqa: E402
-
-SEED = 0
+from export import export_model  # noqa: E402
 
 
 def relative_error(got: np.ndarray, want: np.ndarray) -> float:
@@ -119,6 +119,10 @@ def strict_accuracy(model, x1, spec, work, bench, entry):
     run = subprocess.run(command, capture_output=True, text=True)
     result = {"torch_tf32_vs_torch_fp32": relative_error(np.load(work / "torch-fp32.npy"), strict)
               if (work / "torch-fp32.npy").exists() else None}
+    # fp16 against the fp32 truth, for both engines: whose rounding the fp16 comparison's error comes from.
+    for side, file in (("missile_fp16_vs_torch_fp32", "out-fp16.npy"), ("torch_fp16_vs_torch_fp32", "torch-fp16.npy")):
+        if (work / file).exists():
+            result[side] = relative_error(np.load(work / file), strict)
     if run.returncode != 0:
         result["error"] = run.stderr[-1000:]
         return result
@@ -150,16 +154,10 @@ def main() -> int:
         spec = zoo.MODELS[name]
         started = time.perf_counter()
         work = args.work / name
-        work.mkdir(parents=True, exist_ok=True)
-        shape1 = spec.input_shape(spec.full_size, 1)
-        model = zoo.build_model(spec, spec.full_size, shape1, SEED)
-        x1 = zoo.make_input(spec, shape1, SEED)
-        x32 = zoo.make_input(spec, spec.input_shape(spec.full_size, 32), SEED + 1)
+        # An export already under --work (bench/gpu/export.py, same seeds) is reused.
+        model, x1, x32, export_s = export_model(name, work)
         onnx_path = work / "model.onnx"
-        zoo.export_onnx(model, x1, spec, onnx_path, 17, dynamic_batch=True)
-        np.save(work / "x1.npy", x1.numpy())
-        np.save(work / "x32.npy", x32.numpy())
-        entry = {"input_shape": list(shape1), "export_s": time.perf_counter() - started}
+        entry = {"input_shape": list(x1.shape), "export_s": export_s}
         for precision in args.precisions:
             half = precision == "fp16"
             import copy

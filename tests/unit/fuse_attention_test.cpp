@@ -150,6 +150,9 @@ TEST(FuseAttentionTest, BertHeadsBecomeOneNode) {
   const auto ops = CheckFusedMatchesUnfused(EncoderAttention(b, 2, 5, 3, 4, false), b.inputs());
   EXPECT_EQ(Count(ops, "FusedAttention"), 1);
   EXPECT_EQ(Count(ops, "Transpose") + Count(ops, "Softmax") + Count(ops, "Div"), 0);
+  // Q, K and V come from one product over the three weights, read through column slices.
+  EXPECT_EQ(Count(ops, "MatMul"), 2);
+  EXPECT_EQ(Count(ops, "Slice"), 0);
 }
 
 TEST(FuseAttentionTest, CausalMaskBecomesAnInput) {
@@ -260,6 +263,14 @@ TEST(FuseGeluTest, LeavesAPatternWithAWrongConstant) {
   EXPECT_EQ(Count(ops, "Erf"), 1);
 }
 
+TEST(MergeSiblingMatMulsTest, SiblingsNotFeedingAttentionKeepTheirSlices) {
+  Builder b;
+  const graph::ValueId x = b.Input("x", {3, 6});
+  const graph::ValueId y = b.Node("Mul", {b.Linear(x, 6, 4, 1), b.Linear(x, 6, 4, 3)});
+  const auto ops = CheckFusedMatchesUnfused(b.Finish(y), b.inputs());
+  EXPECT_EQ(ops, std::vector<std::string>({"MatMul", "Slice", "Slice", "Mul"}));
+}
+
 TEST(FuseResidualTest, LinearPlusResidualIsOneProduct) {
   Builder b;
   const graph::ValueId x = b.Input("x", {2, 5, 6});
@@ -276,6 +287,15 @@ TEST(FuseTransposedMatMulTest, TiedOutputProjectionIsOneGemm) {
   const graph::ValueId y = b.Transpose(b.Node("MatMul", {e, b.Transpose(x, {0, 2, 1})}), {0, 2, 1});
   const auto ops = CheckFusedMatchesUnfused(b.Finish(y), b.inputs());
   EXPECT_EQ(ops, std::vector<std::string>({"Reshape", "Gemm", "Reshape"}));
+}
+
+TEST(TransposesAsViewsTest, OnlyTransposesThatMoveNothingBecomeViews) {
+  Builder b;
+  const graph::ValueId x = b.Input("x", {1, 5, 6});
+  const graph::ValueId moved = b.Transpose(x, {1, 0, 2});        // [5, 1, 6]: the same bytes
+  const graph::ValueId swapped = b.Transpose(moved, {2, 0, 1});  // [6, 5, 1]: a real transpose
+  const auto ops = CheckFusedMatchesUnfused(b.Finish(swapped), b.inputs());
+  EXPECT_EQ(ops, std::vector<std::string>({"Reshape", "Transpose"}));
 }
 
 }  // namespace

@@ -198,6 +198,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
       for (int offset = 8; offset > 0; offset >>= 1)
         tile_sum += __shfl_xor_sync(0xffffffffu, tile_sum, offset);
+      __syncwarp();  // every lane has read old_max before it is replaced
       if (column == 0) {
         const float rescale = __expf(old_max - shift);
         row_rescale[r] = rescale;
