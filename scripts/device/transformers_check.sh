@@ -4,8 +4,7 @@
 #   CASES      gtest filter of the op cases on the GPU (default *Cuda*), then compute-sanitizer racecheck and
 #              memcheck on the FusedAttention cases                                     -> check.log
 #   EXPORT     models exported once for the phases below (bench/gpu/export.py)          -> check.log
-#   PROFILE    `missile run --profile` per model, batch 1 and 32, then the CUDA-graph p50 at batch 1; entries
-#              MODEL (fp16 and fp32) or MODEL:PRECISION                                  -> profiles.log
+#   PROFILE    `missile run --profile` per entry MODEL:PRECISION:BATCH (batch 1 or 32)  -> profiles.log
 #   LAYERS     bench/gpu/layer_errors.py (fp16 block by block against fp32)              -> layers.log, layers.json
 #   SPEED      bench/gpu/models.py against PyTorch (MODELS_ARGS)                         -> models.log, models.json
 #   SANITIZE   compute-sanitizer memcheck on one kernel-by-kernel `missile run` of each model, fp32 (TF32 on,
@@ -36,8 +35,9 @@ stamp() { echo "== +$(($(date +%s) - started)) s: $*"; }
     if [ -n "$sanitizer" ]; then
       for tool in racecheck memcheck; do
         stamp "compute-sanitizer $tool on the attention cases"
-        MISSILE_CASES_DIR="$MISSILE_ROOT/cases/ops" "$sanitizer" --tool "$tool" --error-exitcode 3 \
-          "$MISSILE_BIN/missile_case_tests" --gtest_brief=1 --gtest_filter='*Cuda*ttention*' 2>&1 | tail -12
+        MISSILE_CASES_DIR="$MISSILE_ROOT/cases/ops" timeout "${CASES_SANITIZE_TIMEOUT:-60}" "$sanitizer" \
+          --tool "$tool" --error-exitcode 3 "$MISSILE_BIN/missile_case_tests" --gtest_brief=1 \
+          --gtest_filter="${CASES_SANITIZE:-*Cuda*ttention*}" 2>&1 | tail -12
         echo "exit ${PIPESTATUS[0]}"
       done
     fi
@@ -49,20 +49,11 @@ stamp() { echo "== +$(($(date +%s) - started)) s: $*"; }
 } 2>&1 | tee "$OUT/check.log"
 
 for entry in ${PROFILE:-}; do
-  model=${entry%%:*}
-  precisions="fp16 fp32"
-  [ "$entry" = "$model" ] || precisions=${entry#*:}
-  name=$(input_name "$model")
-  for precision in $precisions; do
-    for batch in 1 32; do
-      stamp "profile $model $precision batch $batch"
-      "$MISSILE_BIN/missile" run "$WORK/$model/model.onnx" --backend cuda --precision "$precision" \
-        --input "$name=$WORK/$model/x$batch.npy" --warmup 2 --repeat 5 --profile | grep -vE "^(model|input|output) "
-    done
-    stamp "$model $precision batch 1, CUDA graph"
-    "$MISSILE_BIN/missile" run "$WORK/$model/model.onnx" --backend cuda --precision "$precision" --cuda-graph \
-      --input "$name=$WORK/$model/x1.npy" --warmup 10 --repeat 50 | grep -E "^(plan|latency)"
-  done
+  IFS=: read -r model precision batch <<<"$entry"
+  stamp "profile $model $precision batch $batch"
+  "$MISSILE_BIN/missile" run "$WORK/$model/model.onnx" --backend cuda --precision "$precision" \
+    --input "$(input_name "$model")=$WORK/$model/x$batch.npy" --warmup 2 --repeat 5 --profile |
+    grep -vE "^(model|input|output) "
 done 2>&1 | tee "$OUT/profiles.log"
 
 for model in ${LAYERS:-}; do
