@@ -140,6 +140,7 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--throughput-iterations", type=int, default=20)
     parser.add_argument("--no-speed", action="store_true", help="accuracy only (a few timed requests)")
+    parser.add_argument("--summary", type=pathlib.Path, help="also write the summary here, after every model")
     parser.add_argument("--sanitizer", help="also run each model once under this compute-sanitizer")
     parser.add_argument("--sanitizer-timeout", type=float, default=300, help="seconds per model under the sanitizer")
     args = parser.parse_args()
@@ -201,6 +202,8 @@ def main() -> int:
         (args.out / f"{name}.json").write_text(json.dumps(entry, indent=2))
         summary["models"][name] = entry
         (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
+        if args.summary:
+            args.summary.write_text(json.dumps(summary, indent=2))
     return 0
 
 

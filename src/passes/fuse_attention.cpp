@@ -1,15 +1,19 @@
 // MatMul(Q, K^T) -> [scale] -> [Where(mask, fill)] -> Softmax(last axis) -> MatMul(., V): one FusedAttention
 // node (ops/attention_geometry.h), which reads Q, K and V straight through the head-split nodes in front of
 // them and writes its result through the head-merge nodes after it:
-//   * in front of each operand, a chain of Transpose, Reshape-like views, Slice (step 1) and, for Q and K, a
-//     Div or Mul by a scalar constant (ViT scales Q; BERT and GPT-2 scale the scores) is absorbed while each
-//     value in it is read by the chain alone and the chain stays expressible as strides (ops/strided_view.h);
+//   * in front of each operand, a chain of Transpose, Reshape-like views, Slice (step 1), Gather of one
+//   constant
+//     index (torch 2's packed projection: q, k, v = proj[0], proj[1], proj[2]) and, for Q and K, a Div or Mul
+//     by a scalar constant (ViT scales Q; BERT and GPT-2 scale the scores) is absorbed while every value in
+//     it is read only by the attention's own chains (Q, K and V may share a prefix) and the chain stays
+//     expressible as strides (ops/strided_view.h);
 //   * after the second product, Transposes and Reshape-like views read by the chain alone are absorbed.
 // Nothing is absorbed that anything else reads, so the rewrite never duplicates work. GPT-2's causal mask,
 // Where(masked, fill, scores) with a constant mask and fill, becomes the node's mask input.
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 
 #include "ops/activation.h"
 #include "ops/attention_geometry.h"
@@ -69,6 +73,24 @@ class AttentionMatcher {
     return std::nullopt;
   }
 
+  // A Gather of one constant index: the (axis, index) it reads, which makes it a slice of one.
+  std::optional<std::pair<size_t, int64_t>> GatheredIndex(const graph::Node& n) const {
+    if (n.op_type != "Gather" || n.inputs.size() != 2 || !IsConstant(graph_, n.inputs[1]))
+      return std::nullopt;
+    const Tensor& indices = *graph_.value(n.inputs[1]).constant;
+    if (indices.num_elements() != 1) return std::nullopt;
+    auto values = indices.ToInt64Vector();
+    if (!values.ok()) return std::nullopt;
+    const Shape& data = shape(n.inputs[0]);
+    int64_t axis = n.attributes.Int("axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(data.size());
+    if (axis < 0 || axis >= static_cast<int64_t>(data.size())) return std::nullopt;
+    int64_t index = (*values)[0];
+    if (index < 0) index += data[static_cast<size_t>(axis)];
+    if (index < 0 || index >= data[static_cast<size_t>(axis)]) return std::nullopt;
+    return std::pair{static_cast<size_t>(axis), index};
+  }
+
   bool IsView(const graph::Node& n) const {
     const ops::OpSchema* schema = ops::FindSchema(n.op_type);
     return schema != nullptr && schema->is_view && n.outputs.size() == 1;
@@ -76,8 +98,11 @@ class AttentionMatcher {
 
   // The view of a chain node's output, given the view of its input; none when it is not expressible.
   std::optional<StridedView> Forward(const graph::Node& n, const StridedView& in) const;
-  // The operand `value` of a product, traced back through the nodes that only feed it.
-  std::optional<Operand> Trace(graph::ValueId value, bool allow_scale) const;
+  // The operand `value` of a product, traced back through view-like nodes.
+  std::vector<graph::NodeId> Chain(graph::ValueId value, bool allow_scale) const;
+  // The operand read through `chain` (nearest the product first, as Chain returns it); where a node cannot be
+  // expressed as strides, the buffer moves past it and the nodes from there on stay kernels.
+  std::optional<Operand> Trace(graph::ValueId value, std::vector<graph::NodeId> chain) const;
   // The product's result `value` traced forward: the buffer it lands in and its view there.
   std::optional<Operand> TraceOutput(graph::ValueId value) const;
   // The mask [seq_q, seq_kv] (true: replaced by fill) of a Where around the scores, or none.
@@ -106,6 +131,12 @@ std::optional<StridedView> AttentionMatcher::Forward(const graph::Node& n, const
       view = std::move(sliced).value();
     }
     return view;
+  } else if (n.op_type == "Gather") {
+    const auto index = GatheredIndex(n);
+    if (!index) return std::nullopt;
+    auto sliced = in.Sliced(index->first, index->second, 1);
+    if (!sliced.ok()) return std::nullopt;
+    out = sliced->Reshaped(shape(n.outputs[0]));
   } else if (IsView(n)) {
     out = in.Reshaped(shape(n.outputs[0]));
   } else if (ScalarScale(n)) {
@@ -115,15 +146,16 @@ std::optional<StridedView> AttentionMatcher::Forward(const graph::Node& n, const
   return std::move(out).value();
 }
 
-std::optional<Operand> AttentionMatcher::Trace(graph::ValueId value, bool allow_scale) const {
-  // Back from the product while the value is read by the chain alone.
+std::vector<graph::NodeId> AttentionMatcher::Chain(graph::ValueId value, bool allow_scale) const {
+  // Back from the product through chainable nodes; TryAt then cuts the chain where a value in it has a reader
+  // outside the attention.
   std::vector<graph::NodeId> chain;  // nearest the product first
   graph::ValueId current = value;
-  while (SoleReader(current) >= 0 && graph_.value(current).producer >= 0) {
+  while (!consumers_.IsOutput(current) && graph_.value(current).producer >= 0) {
     const graph::NodeId p = graph_.value(current).producer;
     const graph::Node& n = node(p);
     graph::ValueId next = graph::kNoValue;
-    if (n.op_type == "Transpose" || n.op_type == "Slice" || IsView(n)) {
+    if (n.op_type == "Transpose" || n.op_type == "Slice" || IsView(n) || GatheredIndex(n)) {
       next = n.inputs.empty() ? graph::kNoValue : n.inputs[0];
     } else if (auto scale = ScalarScale(n); scale && allow_scale) {
       next = scale->second;
@@ -131,6 +163,16 @@ std::optional<Operand> AttentionMatcher::Trace(graph::ValueId value, bool allow_
     if (next == graph::kNoValue || IsConstant(graph_, next)) break;
     chain.push_back(p);
     current = next;
+  }
+  return chain;
+}
+
+std::optional<Operand> AttentionMatcher::Trace(graph::ValueId value, std::vector<graph::NodeId> chain) const {
+  graph::ValueId current = chain.empty() ? value : node(chain.back()).inputs[0];
+  if (!chain.empty()) {
+    if (auto scale = ScalarScale(node(chain.back())); scale && node(chain.back()).op_type == "Mul") {
+      current = scale->second;
+    }
   }
   // Forward from the buffer; where a node cannot be expressed, the buffer moves past it (it stays a kernel).
   while (true) {
@@ -350,11 +392,32 @@ void AttentionMatcher::TryAt(graph::NodeId softmax_id, std::vector<bool>& remove
   const Shape batch(scores_shape.begin(), scores_shape.end() - 2);
   if (Shape(out_shape.begin(), out_shape.end() - 2) != batch) return;  // V must not widen the batch
 
-  auto q = Trace(first_node.inputs[0], /*allow_scale=*/true);
-  auto kt = Trace(first_node.inputs[1], /*allow_scale=*/true);
-  auto v = Trace(second.inputs[1], /*allow_scale=*/false);
   auto out = TraceOutput(second.outputs[0]);
-  if (!q || !kt || !v || !out) return;
+  if (!out) return;
+  // The operand chains, cut where a value in them has a reader outside the attention, until no cut leaves
+  // another value read from outside (Q, K and V may share a prefix: torch 2's packed projection).
+  std::vector<graph::NodeId> chains[3] = {Chain(first_node.inputs[0], true),
+                                          Chain(first_node.inputs[1], true), Chain(second.inputs[1], false)};
+  for (bool cut = true; cut;) {
+    std::set<graph::NodeId> inside(absorbed.begin(), absorbed.end());
+    for (const auto& chain : chains) inside.insert(chain.begin(), chain.end());
+    cut = false;
+    for (auto& chain : chains) {
+      for (size_t i = 0; i < chain.size() && !cut; ++i) {
+        const graph::ValueId value = node(chain[i]).outputs[0];
+        bool outside = consumers_.IsOutput(value);
+        for (graph::NodeId reader : consumers_.Readers(value)) outside = outside || !inside.contains(reader);
+        if (outside) {
+          chain.resize(i);
+          cut = true;
+        }
+      }
+    }
+  }
+  auto q = Trace(first_node.inputs[0], chains[0]);
+  auto kt = Trace(first_node.inputs[1], chains[1]);
+  auto v = Trace(second.inputs[1], chains[2]);
+  if (!q || !kt || !v) return;
   // K as [batch..., seq_kv, head_dim]: the last two dims of K^T swapped.
   std::vector<int64_t> swap(kt->view.rank());
   for (size_t d = 0; d < swap.size(); ++d) swap[d] = static_cast<int64_t>(d);
@@ -372,9 +435,18 @@ void AttentionMatcher::TryAt(graph::NodeId softmax_id, std::vector<bool>& remove
   for (const Operand* o : {&*q, &k, &*v, &*out})
     absorbed.insert(absorbed.end(), o->absorbed.begin(), o->absorbed.end());
   std::sort(absorbed.begin(), absorbed.end());
-  if (std::adjacent_find(absorbed.begin(), absorbed.end()) != absorbed.end()) return;  // chains overlap
+  absorbed.erase(std::unique(absorbed.begin(), absorbed.end()), absorbed.end());
+  const std::set<graph::NodeId> fused_nodes(absorbed.begin(), absorbed.end());
   for (graph::NodeId a : absorbed) {
     if (removed[static_cast<size_t>(a)]) return;
+    // Where Trace kept a shared node as a kernel for one operand, another must not absorb it.
+    if (a == absorbed.back()) continue;
+    for (graph::NodeId reader : consumers_.Readers(node(a).outputs[0])) {
+      if (!fused_nodes.contains(reader)) return;
+    }
+  }
+  for (const Operand* o : {&*q, &k, &*v}) {
+    if (fused_nodes.contains(graph_.value(o->buffer).producer)) return;
   }
 
   // The last absorbed node becomes the fused one: every input it reads is ready by then.

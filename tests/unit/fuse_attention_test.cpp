@@ -189,6 +189,63 @@ TEST(FuseAttentionTest, VitPackedProjectionAndScaledQuery) {
   EXPECT_EQ(Count(ops, "Transpose"), 1);  // the input's [B, S] -> [S, B] stays: the projection reads it
 }
 
+TEST(FuseAttentionTest, VitTorch2PackedProjectionSharedByQKV) {
+  // torch 2's nn.MultiheadAttention: proj.unflatten(-1, (3, E)).unsqueeze(0).transpose(0, -2).squeeze(-2),
+  // then q, k, v = proj[0], proj[1], proj[2]: one transpose of the whole projection that Q, K and V all read.
+  const int64_t batch = 2, seq = 5, heads = 3, dim = 4, hidden = heads * dim;
+  Builder b;
+  const graph::ValueId x = b.Input("x", {seq, batch, hidden});
+  const graph::ValueId packed = b.Linear(x, hidden, 3 * hidden, 1);
+  const graph::ValueId unflat = b.Reshape(packed, {seq, batch, 3, hidden});
+  const graph::ValueId unsqueezed = b.Node("Unsqueeze", {unflat, b.Const(Ints({0}))});
+  const graph::ValueId moved = b.Transpose(unsqueezed, {3, 1, 2, 0, 4});
+  const graph::ValueId squeezed = b.Node("Squeeze", {moved, b.Const(Ints({-2}))});
+  auto part = [&](int64_t which) {
+    graph::Attributes axis0;
+    axis0.Set("axis", int64_t{0});
+    const graph::ValueId picked = b.Node(
+        "Gather", {squeezed, b.Const(Tensor::FromVector<int64_t>({}, std::vector<int64_t>{which}))}, axis0);
+    return b.Reshape(picked, {seq, batch * heads, dim});
+  };
+  const graph::ValueId q = b.Node("Div", {b.Transpose(part(0), {1, 0, 2}), b.Scalar(2.0f)});
+  const graph::ValueId kt = b.Transpose(part(1), {1, 2, 0});
+  const graph::ValueId v = b.Transpose(part(2), {1, 0, 2});
+  graph::Attributes last;
+  last.Set("axis", int64_t{-1});
+  const graph::ValueId p = b.Node("Softmax", {b.Node("MatMul", {q, kt})}, last);
+  const graph::ValueId merged =
+      b.Reshape(b.Transpose(b.Node("MatMul", {p, v}), {1, 0, 2}), {seq * batch, hidden});
+  const auto ops = CheckFusedMatchesUnfused(b.Finish(merged), b.inputs());
+  EXPECT_EQ(Count(ops, "FusedAttention"), 1);
+  EXPECT_EQ(Count(ops, "Transpose") + Count(ops, "Gather"), 0);
+}
+
+TEST(FuseAttentionTest, SharedPrefixReadElsewhereStays) {
+  // As above but the shared projection is also an output: its transpose stays, the Gathers are still views.
+  const int64_t seq = 4, hidden = 8;
+  Builder b;
+  const graph::ValueId x = b.Input("x", {seq, hidden});
+  const graph::ValueId moved =
+      b.Transpose(b.Reshape(b.Linear(x, hidden, 3 * hidden, 1), {seq, 3, hidden}), {1, 0, 2});
+  auto part = [&](int64_t which) {
+    graph::Attributes axis0;
+    axis0.Set("axis", int64_t{0});
+    return b.Node("Gather", {moved, b.Const(Tensor::FromVector<int64_t>({}, std::vector<int64_t>{which}))},
+                  axis0);
+  };
+  const graph::ValueId q = part(0);
+  const graph::ValueId kt = b.Transpose(part(1), {1, 0});
+  const graph::ValueId v = part(2);
+  graph::Attributes last;
+  last.Set("axis", int64_t{-1});
+  const graph::ValueId y = b.Node("MatMul", {b.Node("Softmax", {b.Node("MatMul", {q, kt})}, last), v});
+  const graph::ValueId both = b.Node("Add", {y, b.Node("ReduceSum", {moved, b.Const(Ints({0}))})});
+  const auto ops = CheckFusedMatchesUnfused(b.Finish(both), b.inputs());
+  EXPECT_EQ(Count(ops, "FusedAttention"), 1);
+  EXPECT_EQ(Count(ops, "Transpose"), 1);
+  EXPECT_EQ(Count(ops, "Gather"), 0);
+}
+
 TEST(FuseAttentionTest, CrossAttentionWithOtherValueWidth) {
   // Q [2, 3, 6, 5] against keys [2, 3, 9, 5] and values [2, 1, 9, 7] shared by the heads: no views at all.
   Builder b;

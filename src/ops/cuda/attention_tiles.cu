@@ -15,6 +15,7 @@
 
 #include "device/cuda/cuda_status.h"
 #include "ops/cuda/attention_launch.h"
+#include "ops/cuda/attention_tile_load.cuh"
 #include "ops/cuda/device_types.cuh"
 
 namespace missile::ops::cuda {
@@ -71,24 +72,11 @@ struct Layout {
   static constexpr size_t kBytes = 3 * kTileBytes + kWarps * kWarpBytes;
 };
 
-// Rows [row0, row0 + 64) of one operand's group into shared memory (ld kLdIn), zero past `rows` and `dim`.
 template <typename T, int kD, bool kVector>
-__device__ void LoadTile(T* tile, const T* group, int64_t seq_stride, int64_t row0, int64_t rows, int dim) {
-  constexpr int kWidth = kVector ? 16 / static_cast<int>(sizeof(T)) : 1;
-  constexpr int kPerRow = kD / kWidth;
-  for (int e = threadIdx.x; e < kRows * kPerRow; e += kThreads) {
-    const int r = e / kPerRow;
-    const int c = (e % kPerRow) * kWidth;
-    T* dst = tile + r * Layout<T, kD>::kLdIn + c;
-    const int64_t row = row0 + r;
-    const bool inside = row < rows && c < dim;  // with vectors, dim is a multiple of the width
-    if constexpr (kVector) {
-      *reinterpret_cast<uint4*>(dst) =
-          inside ? *reinterpret_cast<const uint4*>(group + row * seq_stride + c) : uint4{};
-    } else {
-      *dst = inside ? group[row * seq_stride + c] : T{};
-    }
-  }
+__device__ __forceinline__ void LoadTile(T* tile, const T* group, int64_t seq_stride, int64_t row0,
+                                         int64_t rows, int dim) {
+  LoadTileRows<T, kD, Layout<T, kD>::kLdIn, kRows, kThreads, kVector>(tile, group, seq_stride, row0, rows,
+                                                                      dim);
 }
 
 template <typename T, int kD, bool kVector>
