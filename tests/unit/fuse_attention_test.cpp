@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "runtime/session.h"
@@ -162,6 +163,19 @@ TEST(FuseAttentionTest, CausalMaskBecomesAnInput) {
   EXPECT_EQ(Count(ops, "Where"), 0);
 }
 
+// nn.MultiheadAttention's core as exported, from `part(i)` (Q, K, V as [S, B*H, D]): heads merged with the
+// batch, Q scaled before the product, the result merged back to [S*B, E].
+graph::Graph MultiheadTail(Builder& b, const std::function<graph::ValueId(int64_t)>& part, int64_t seq,
+                           int64_t batch, int64_t hidden) {
+  const graph::ValueId q = b.Node("Div", {b.Transpose(part(0), {1, 0, 2}), b.Scalar(2.0f)});
+  const graph::ValueId kt = b.Transpose(part(1), {1, 2, 0});
+  const graph::ValueId v = b.Transpose(part(2), {1, 0, 2});
+  graph::Attributes last;
+  last.Set("axis", int64_t{-1});
+  const graph::ValueId p = b.Node("Softmax", {b.Node("MatMul", {q, kt})}, last);
+  return b.Finish(b.Reshape(b.Transpose(b.Node("MatMul", {p, v}), {1, 0, 2}), {seq * batch, hidden}));
+}
+
 TEST(FuseAttentionTest, VitPackedProjectionAndScaledQuery) {
   // nn.MultiheadAttention as exported: x [B, S, E] -> [S, B, E], one [E, 3E] projection sliced in three,
   // heads merged with the batch ([S, B*H, D] -> [B*H, S, D]), Q scaled before the product.
@@ -175,15 +189,7 @@ TEST(FuseAttentionTest, VitPackedProjectionAndScaledQuery) {
                          b.Const(Ints({-1}))});
     return b.Reshape(sliced, {seq, batch * heads, dim});
   };
-  const graph::ValueId q = b.Node("Div", {b.Transpose(part(0), {1, 0, 2}), b.Scalar(2.0f)});
-  const graph::ValueId kt = b.Transpose(part(1), {1, 2, 0});
-  const graph::ValueId v = b.Transpose(part(2), {1, 0, 2});
-  graph::Attributes last;
-  last.Set("axis", int64_t{-1});
-  const graph::ValueId p = b.Node("Softmax", {b.Node("MatMul", {q, kt})}, last);
-  const graph::ValueId merged =
-      b.Reshape(b.Transpose(b.Node("MatMul", {p, v}), {1, 0, 2}), {seq * batch, hidden});
-  const auto ops = CheckFusedMatchesUnfused(b.Finish(merged), b.inputs());
+  const auto ops = CheckFusedMatchesUnfused(MultiheadTail(b, part, seq, batch, hidden), b.inputs());
   EXPECT_EQ(Count(ops, "FusedAttention"), 1);
   EXPECT_EQ(Count(ops, "Slice") + Count(ops, "Div") + Count(ops, "Softmax"), 0);
   EXPECT_EQ(Count(ops, "Transpose"), 1);  // the input's [B, S] -> [S, B] stays: the projection reads it
@@ -207,15 +213,7 @@ TEST(FuseAttentionTest, VitTorch2PackedProjectionSharedByQKV) {
         "Gather", {squeezed, b.Const(Tensor::FromVector<int64_t>({}, std::vector<int64_t>{which}))}, axis0);
     return b.Reshape(picked, {seq, batch * heads, dim});
   };
-  const graph::ValueId q = b.Node("Div", {b.Transpose(part(0), {1, 0, 2}), b.Scalar(2.0f)});
-  const graph::ValueId kt = b.Transpose(part(1), {1, 2, 0});
-  const graph::ValueId v = b.Transpose(part(2), {1, 0, 2});
-  graph::Attributes last;
-  last.Set("axis", int64_t{-1});
-  const graph::ValueId p = b.Node("Softmax", {b.Node("MatMul", {q, kt})}, last);
-  const graph::ValueId merged =
-      b.Reshape(b.Transpose(b.Node("MatMul", {p, v}), {1, 0, 2}), {seq * batch, hidden});
-  const auto ops = CheckFusedMatchesUnfused(b.Finish(merged), b.inputs());
+  const auto ops = CheckFusedMatchesUnfused(MultiheadTail(b, part, seq, batch, hidden), b.inputs());
   EXPECT_EQ(Count(ops, "FusedAttention"), 1);
   EXPECT_EQ(Count(ops, "Transpose") + Count(ops, "Gather"), 0);
 }

@@ -83,11 +83,11 @@ __global__ void __launch_bounds__(kThreads)
   const int g = lane >> 2;  // the fragment row (and row + 8) this lane holds
   const int t = lane & 3;   // its column pair: 2t, 2t + 1
 
-  const int64_t query_tiles = (p.seq_q + kRows - 1) / kRows;
-  const int64_t group = blockIdx.x / query_tiles;
-  const int64_t i0 = (blockIdx.x % query_tiles) * kRows;
-  const __half* k_group = k + p.k.offset + p.k.GroupOffset(group);
-  const __half* v_group = v + p.v.offset + p.v.GroupOffset(group);
+  const auto work = BlockWork<kRows, __half>::Of(p, k, v);
+  const int64_t group = work.group;
+  const int64_t i0 = work.first_query;
+  const __half* k_group = work.keys;
+  const __half* v_group = work.values;
   LoadTileRows<__half, kD, L::kLd, kRows, kThreads, kVector>(q_tile, q + p.q.offset + p.q.GroupOffset(group),
                                                              p.q.seq_stride, i0, p.seq_q, p.head_dim);
   __syncthreads();

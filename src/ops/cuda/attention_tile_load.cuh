@@ -1,14 +1,32 @@
-// Staging one operand's rows into shared memory for the tiled attention kernels (attention_tiles.cu,
-// attention_mma.cu): rows [row0, row0 + kRows) of one group, kD columns, zero past `rows` and `dim` so that
-// partial tiles and padded heads add nothing.
+// What the tiled attention kernels (attention_tiles.cu, attention_mma.cu) share: where a block's queries and
+// its group's keys and values are, and staging rows of them into shared memory.
 #pragma once
 
 #include <cstdint>
 
+#include "ops/cuda/attention_launch.h"
+
 namespace missile::ops::cuda {
 
-// `kLd`: elements between rows in shared memory; with kVector, 16-byte loads (dim, the operand's offset and
-// strides a multiple of 16 bytes, and `tile` rows 16-byte aligned).
+// A block takes kRows queries of one group: blocks run over the groups, each group's query tiles in turn.
+template <int kRows, typename T>
+struct BlockWork {
+  int64_t group;
+  int64_t first_query;
+  const T* keys;  // the group's K and V (operand offsets applied)
+  const T* values;
+
+  __device__ static BlockWork Of(const AttentionParams& p, const T* k, const T* v) {
+    const int64_t query_tiles = (p.seq_q + kRows - 1) / kRows;
+    const int64_t group = blockIdx.x / query_tiles;
+    return {group, (blockIdx.x % query_tiles) * kRows, k + p.k.offset + p.k.GroupOffset(group),
+            v + p.v.offset + p.v.GroupOffset(group)};
+  }
+};
+
+// Rows [row0, row0 + kRows) of one group, kD columns, zero past `rows` and `dim` so that partial tiles and
+// padded heads add nothing. `kLd`: elements between rows in shared memory; with kVector, 16-byte loads (dim,
+// the operand's offset and strides a multiple of 16 bytes, and `tile` rows 16-byte aligned).
 template <typename T, int kD, int kLd, int kRows, int kThreads, bool kVector>
 __device__ __forceinline__ void LoadTileRows(T* tile, const T* group, int64_t seq_stride, int64_t row0,
                                              int64_t rows, int dim) {

@@ -103,11 +103,11 @@ __global__ void __launch_bounds__(kThreads)
   float* row_sum = row_max + 16;
   float* row_rescale = row_max + 32;
 
-  const int64_t query_tiles = (p.seq_q + kRows - 1) / kRows;
-  const int64_t g = blockIdx.x / query_tiles;
-  const int64_t i0 = (blockIdx.x % query_tiles) * kRows;
-  const T* k_group = k + p.k.offset + p.k.GroupOffset(g);
-  const T* v_group = v + p.v.offset + p.v.GroupOffset(g);
+  const auto work = BlockWork<kRows, T>::Of(p, k, v);
+  const int64_t g = work.group;
+  const int64_t i0 = work.first_query;
+  const T* k_group = work.keys;
+  const T* v_group = work.values;
 
   LoadTile<T, kD, kVector>(q_tile, q + p.q.offset + p.q.GroupOffset(g), p.q.seq_stride, i0, p.seq_q,
                            p.head_dim);
