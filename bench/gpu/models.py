@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "zoo"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import export_models as zoo  # noqa: E402
-
-SEED = 0
+from export import export_model  # noqa: E402
 
 
 def relative_error(got: np.ndarray, want: np.ndarray) -> float:
@@ -119,6 +119,10 @@ def strict_accuracy(model, x1, spec, work, bench, entry):
     run = subprocess.run(command, capture_output=True, text=True)
     result = {"torch_tf32_vs_torch_fp32": relative_error(np.load(work / "torch-fp32.npy"), strict)
               if (work / "torch-fp32.npy").exists() else None}
+    # fp16 against the fp32 truth, for both engines: whose rounding the fp16 comparison's error comes from.
+    for side, file in (("missile_fp16_vs_torch_fp32", "out-fp16.npy"), ("torch_fp16_vs_torch_fp32", "torch-fp16.npy")):
+        if (work / file).exists():
+            result[side] = relative_error(np.load(work / file), strict)
     if run.returncode != 0:
         result["error"] = run.stderr[-1000:]
         return result
@@ -136,6 +140,7 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--throughput-iterations", type=int, default=20)
     parser.add_argument("--no-speed", action="store_true", help="accuracy only (a few timed requests)")
+    parser.add_argument("--summary", type=pathlib.Path, help="also write the summary here, after every model")
     parser.add_argument("--sanitizer", help="also run each model once under this compute-sanitizer")
     parser.add_argument("--sanitizer-timeout", type=float, default=300, help="seconds per model under the sanitizer")
     args = parser.parse_args()
@@ -150,16 +155,10 @@ def main() -> int:
         spec = zoo.MODELS[name]
         started = time.perf_counter()
         work = args.work / name
-        work.mkdir(parents=True, exist_ok=True)
-        shape1 = spec.input_shape(spec.full_size, 1)
-        model = zoo.build_model(spec, spec.full_size, shape1, SEED)
-        x1 = zoo.make_input(spec, shape1, SEED)
-        x32 = zoo.make_input(spec, spec.input_shape(spec.full_size, 32), SEED + 1)
+        # An export already under --work (bench/gpu/export.py, same seeds) is reused.
+        model, x1, x32, export_s = export_model(name, work)
         onnx_path = work / "model.onnx"
-        zoo.export_onnx(model, x1, spec, onnx_path, 17, dynamic_batch=True)
-        np.save(work / "x1.npy", x1.numpy())
-        np.save(work / "x32.npy", x32.numpy())
-        entry = {"input_shape": list(shape1), "export_s": time.perf_counter() - started}
+        entry = {"input_shape": list(x1.shape), "export_s": export_s}
         for precision in args.precisions:
             half = precision == "fp16"
             import copy
@@ -203,6 +202,8 @@ def main() -> int:
         (args.out / f"{name}.json").write_text(json.dumps(entry, indent=2))
         summary["models"][name] = entry
         (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
+        if args.summary:
+            args.summary.write_text(json.dumps(summary, indent=2))
     return 0
 
 

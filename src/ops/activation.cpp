@@ -14,6 +14,10 @@ std::string ActivationName(Activation::Kind kind) {
       return "Sigmoid";
     case Activation::Kind::kHardSwish:
       return "HardSwish";
+    case Activation::Kind::kGelu:
+      return "Gelu";
+    case Activation::Kind::kGeluTanh:
+      return "GeluTanh";
   }
   return "";
 }
@@ -22,12 +26,20 @@ Activation ActivationFromAttributes(const graph::Attributes& attributes) {
   Activation activation;
   const std::string name = attributes.String(kFusedActivationAttr, "");
   for (auto kind : {Activation::Kind::kRelu, Activation::Kind::kClip, Activation::Kind::kSigmoid,
-                    Activation::Kind::kHardSwish}) {
+                    Activation::Kind::kHardSwish, Activation::Kind::kGelu, Activation::Kind::kGeluTanh}) {
     if (name == ActivationName(kind)) activation.kind = kind;
   }
   activation.min = attributes.Float(kFusedClipMinAttr, 0.0f);
   activation.max = attributes.Float(kFusedClipMaxAttr, 0.0f);
   return activation;
+}
+
+Result<Activation> GeluFromAttributes(const graph::Attributes& attributes) {
+  const std::string approximate = attributes.String("approximate", "none");
+  if (approximate == "none") return Activation{.kind = Activation::Kind::kGelu};
+  if (approximate == "tanh") return Activation{.kind = Activation::Kind::kGeluTanh};
+  return Error(ErrorCode::kInvalidModel, "Gelu's approximate must be \"none\" or \"tanh\", got \"{}\"",
+               approximate);
 }
 
 void SetActivationAttributes(const Activation& activation, graph::Attributes& attributes) {

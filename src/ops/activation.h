@@ -4,12 +4,14 @@
 
 #include <string>
 
+#include "core/status.h"
 #include "graph/attributes.h"
 
 namespace missile::ops {
 
 struct Activation {
-  enum class Kind { kNone, kRelu, kClip, kSigmoid, kHardSwish };
+  // kGelu: x * (1 + erf(x / sqrt 2)) / 2 (exact); kGeluTanh: its tanh approximation (GPT-2's "gelu_new").
+  enum class Kind { kNone, kRelu, kClip, kSigmoid, kHardSwish, kGelu, kGeluTanh };
   Kind kind = Kind::kNone;
   float min = 0.0f;  // kClip bounds
   float max = 0.0f;
@@ -23,6 +25,9 @@ inline constexpr const char* kFusedClipMinAttr = "missile.clip_min";
 inline constexpr const char* kFusedClipMaxAttr = "missile.clip_max";
 
 Activation ActivationFromAttributes(const graph::Attributes& attributes);
+// The activation of a Gelu node (ONNX opset 20's operator, which passes/fuse_gelu creates from the
+// decompositions older exporters write): its `approximate` attribute, "none" (default) or "tanh".
+Result<Activation> GeluFromAttributes(const graph::Attributes& attributes);
 void SetActivationAttributes(const Activation& activation, graph::Attributes& attributes);
 std::string ActivationName(Activation::Kind kind);
 

@@ -82,7 +82,11 @@ std::optional<std::vector<PointwiseStep>> GraphEpilogueSteps(bool has_bias, bool
       steps.push_back(PointwiseStep::kSigmoid);
       break;
     case Activation::Kind::kHardSwish:
-      return std::nullopt;  // cuDNN's pointwise modes have no hard-swish
+    case Activation::Kind::kGelu:
+    case Activation::Kind::kGeluTanh:
+      // cuDNN's pointwise modes have no hard-swish; its GELU modes are not documented to match ours bit for
+      // bit, so Missile's epilogue applies both.
+      return std::nullopt;
   }
   return steps;
 }

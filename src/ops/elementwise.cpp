@@ -1,5 +1,6 @@
 // Schemas of elementwise operators: unary maps, broadcasting binary/variadic/ternary ops, Cast, and the two
 // identity-like views.
+#include "ops/activation.h"
 #include "ops/op_schema.h"
 
 namespace missile::ops {
@@ -14,6 +15,11 @@ Result<std::vector<TensorSpec>> FloatUnary(const NodeContext& ctx) {
     return InvalidNode("input must be floating point, got {}", DataTypeName(ctx.input_dtype(0)));
   }
   return std::vector{ctx.input(0)};
+}
+
+Result<std::vector<TensorSpec>> GeluInfer(const NodeContext& ctx) {
+  MISSILE_RETURN_IF_ERROR(GeluFromAttributes(ctx.attributes()).status());
+  return FloatUnary(ctx);
 }
 
 Result<std::vector<TensorSpec>> BoolUnary(const NodeContext& ctx) {
@@ -144,6 +150,7 @@ constexpr OpSchema kSchemas[] = {
     Unary("Cos", FloatUnary),
     Unary("Softplus", FloatUnary),
     Unary("HardSwish", FloatUnary),
+    Unary("Gelu", GeluInfer),
     Unary("HardSigmoid", FloatUnary),
     Unary("LeakyRelu", FloatUnary),
     Unary("Elu", FloatUnary),

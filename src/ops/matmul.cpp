@@ -1,5 +1,8 @@
-// Schemas of Gemm and MatMul. Both may carry a fused activation (ops/activation.h); MatMul may also carry the
-// bias of a fused MatMul + Add (PyTorch's Linear) as a third input: 1-D, one value per output column.
+// Schemas of Gemm, MatMul and FusedAttention (two products around a softmax). Both may carry a fused
+// activation (ops/activation.h); MatMul may also carry the bias of a fused MatMul + Add (PyTorch's Linear) as
+// a third input: 1-D, one value per output column, and a fused residual as a fourth: of the output's shape.
+// MatMul's result is act(A x B + bias + residual).
+#include "ops/attention_geometry.h"
 #include "ops/op_schema.h"
 
 namespace missile::ops {
@@ -75,12 +78,21 @@ Result<std::vector<TensorSpec>> MatMulInfer(const NodeContext& ctx) {
                          ShapeToString(ctx.input_shape(2)));
     }
   }
+  if (ctx.has_input(3) && ctx.input_shape(3) != output) {
+    return InvalidNode("the fused residual must have the output's shape {}, got {}", ShapeToString(output),
+                       ShapeToString(ctx.input_shape(3)));
+  }
   return std::vector{TensorSpec{ctx.input_dtype(0), output}};
 }
 
 constexpr OpSchema kSchemas[] = {
     OpSchema{.op_type = "Gemm", .min_inputs = 2, .max_inputs = 3, .infer = GemmInfer},
-    OpSchema{.op_type = "MatMul", .min_inputs = 2, .max_inputs = 3, .infer = MatMulInfer},
+    OpSchema{.op_type = "MatMul", .min_inputs = 2, .max_inputs = 4, .infer = MatMulInfer},
+    // Made by passes/fuse_attention only: ops/attention_geometry.h.
+    OpSchema{.op_type = "FusedAttention",
+             .min_inputs = 3,
+             .max_inputs = 4,
+             .infer = InferFromGeometry<AttentionGeometry>},
 };
 
 }  // namespace

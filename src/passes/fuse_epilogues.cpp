@@ -33,6 +33,10 @@ std::optional<ops::Activation> AsActivation(const graph::Graph& graph, const gra
   if (node.op_type == "Relu") return ops::Activation{.kind = Kind::kRelu};
   if (node.op_type == "Sigmoid") return ops::Activation{.kind = Kind::kSigmoid};
   if (node.op_type == "HardSwish") return ops::Activation{.kind = Kind::kHardSwish};
+  if (node.op_type == "Gelu") {
+    auto gelu = ops::GeluFromAttributes(node.attributes);
+    return gelu.ok() ? std::optional(*gelu) : std::nullopt;
+  }
   if (node.op_type == "Clip") {
     ops::Activation clip{.kind = Kind::kClip, .min = -INFINITY, .max = INFINITY};
     for (size_t i = 1; i < node.inputs.size(); ++i) {
@@ -47,31 +51,42 @@ std::optional<ops::Activation> AsActivation(const graph::Graph& graph, const gra
   return std::nullopt;
 }
 
-}  // namespace
-
-Status FuseConvResidual(graph::Graph& graph) {
+// `op` (three inputs at most, no activation yet) -> Add(other) with `other` ready before it and of its
+// output's spec: the add becomes the producer's residual input (4th), applied in its epilogue before any
+// activation.
+Status FuseResidual(graph::Graph& graph, std::string_view op) {
   const Consumers consumers(graph);
   const std::vector<graph::NodeId> producer = ProducerIndex(graph);
   std::vector<bool> removed(graph.nodes().size(), false);
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
-    graph::Node& conv = graph.nodes()[n];
-    if (conv.op_type != "Conv" || conv.inputs.size() > 3 || HasActivation(conv)) continue;
-    const graph::NodeId a = consumers.Sole(conv.outputs[0]);
+    graph::Node& node = graph.nodes()[n];
+    if (node.op_type != op || node.inputs.size() > 3 || HasActivation(node)) continue;
+    const graph::NodeId a = consumers.Sole(node.outputs[0]);
     if (a < 0 || removed[static_cast<size_t>(a)]) continue;
     const graph::Node& add = graph.nodes()[static_cast<size_t>(a)];
     if (add.op_type != "Add") continue;
-    const graph::ValueId other = add.inputs[0] == conv.outputs[0] ? add.inputs[1] : add.inputs[0];
-    // The residual must be computed before the conv runs, and must not be broadcast.
-    if (other == conv.outputs[0] || IsConstant(graph, other)) continue;
+    const graph::ValueId other = add.inputs[0] == node.outputs[0] ? add.inputs[1] : add.inputs[0];
+    // The residual must be computed before the producer runs, and must not be broadcast.
+    if (other == node.outputs[0] || IsConstant(graph, other)) continue;
     if (producer[static_cast<size_t>(other)] >= static_cast<graph::NodeId>(n)) continue;
-    if (!SameSpec(graph, other, conv.outputs[0]) || !SameSpec(graph, add.outputs[0], conv.outputs[0]))
+    if (!SameSpec(graph, other, node.outputs[0]) || !SameSpec(graph, add.outputs[0], node.outputs[0]))
       continue;
-    conv.inputs.resize(3, graph::kNoValue);
-    conv.inputs.push_back(other);
-    AbsorbConsumer(conv, add, a, removed);
+    node.inputs.resize(3, graph::kNoValue);
+    node.inputs.push_back(other);
+    AbsorbConsumer(node, add, a, removed);
   }
   graph.RemoveNodes(removed);
   return graph.Finalize();
+}
+
+}  // namespace
+
+Status FuseConvResidual(graph::Graph& graph) {
+  return FuseResidual(graph, "Conv");
+}
+
+Status FuseMatMulResidual(graph::Graph& graph) {
+  return FuseResidual(graph, "MatMul");
 }
 
 Status FuseMatMulBias(graph::Graph& graph) {

@@ -13,6 +13,11 @@ class Consumers {
   explicit Consumers(const graph::Graph& graph);
   // The single node reading `value`, or -1 when zero or several nodes read it, or it is a graph output.
   graph::NodeId Sole(graph::ValueId value) const;
+  // Every node reading `value` (a node reading it twice appears twice).
+  const std::vector<graph::NodeId>& Readers(graph::ValueId value) const {
+    return readers_[static_cast<size_t>(value)];
+  }
+  bool IsOutput(graph::ValueId value) const { return is_output_[static_cast<size_t>(value)]; }
 
  private:
   std::vector<std::vector<graph::NodeId>> readers_;

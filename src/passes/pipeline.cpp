@@ -11,9 +11,15 @@ Status RunPipeline(graph::Graph& graph, const std::vector<graph::TensorSpec>& in
   MISSILE_RETURN_IF_ERROR(EliminateIdentities(graph));
   if (!options.fuse) return Status::Ok();
   // Order matters: a bias or residual add sits before the activation, so both fuse before it.
+  MISSILE_RETURN_IF_ERROR(TransposesAsViews(graph));
   MISSILE_RETURN_IF_ERROR(FoldConvBatchNorm(graph));
   MISSILE_RETURN_IF_ERROR(FuseConvResidual(graph));
   MISSILE_RETURN_IF_ERROR(FuseMatMulBias(graph));
+  MISSILE_RETURN_IF_ERROR(MergeSiblingMatMuls(graph));
+  MISSILE_RETURN_IF_ERROR(FuseGelu(graph));
+  MISSILE_RETURN_IF_ERROR(FuseAttention(graph));
+  MISSILE_RETURN_IF_ERROR(FuseTransposedMatMul(graph));
+  MISSILE_RETURN_IF_ERROR(FuseMatMulResidual(graph));
   MISSILE_RETURN_IF_ERROR(FuseActivation(graph));
   return Status::Ok();
 }

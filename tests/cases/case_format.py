@@ -43,11 +43,13 @@ class Case:
     note: str
     tolerance: float = 1e-5
     opset: int = 17
+    fused: tuple = ()  # operators the engine's passes make of the pattern (they appear in no ONNX file)
 
     @property
     def op(self):
-        """The node's operator, or the distinct operators of a multi-node pattern joined by '+', in node order."""
-        return "+".join(dict.fromkeys(n.op_type for n in self.nodes))
+        """The node's operator, or the distinct operators of a multi-node pattern joined by '+', in node order,
+        then the fused operators the pattern becomes."""
+        return "+".join(dict.fromkeys([n.op_type for n in self.nodes] + list(self.fused)))
 
     def validate_values(self):
         assert self.reference in ("torch", "numpy"), self.name

@@ -64,13 +64,14 @@ def all_cases():
 
 # ---- building cases -------------------------------------------------------------------------------------------------
 
-def graph_case(name, nodes, args, expected, note, *, reference="torch", tolerance=1e-5, opset=17):
-    """A case from explicit nodes. args: In/Const tensors; expected: {output name: reference value}."""
+def graph_case(name, nodes, args, expected, note, *, reference="torch", tolerance=1e-5, opset=17, fused=()):
+    """A case from explicit nodes. args: In/Const tensors; expected: {output name: reference value};
+    fused: the operators Missile's passes make of the pattern (so the case counts as theirs too)."""
     return Case(name=name, nodes=nodes,
                 inputs={a.name: a.value for a in args if isinstance(a, In)},
                 consts={a.name: a.value for a in args if isinstance(a, Const)},
                 expected={k: np.asarray(v) for k, v in expected.items()},   # numpy may return scalars
-                reference=reference, note=note, tolerance=tolerance, opset=opset)
+                reference=reference, note=note, tolerance=tolerance, opset=opset, fused=tuple(fused))
 
 
 def op_case(name, op, args, expected, note, attrs=None, **meta):
@@ -1155,7 +1156,8 @@ def patterns(rng):
                      [node("Div", ["x", "sqrt2"], ["d"]), node("Erf", ["d"], ["e"]), node("Add", ["e", "one"], ["a"]),
                       node("Mul", ["x", "a"], ["m"]), node("Mul", ["m", "half"], ["y"])],
                      [In("x", x), Const("sqrt2", f32s(np.sqrt(2))), Const("one", f32s(1)), Const("half", f32s(0.5))],
-                     {"y": f32(F.gelu(td(x)))}, "exact GELU as exported before opset 20: x * (1 + erf(x / sqrt 2)) / 2")
+                     {"y": f32(F.gelu(td(x)))}, "exact GELU as exported before opset 20: x * (1 + erf(x / sqrt 2)) / 2",
+                     fused=["Gelu"])
 
     x = randn(rng, 3, 8, scale=2)
     yield graph_case("Pattern_gelu_tanh",
@@ -1166,7 +1168,7 @@ def patterns(rng):
                      [In("x", x), Const("three", f32s(3)), Const("k", f32s(0.044715)),
                       Const("c", f32s(np.sqrt(2 / np.pi))), Const("one", f32s(1)), Const("half", f32s(0.5))],
                      {"y": f32(F.gelu(td(x), approximate="tanh"))},
-                     "tanh-approximated GELU: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))")
+                     "tanh-approximated GELU: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))", fused=["Gelu"])
 
     x = randn(rng, 2, 3, 4)
     yield graph_case("Pattern_silu_sigmoid_mul",
@@ -1195,7 +1197,141 @@ def patterns(rng):
                       node("Div", ["s", "sqrt_d"], ["ss"]), node("Softmax", ["ss"], ["p"], axis=-1),
                       node("MatMul", ["p", "v"], ["y"])],
                      [In("q", q), In("k", k), In("v", v), Const("sqrt_d", f32s(np.sqrt(8)))], {"y": f32(attn)},
-                     "scaled dot-product attention: softmax(Q K^T / sqrt(d)) V")
+                     "scaled dot-product attention: softmax(Q K^T / sqrt(d)) V", fused=["FusedAttention"])
+
+
+@family
+def transformer_blocks(rng):
+    """The transformer patterns Missile fuses (passes/fuse_attention.cpp, fuse_gelu.cpp, the MatMul residual,
+    fuse_transposed_matmul.cpp), at odd sizes that leave partial tiles in the GPU kernels."""
+    def linear(x, w, b):
+        return td(x) @ td(w) + td(b)
+
+    def attention(q, k, v, mask=None, fill=None, scale=None):
+        s = q @ k.transpose(-1, -2) * (scale if scale is not None else 1 / np.sqrt(q.shape[-1]))
+        if mask is not None:
+            s = s.masked_fill(torch.from_numpy(mask), float(fill))
+        return torch.softmax(s, dim=-1) @ v
+
+    def encoder(name, batch, seq, heads, dim, note, causal=False, fill=float(np.finfo(np.float32).min)):
+        hidden = heads * dim
+        x = randn(rng, batch, seq, hidden)
+        ws = [randn(rng, hidden, hidden, scale=0.3) for _ in range(3)]
+        bs = [randn(rng, hidden) for _ in range(3)]
+        split = [linear(x, w, b).reshape(batch, seq, heads, dim).transpose(1, 2) for w, b in zip(ws, bs)]
+        masked = np.triu(np.ones((seq, seq), dtype=bool), 1)[None, None] if causal else None
+        context = attention(*split, masked, fill)
+        y = context.transpose(1, 2).reshape(batch, seq, hidden)
+        nodes, args = [], [In("x", x), Const("hs", i64(batch, seq, heads, dim)), Const("ho", i64(batch, seq, hidden)),
+                           Const("sqrt_d", f32s(np.sqrt(dim)))]
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            perm = [0, 2, 3, 1] if i == 1 else [0, 2, 1, 3]
+            nodes += [node("MatMul", ["x", f"w{i}"], [f"m{i}"]), node("Add", [f"m{i}", f"b{i}"], [f"l{i}"]),
+                      node("Reshape", [f"l{i}", "hs"], [f"r{i}"]), node("Transpose", [f"r{i}"], [f"t{i}"], perm=perm)]
+            args += [Const(f"w{i}", ws[i]), Const(f"b{i}", bs[i])]
+        nodes += [node("MatMul", ["t0", "t1"], ["s"]), node("Div", ["s", "sqrt_d"], ["ss"])]
+        scores = "ss"
+        if causal:
+            nodes.append(node("Where", ["mask", "fill", "ss"], ["sm"]))
+            args += [Const("mask", masked), Const("fill", f32s(fill))]
+            scores = "sm"
+        nodes += [node("Softmax", [scores], ["p"], axis=-1), node("MatMul", ["p", "t2"], ["c"]),
+                  node("Transpose", ["c"], ["ct"], perm=[0, 2, 1, 3]), node("Reshape", ["ct", "ho"], ["y"])]
+        return graph_case(name, nodes, args, {"y": f32(y)}, note, tolerance=1e-4, fused=["FusedAttention"])
+
+    yield encoder("Attention_bert_heads_odd_sequence", 2, 7, 3, 16, "BERT's attention: Linear, head split, "
+                  "Q K^T / sqrt(d), Softmax, V, head merge; 7 tokens, heads of 16 (padded to 32 in the GPU tiles)")
+    yield encoder("Attention_gpt2_causal_two_key_tiles", 1, 70, 2, 64, "GPT-2's causal attention, "
+                  "Where(mask, finfo.min, scores): 70 tokens span two 64-key tiles, heads of 64", causal=True)
+    yield encoder("Attention_causal_mask_moderate_fill", 2, 9, 2, 8, "a causal mask whose fill (-2) leaves the "
+                  "masked keys real weight: they must be weighed as Where writes them, not skipped", causal=True,
+                  fill=-2.0)
+
+    # ViT: nn.MultiheadAttention as exported, heads merged with the batch.
+    batch, seq, heads, dim = 2, 17, 3, 8
+    hidden = heads * dim
+    x = randn(rng, seq, batch, hidden)
+    w, b = randn(rng, hidden, 3 * hidden, scale=0.3), randn(rng, 3 * hidden)
+    packed = linear(x, w, b)
+    parts = [packed[..., i * hidden:(i + 1) * hidden].reshape(seq, batch * heads, dim).transpose(0, 1) for i in range(3)]
+    context = attention(parts[0] / np.sqrt(dim), parts[1], parts[2], scale=1.0)
+    y = context.transpose(0, 1).reshape(seq * batch, hidden)
+    nodes = [node("MatMul", ["x", "w"], ["m"]), node("Add", ["m", "b"], ["packed"])]
+    for i in range(3):
+        nodes += [node("Slice", ["packed", f"start{i}", f"end{i}", "axis"], [f"s{i}"]),
+                  node("Reshape", [f"s{i}", "heads"], [f"r{i}"]),
+                  node("Transpose", [f"r{i}"], [f"t{i}"], perm=[1, 2, 0] if i == 1 else [1, 0, 2])]
+    nodes += [node("Div", ["t0", "sqrt_d"], ["q"]), node("MatMul", ["q", "t1"], ["s"]),
+              node("Softmax", ["s"], ["p"], axis=-1), node("MatMul", ["p", "t2"], ["c"]),
+              node("Transpose", ["c"], ["ct"], perm=[1, 0, 2]), node("Reshape", ["ct", "merged"], ["y"])]
+    args = [In("x", x), Const("w", w), Const("b", b), Const("axis", i64(-1)), Const("heads", i64(seq, batch * heads, dim)),
+            Const("merged", i64(seq * batch, hidden)), Const("sqrt_d", f32s(np.sqrt(dim)))]
+    for i in range(3):
+        args += [Const(f"start{i}", i64(i * hidden)), Const(f"end{i}", i64((i + 1) * hidden))]
+    yield graph_case("Attention_vit_packed_projection", nodes, args, {"y": f32(y)},
+                     "ViT's nn.MultiheadAttention: one [E, 3E] projection sliced in three, batch and heads merged, "
+                     "Q scaled before the product; 17 tokens", tolerance=1e-4, fused=["FusedAttention"])
+
+    q, k, v = randn(rng, 2, 3, 5, 40), randn(rng, 2, 3, 131, 40), randn(rng, 2, 1, 131, 40)
+    yield graph_case("Attention_cross_long_keys_shared_values",
+                     [node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]), node("MatMul", ["q", "kt"], ["s"]),
+                      node("Mul", ["s", "scale"], ["ss"]), node("Softmax", ["ss"], ["p"], axis=-1),
+                      node("MatMul", ["p", "v"], ["y"])],
+                     [In("q", q), In("k", k), In("v", v), Const("scale", f32s(0.2))],
+                     {"y": f32(attention(td(q), td(k), td(v), scale=0.2))},
+                     "5 queries against 131 keys (three key tiles, the last of 3), one V shared by the heads, "
+                     "heads of 40", tolerance=1e-4, fused=["FusedAttention"])
+
+    q, k, v = randn(rng, 3, 4, 6), randn(rng, 3, 9, 6), randn(rng, 3, 9, 7)
+    keep = rng.random((4, 9)) < 0.7
+    keep[:, 0] = True
+    yield graph_case("Attention_value_width_and_padding_mask",
+                     [node("Transpose", ["k"], ["kt"], perm=[0, 2, 1]), node("MatMul", ["q", "kt"], ["s"]),
+                      node("Where", ["keep", "s", "fill"], ["sm"]), node("Softmax", ["sm"], ["p"], axis=-1),
+                      node("MatMul", ["p", "v"], ["y"])],
+                     [In("q", q), In("k", k), In("v", v), Const("keep", keep), Const("fill", f32s(-1e9))],
+                     {"y": f32(attention(td(q), td(k), td(v), ~keep, -1e9, scale=1.0))},
+                     "Where(keep, scores, fill) with an arbitrary mask; heads of 6 for Q and K, 7 for V",
+                     tolerance=1e-4, fused=["FusedAttention"])
+
+    x = randn(rng, 3, 5, 24)
+    w, b = randn(rng, 24, 40, scale=0.3), randn(rng, 40)
+    h = linear(x, w, b)
+    yield graph_case("Fusion_MatMul_Add_Gelu_erf",
+                     [node("MatMul", ["x", "w"], ["m"]), node("Add", ["m", "b"], ["h"]),
+                      node("Div", ["h", "sqrt2"], ["d"]), node("Erf", ["d"], ["e"]), node("Add", ["e", "one"], ["a"]),
+                      node("Mul", ["h", "a"], ["hm"]), node("Mul", ["hm", "half"], ["y"])],
+                     [In("x", x), Const("w", w), Const("b", b), Const("sqrt2", f32s(np.sqrt(2))),
+                      Const("one", f32s(1)), Const("half", f32s(0.5))],
+                     {"y": f32(F.gelu(h))}, "BERT / ViT feed-forward: Linear then exact GELU, one GEMM with its "
+                     "epilogue", tolerance=1e-4, fused=["Gelu"])
+    yield graph_case("Fusion_MatMul_Add_Gelu_tanh",
+                     [node("MatMul", ["x", "w"], ["m"]), node("Add", ["b", "m"], ["h"]),
+                      node("Mul", ["h", "h"], ["h2"]), node("Mul", ["h", "h2"], ["h3"]),
+                      node("Mul", ["k", "h3"], ["kh3"]), node("Add", ["h", "kh3"], ["inner"]),
+                      node("Mul", ["c", "inner"], ["sc"]), node("Tanh", ["sc"], ["t"]), node("Add", ["one", "t"], ["a"]),
+                      node("Mul", ["h", "a"], ["hm"]), node("Mul", ["half", "hm"], ["y"])],
+                     [In("x", x), Const("w", w), Const("b", b), Const("k", f32s(0.044715)),
+                      Const("c", f32s(np.sqrt(2 / np.pi))), Const("one", f32s(1)), Const("half", f32s(0.5))],
+                     {"y": f32(F.gelu(h, approximate="tanh"))}, "GPT-2's feed-forward: Linear then tanh GELU as "
+                     "torch exports it (x * x * x as two Muls)", tolerance=1e-4, fused=["Gelu"])
+
+    x = randn(rng, 2, 7, 16)
+    w, b = randn(rng, 16, 16, scale=0.3), randn(rng, 16)
+    yield graph_case("Fusion_MatMul_Add_residual",
+                     [node("MatMul", ["x", "w"], ["m"]), node("Add", ["m", "b"], ["h"]), node("Add", ["x", "h"], ["y"])],
+                     [In("x", x), Const("w", w), Const("b", b)], {"y": f32(td(x) + linear(x, w, b))},
+                     "a residual connection around a Linear: the add rides in the GEMM (cuBLASLt's C)",
+                     tolerance=1e-4)
+
+    x = randn(rng, 2, 5, 12)
+    e = randn(rng, 37, 12)
+    yield graph_case("Fusion_tied_output_projection",
+                     [node("Transpose", ["x"], ["xt"], perm=[0, 2, 1]), node("MatMul", ["e", "xt"], ["m"]),
+                      node("Transpose", ["m"], ["y"], perm=[0, 2, 1])],
+                     [In("x", x), Const("e", e)], {"y": f32(td(x) @ td(e).T)},
+                     "GPT-2's logits (E x^T)^T with E the embedding matrix: one Gemm(transB), no transposes",
+                     tolerance=1e-4)
 
 
 def main():

@@ -33,6 +33,21 @@ TEST(WindowTapsTest, MatchesWindowGeometryTables) {
       EXPECT_EQ(t.begin, taps[o].begin);
       EXPECT_EQ(t.end, taps[o].end);
       EXPECT_EQ(axis.TapsInsidePadding(o), padded[o]);
+      // The 32-bit form the GPU kernels run, with and (where it applies) without the division by the
+      // dilation.
+      ASSERT_TRUE(WindowAxis32::Fits(axis, window->output[2]));
+      const WindowAxis32 narrow = WindowAxis32::Of(axis);
+      int32_t begin, end;
+      narrow.TapsInside<false>(static_cast<int32_t>(o), &begin, &end);
+      EXPECT_EQ(begin, taps[o].begin);
+      EXPECT_EQ(end, taps[o].end);
+      EXPECT_EQ(narrow.TapsInsidePadding<false>(static_cast<int32_t>(o)), padded[o]);
+      if (dilation == 1) {
+        narrow.TapsInside<true>(static_cast<int32_t>(o), &begin, &end);
+        EXPECT_EQ(begin, taps[o].begin);
+        EXPECT_EQ(end, taps[o].end);
+        EXPECT_EQ(narrow.TapsInsidePadding<true>(static_cast<int32_t>(o)), padded[o]);
+      }
       ++checked;
     }
   }

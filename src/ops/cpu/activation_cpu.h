@@ -10,6 +10,9 @@
 
 namespace missile::ops::cpu {
 
+inline constexpr float kInvSqrt2 = 0.70710678118654752f;
+inline constexpr float kSqrt2OverPi = 0.79788456080286536f;
+
 inline float ApplyActivation(const Activation& a, float x) {
   switch (a.kind) {
     case Activation::Kind::kNone:
@@ -22,6 +25,10 @@ inline float ApplyActivation(const Activation& a, float x) {
       return 1.0f / (1.0f + std::exp(-x));
     case Activation::Kind::kHardSwish:
       return x * std::min(std::max(x / 6.0f + 0.5f, 0.0f), 1.0f);
+    case Activation::Kind::kGelu:
+      return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2));
+    case Activation::Kind::kGeluTanh:
+      return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
   }
   return x;
 }
@@ -42,6 +49,10 @@ void VisitActivationKind(Activation::Kind kind, Fn&& fn) {
       return fn(std::integral_constant<K, K::kSigmoid>{});
     case K::kHardSwish:
       return fn(std::integral_constant<K, K::kHardSwish>{});
+    case K::kGelu:
+      return fn(std::integral_constant<K, K::kGelu>{});
+    case K::kGeluTanh:
+      return fn(std::integral_constant<K, K::kGeluTanh>{});
   }
 }
 

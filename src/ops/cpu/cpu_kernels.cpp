@@ -7,9 +7,10 @@ namespace missile::ops::cpu {
 Result<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& ctx) {
   static const auto* table = [] {
     auto* map = new std::unordered_map<std::string_view, KernelFactory>();
-    for (auto family : {ElementwiseKernels(), ConvKernels(), MatMulKernels(), NormalizationKernels(),
-                        PoolKernels(), ReduceKernels(), StridedCopyKernels(), ConcatSplitKernels(),
-                        GatherScatterKernels(), PadResizeKernels(), GeneratorKernels(), AxisScanKernels()}) {
+    for (auto family :
+         {ElementwiseKernels(), ConvKernels(), MatMulKernels(), AttentionKernels(), NormalizationKernels(),
+          PoolKernels(), ReduceKernels(), StridedCopyKernels(), ConcatSplitKernels(), GatherScatterKernels(),
+          PadResizeKernels(), GeneratorKernels(), AxisScanKernels()}) {
       for (const KernelEntry& entry : family) map->emplace(entry.op_type, entry.create);
     }
     return map;

@@ -50,6 +50,7 @@ Result<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& ctx);
 std::span<const KernelEntry> ElementwiseKernels();
 std::span<const KernelEntry> ConvKernels();
 std::span<const KernelEntry> MatMulKernels();
+std::span<const KernelEntry> AttentionKernels();
 std::span<const KernelEntry> NormalizationKernels();
 std::span<const KernelEntry> PoolKernels();
 std::span<const KernelEntry> ReduceKernels();

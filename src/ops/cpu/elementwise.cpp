@@ -374,6 +374,11 @@ const KernelEntry kKernels[] = {
     {"Sigmoid", [](const NodeContext& c) { return CreateActivationMap(c, {Activation::Kind::kSigmoid}); }},
     {"HardSwish",
      [](const NodeContext& c) { return CreateActivationMap(c, {Activation::Kind::kHardSwish}); }},
+    {"Gelu",
+     [](const NodeContext& c) -> KernelResult {
+       MISSILE_ASSIGN_OR_RETURN(Activation gelu, GeluFromAttributes(c.attributes()));
+       return CreateActivationMap(c, gelu);
+     }},
     {"Tanh", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::tanh(x); }); }},
     {"Erf", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::erf(x); }); }},
     {"Sqrt", [](const NodeContext& c) { return FloatMap(c, [](float x) { return std::sqrt(x); }); }},

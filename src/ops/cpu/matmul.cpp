@@ -58,14 +58,20 @@ struct Addend {
   float scale = 1.0f;
 };
 
-// y [rows, cols] = act(y + scale * c): the epilogue, one parallel pass.
-void AddAndActivate(float* y, int64_t rows, int64_t cols, const Addend& c, const Activation& activation) {
+// y [rows, cols] = act(y + scale * c + residual): the epilogue, one parallel pass. `residual` (nullable) is a
+// [rows, cols] matrix: MatMul's fused residual connection.
+void AddAndActivate(float* y, int64_t rows, int64_t cols, const Addend& c, const Activation& activation,
+                    const float* residual = nullptr) {
   ParallelFor(rows, std::max<int64_t>(1, kMinParallelElements / std::max<int64_t>(cols, 1)),
               [&](int64_t begin, int64_t end) {
                 VisitActivationKind(activation.kind, [&](auto kind) {
                   const Activation act{kind(), activation.min, activation.max};
                   for (int64_t i = begin; i < end; ++i) {
                     float* y_row = y + i * cols;
+                    if (residual != nullptr) {
+                      const float* r_row = residual + i * cols;
+                      for (int64_t j = 0; j < cols; ++j) y_row[j] += r_row[j];
+                    }
                     if (c.data != nullptr) {
                       const float* c_row = c.data + i * c.row_stride;
                       for (int64_t j = 0; j < cols; ++j) {
@@ -148,7 +154,7 @@ Result<std::unique_ptr<Kernel>> CreateGemm(const NodeContext& ctx) {
 
 // ---- MatMul -----------------------------------------------------------------------------------------------
 
-// Y[b] = act(A[b] x B[b] + bias) for every (broadcast) batch index b.
+// Y[b] = act(A[b] x B[b] + bias + residual[b]) for every (broadcast) batch index b.
 class MatMulKernel final : public Kernel {
  public:
   struct Plan {
@@ -158,6 +164,7 @@ class MatMulKernel final : public Kernel {
     // product.
     bool stack_batch = false;
     bool has_bias = false;
+    bool has_residual = false;
     Activation activation;
   };
   // `batch_layout` maps an output matrix to A's and B's (broadcast batch dims).
@@ -173,10 +180,11 @@ class MatMulKernel final : public Kernel {
     } else {
       RunBatch(a, b, y);
     }
-    if (plan_.has_bias || !plan_.activation.none()) {
+    if (plan_.has_bias || plan_.has_residual || !plan_.activation.none()) {
       // The bias is one value per column, the same for every row.
       const Addend bias{plan_.has_bias ? static_cast<const float*>(args.inputs[2]) : nullptr, 0, 1, 1.0f};
-      AddAndActivate(y, plan_.batch * plan_.m, plan_.n, bias, plan_.activation);
+      AddAndActivate(y, plan_.batch * plan_.m, plan_.n, bias, plan_.activation,
+                     plan_.has_residual ? static_cast<const float*>(args.inputs[3]) : nullptr);
     }
     return Status::Ok();
   }
@@ -225,6 +233,7 @@ Result<std::unique_ptr<Kernel>> CreateMatMul(const NodeContext& ctx) {
   plan.batch = NumElements(out_batch);
   plan.stack_batch = NumElements(b_batch) == 1 && NumElements(a_batch) == plan.batch;
   plan.has_bias = ctx.has_input(2);
+  plan.has_residual = ctx.has_input(3);
   plan.activation = ActivationFromAttributes(ctx.attributes());
   return std::unique_ptr<Kernel>(
       new MatMulKernel(plan, BroadcastLayout(out_batch, std::vector{a_batch, b_batch})));

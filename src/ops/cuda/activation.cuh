@@ -29,6 +29,10 @@ __device__ __forceinline__ float ApplyActivation(float x, float min, float max) 
     return 1.0f / (1.0f + expf(-x));
   } else if constexpr (kKind == K::kHardSwish) {
     return x * StdMin(StdMax(x / 6.0f + 0.5f, 0.0f), 1.0f);
+  } else if constexpr (kKind == K::kGelu) {
+    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+  } else if constexpr (kKind == K::kGeluTanh) {
+    return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
   } else {
     return x;
   }
@@ -48,6 +52,10 @@ __device__ __forceinline__ float ApplyActivation(const Activation& a, float x) {
       return ApplyActivation<K::kSigmoid>(x, a.min, a.max);
     case K::kHardSwish:
       return ApplyActivation<K::kHardSwish>(x, a.min, a.max);
+    case K::kGelu:
+      return ApplyActivation<K::kGelu>(x, a.min, a.max);
+    case K::kGeluTanh:
+      return ApplyActivation<K::kGeluTanh>(x, a.min, a.max);
   }
   return x;
 }

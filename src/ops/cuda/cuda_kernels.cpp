@@ -6,9 +6,9 @@ namespace missile::ops::cuda {
 namespace {
 
 const KernelEntry* FindEntry(std::string_view op_type) {
-  static const std::array kFamilies = {ElementwiseKernels,   ConvKernels,     MatMulKernels,
-                                       NormalizationKernels, PoolKernels,     ReduceKernels,
-                                       MovementKernels,      GeneratorKernels};
+  static const std::array kFamilies = {ElementwiseKernels, ConvKernels,          MatMulKernels,
+                                       AttentionKernels,   NormalizationKernels, PoolKernels,
+                                       ReduceKernels,      MovementKernels,      GeneratorKernels};
   for (auto family : kFamilies) {
     for (const KernelEntry& entry : family()) {
       if (entry.op_type == op_type) return &entry;

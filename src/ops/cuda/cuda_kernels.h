@@ -48,6 +48,7 @@ bool HasKernel(std::string_view op_type);
 std::span<const KernelEntry> ElementwiseKernels();
 std::span<const KernelEntry> ConvKernels();
 std::span<const KernelEntry> MatMulKernels();
+std::span<const KernelEntry> AttentionKernels();
 std::span<const KernelEntry> NormalizationKernels();
 std::span<const KernelEntry> PoolKernels();
 std::span<const KernelEntry> ReduceKernels();

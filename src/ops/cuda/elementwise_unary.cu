@@ -74,6 +74,13 @@ KernelResult CreateElu(const NodeContext& ctx, const BuildContext&) {
   return FloatMap(ctx, EluOp{ctx.attributes().Float("alpha", 1.0f)});
 }
 
+KernelResult CreateGelu(const NodeContext& ctx, const BuildContext& build) {
+  MISSILE_ASSIGN_OR_RETURN(Activation gelu, GeluFromAttributes(ctx.attributes()));
+  return gelu.kind == Activation::Kind::kGelu
+             ? CreateFloatMap<ActivationOp<Activation::Kind::kGelu>>(ctx, build)
+             : CreateFloatMap<ActivationOp<Activation::Kind::kGeluTanh>>(ctx, build);
+}
+
 KernelResult CreateNot(const NodeContext& ctx, const BuildContext&) {
   return MakeMap<bool, bool>(ctx, NotOp{});
 }
@@ -88,6 +95,7 @@ const KernelEntry kKernels[] = {
     {"Abs", CreateArithmeticMap<AbsOp>},
     {"Sigmoid", CreateFloatMap<ActivationOp<Activation::Kind::kSigmoid>>},
     {"HardSwish", CreateFloatMap<ActivationOp<Activation::Kind::kHardSwish>>},
+    {"Gelu", CreateGelu},
     {"Tanh", CreateFloatMap<TanhOp>},
     {"Erf", CreateFloatMap<ErfOp>},
     {"Sqrt", CreateFloatMap<SqrtOp>},

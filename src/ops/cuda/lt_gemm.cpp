@@ -101,15 +101,16 @@ Result<std::unique_ptr<LtGemm>> LtGemm::Plan(const GemmProblem& p, cublasLtHandl
   return gemm;
 }
 
-Status LtGemm::Enqueue(const LaunchContext& launch, const void* a, const void* b, const void* bias, void* d,
-                       void* workspace) const {
+Status LtGemm::Enqueue(const LaunchContext& launch, const void* a, const void* b, const void* bias,
+                       const void* c, void* d, void* workspace) const {
   if (problem_.bias) {
     MISSILE_CUBLAS_RETURN_IF_ERROR(
         cublasLtMatmulDescSetAttribute(operation_, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
   }
   MISSILE_CUBLAS_RETURN_IF_ERROR(cublasLtMatmul(launch.cublaslt, operation_, &problem_.alpha, b, a_layout_, a,
-                                                b_layout_, &problem_.beta, d, d_layout_, d, d_layout_,
-                                                &algorithm_, workspace, workspace_bytes_, launch.stream));
+                                                b_layout_, &problem_.beta, c != nullptr ? c : d, d_layout_, d,
+                                                d_layout_, &algorithm_, workspace, workspace_bytes_,
+                                                launch.stream));
   return Status::Ok();
 }
 

@@ -1,5 +1,5 @@
 // One (batched) GEMM on cuBLASLt, described in row-major terms and planned once:
-//   D[b] = alpha * op(A[b]) x op(B[b]) + beta * D[b] (+ bias[n]) (then ReLU)
+//   D[b] = alpha * op(A[b]) x op(B[b]) + beta * C[b] (+ bias[n]) (then ReLU)
 // with op(A) [m, k], op(B) [k, n], D [m, n], all row-major, batch b at element offsets b * stride (0: the
 // same matrix for every batch). cuBLASLt is column-major, so the product is computed as D^T = op(B)^T
 // op(A)^T, which is how a row-major bias over D's columns becomes cuBLASLt's bias over its rows.
@@ -24,7 +24,9 @@ struct GemmProblem {
   int64_t batch = 1;
   int64_t stride_a = 0, stride_b = 0, stride_d = 0;  // elements between batches
   float alpha = 1.0f;
-  float beta = 0.0f;  // beta != 0 reads D before writing it (a C broadcast into D beforehand)
+  // beta != 0 reads C (of D's layout): D itself when C was broadcast into D beforehand, or a separate
+  // matrix (MatMul's fused residual).
+  float beta = 0.0f;
   bool bias = false;  // add a [n] vector to every row
   bool relu = false;
   bool allow_tf32 = true;
@@ -38,8 +40,9 @@ class LtGemm {
 
   // Scratch the chosen algorithm may use (passed to Enqueue).
   size_t workspace_bytes() const { return workspace_bytes_; }
-  Status Enqueue(const LaunchContext& launch, const void* a, const void* b, const void* bias, void* d,
-                 void* workspace) const;
+  // `c` (read when beta != 0) may be null for D itself.
+  Status Enqueue(const LaunchContext& launch, const void* a, const void* b, const void* bias, const void* c,
+                 void* d, void* workspace) const;
 
  private:
   LtGemm() = default;

@@ -1,5 +1,6 @@
-// Gemm and MatMul on cuBLASLt. The bias (Gemm's C when it is a row vector, MatMul's fused bias) and ReLU run
-// in cuBLASLt's epilogue; any other fused activation in one pass after.
+// Gemm and MatMul on cuBLASLt. The bias (Gemm's C when it is a row vector, MatMul's fused bias), MatMul's
+// fused residual (cuBLASLt's C, beta 1) and ReLU run in cuBLASLt's epilogue; any other fused activation in
+// one pass after.
 //
 // MatMul's batch dims become, in order of preference: rows of one GEMM (B shared by every batch, as in a
 // transformer's Linear on [batch, tokens, features]), one strided-batched GEMM (each operand either per
@@ -38,6 +39,7 @@ class GemmKernel final : public Kernel {
     std::vector<int64_t> a_offsets{0}, b_offsets{0}, d_offsets{0};
     int bias_input = -1;        // input index of a [n] bias applied in the epilogue
     int addend_input = -1;      // Gemm's C of any other broadcastable shape, copied into D first
+    int residual_input = -1;    // MatMul's fused residual: cuBLASLt's C, of D's shape
     StridedIndex addend_index;  // how C is read when broadcast to [m, n]
     Activation after;
   };
@@ -60,8 +62,11 @@ class GemmKernel final : public Kernel {
     const void* bias = setup_.bias_input >= 0 ? args.inputs[setup_.bias_input] : nullptr;
     for (size_t call = 0; call < setup_.a_offsets.size(); ++call) {
       void* d = const_cast<std::byte*>(at(args.outputs[0], setup_.d_offsets[call]));
+      const void* c = setup_.residual_input >= 0
+                          ? at(args.inputs[setup_.residual_input], setup_.d_offsets[call])
+                          : nullptr;
       MISSILE_RETURN_IF_ERROR(gemm_->Enqueue(launch, at(args.inputs[0], setup_.a_offsets[call]),
-                                             at(args.inputs[1], setup_.b_offsets[call]), bias, d,
+                                             at(args.inputs[1], setup_.b_offsets[call]), bias, c, d,
                                              args.workspace));
     }
     if (setup_.after.none()) return Status::Ok();
@@ -172,6 +177,10 @@ KernelResult CreateMatMul(const NodeContext& ctx, const BuildContext& build) {
   setup.n = n;
   setup.bias_input = ctx.has_input(2) ? 2 : -1;
   setup.after = ActivationAfter(activation);
+  if (ctx.has_input(3)) {
+    setup.residual_input = 3;
+    problem.beta = 1.0f;
+  }
 
   if (is_shared(b_batch) && covers_output(a_batch)) {
     problem.m = m * batches;  // B serves every batch: the batches are rows of one GEMM

@@ -1,8 +1,10 @@
 #include "runtime/cuda/cuda_executable.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
+#include "core/parallel.h"
 #include "device/cuda/access_policy.h"
 #include "device/cuda/cuda_status.h"
 #include "ops/cuda/cuda_kernels.h"
@@ -16,6 +18,19 @@ size_t AlignUp(size_t bytes) {
   return (bytes + kStagingAlignment - 1) / kStagingAlignment * kStagingAlignment;
 }
 
+// memcpy, spread over the cores for a large tensor: one core copies a batch-32 image input (19 MB) in a few
+// milliseconds, as long as the GPU then takes for the whole request.
+void CopyHostBytes(void* to, const void* from, size_t bytes) {
+  constexpr size_t kChunk = size_t{1} << 20;
+  const int64_t chunks = static_cast<int64_t>((bytes + kChunk - 1) / kChunk);
+  ParallelFor(chunks, 2, [&](int64_t begin, int64_t end) {
+    const size_t first = static_cast<size_t>(begin) * kChunk;
+    const size_t last = std::min(bytes, static_cast<size_t>(end) * kChunk);
+    std::memcpy(static_cast<std::byte*>(to) + first, static_cast<const std::byte*>(from) + first,
+                last - first);
+  });
+}
+
 }  // namespace
 
 CudaExecutable::~CudaExecutable() {
@@ -23,8 +38,10 @@ CudaExecutable::~CudaExecutable() {
 }
 
 void CudaExecutable::DropGraph() {
-  if (graph_exec_ != nullptr) cudaGraphExecDestroy(graph_exec_);
-  graph_exec_ = nullptr;
+  for (cudaGraphExec_t& exec : graph_execs_) {
+    if (exec != nullptr) cudaGraphExecDestroy(exec);
+    exec = nullptr;
+  }
 }
 
 Result<std::unique_ptr<CudaExecutable>> CudaExecutable::Build(graph::Graph graph, const CudaContext& context,
@@ -98,6 +115,7 @@ Result<std::unique_ptr<CudaExecutable>> CudaExecutable::Build(graph::Graph graph
   }
   MISSILE_ASSIGN_OR_RETURN(executable->input_staging_, device::cuda::PinnedBuffer::Allocate(input_bytes));
   MISSILE_ASSIGN_OR_RETURN(executable->output_staging_, device::cuda::PinnedBuffer::Allocate(output_bytes));
+  executable->output_bytes_ = output_bytes;
   // Kernel builds ran trial launches on the context's stream: let them finish before the first request.
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(context.stream()));
   return executable;
@@ -106,7 +124,8 @@ Result<std::unique_ptr<CudaExecutable>> CudaExecutable::Build(graph::Graph graph
 void CudaExecutable::StageInputs(const std::vector<const Tensor*>& inputs) {
   for (size_t i = 0; i < inputs_.size(); ++i) {
     if (inputs_[i].bytes == 0) continue;
-    std::memcpy(input_staging_.bytes() + inputs_[i].staging_offset, inputs[i]->raw_data(), inputs_[i].bytes);
+    CopyHostBytes(input_staging_.bytes() + inputs_[i].staging_offset, inputs[i]->raw_data(),
+                  inputs_[i].bytes);
   }
 }
 
@@ -121,13 +140,13 @@ Status CudaExecutable::EnqueueInputCopies(const ops::cuda::LaunchContext& launch
 }
 
 Status CudaExecutable::RouteCopies(pcie::Direction direction, const std::vector<Transfer>& transfers,
-                                   const device::cuda::PinnedBuffer& staging) const {
+                                   std::byte* staging) const {
   const bool to_device = direction == pcie::Direction::kHostToDevice;
   std::vector<HostDeviceCopy> copies;
   copies.reserve(transfers.size());
   for (const Transfer& transfer : transfers) {
     if (transfer.bytes == 0 || transfer.device == nullptr) continue;
-    std::byte* host = const_cast<std::byte*>(staging.bytes()) + transfer.staging_offset;
+    std::byte* host = staging + transfer.staging_offset;
     void* device = const_cast<void*>(transfer.device);
     // The staging buffers are pinned: the route copies them without staging of its own.
     copies.push_back(to_device ? HostDeviceCopy{host, device, transfer.bytes, false}
@@ -141,13 +160,18 @@ Status CudaExecutable::TransferInputs(const ops::cuda::LaunchContext& launch) co
   if (route_ == nullptr) return EnqueueInputCopies(launch);
   // The previous request's kernels may still read the input buffers this overwrites.
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
-  return RouteCopies(pcie::Direction::kHostToDevice, inputs_, input_staging_);
+  return RouteCopies(pcie::Direction::kHostToDevice, inputs_, input_staging_.bytes());
 }
 
 Status CudaExecutable::TransferOutputs(const ops::cuda::LaunchContext& launch) const {
-  if (route_ == nullptr) return EnqueueOutputCopies(launch);
+  return TransferOutputsTo(launch, output_staging_.bytes());
+}
+
+Status CudaExecutable::TransferOutputsTo(const ops::cuda::LaunchContext& launch,
+                                         std::byte* output_host) const {
+  if (route_ == nullptr) return EnqueueOutputCopiesTo(launch, output_host);
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
-  return RouteCopies(pcie::Direction::kDeviceToHost, outputs_, output_staging_);
+  return RouteCopies(pcie::Direction::kDeviceToHost, outputs_, output_host);
 }
 
 Status CudaExecutable::EnqueueStep(size_t step, const ops::cuda::LaunchContext& launch) const {
@@ -161,11 +185,15 @@ Status CudaExecutable::EnqueueStep(size_t step, const ops::cuda::LaunchContext& 
 }
 
 Status CudaExecutable::EnqueueOutputCopies(const ops::cuda::LaunchContext& launch) const {
+  return EnqueueOutputCopiesTo(launch, output_staging_.bytes());
+}
+
+Status CudaExecutable::EnqueueOutputCopiesTo(const ops::cuda::LaunchContext& launch,
+                                             std::byte* output_host) const {
   for (const Transfer& output : outputs_) {
     if (output.bytes == 0 || output.device == nullptr) continue;
-    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(output_staging_.bytes() + output.staging_offset,
-                                                 output.device, output.bytes, cudaMemcpyDeviceToHost,
-                                                 launch.stream));
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(output_host + output.staging_offset, output.device,
+                                                 output.bytes, cudaMemcpyDeviceToHost, launch.stream));
   }
   return Status::Ok();
 }
@@ -173,25 +201,52 @@ Status CudaExecutable::EnqueueOutputCopies(const ops::cuda::LaunchContext& launc
 std::vector<Tensor> CudaExecutable::CollectOutputs() const {
   std::vector<Tensor> tensors;
   for (const Transfer& output : outputs_) {
-    Tensor tensor(output.spec.dtype, output.spec.shape);
-    if (output.bytes > 0) {
-      std::memcpy(tensor.raw_data(), output_staging_.bytes() + output.staging_offset, output.bytes);
-    }
+    // Not zero-filled first: every byte is copied over.
+    Tensor tensor =
+        Tensor::Wrap(output.spec.dtype, output.spec.shape, AllocateUninitializedHostBytes(output.bytes));
+    if (output.bytes > 0)
+      CopyHostBytes(tensor.raw_data(), output_staging_.bytes() + output.staging_offset, output.bytes);
     tensors.push_back(std::move(tensor));
   }
   return tensors;
 }
 
-Status CudaExecutable::EnqueueRequest(const ops::cuda::LaunchContext& launch) const {
-  if (route_ == nullptr) MISSILE_RETURN_IF_ERROR(EnqueueInputCopies(launch));
-  for (size_t s = 0; s < steps_.size(); ++s) MISSILE_RETURN_IF_ERROR(EnqueueStep(s, launch));
-  return route_ == nullptr ? EnqueueOutputCopies(launch) : Status::Ok();
+Result<size_t> CudaExecutable::TakeOutputSlot() {
+  if (output_bytes_ == 0) return kOutputPoolSize;
+  for (size_t slot = 0; slot < output_pool_.size(); ++slot) {
+    // Only the pool holds it: the tensors handed out over it are gone, and no one can take a new reference.
+    if (output_pool_[slot].use_count() == 1) return slot;
+  }
+  if (output_pool_.size() == kOutputPoolSize) return kOutputPoolSize;
+  void* pinned = nullptr;
+  MISSILE_RETURN_IF_ERROR(device::cuda::PinnedMemory::Allocate(&pinned, output_bytes_));
+  output_pool_.emplace_back(static_cast<std::byte*>(pinned),
+                            [](std::byte* p) { device::cuda::PinnedMemory::Free(p); });
+  return output_pool_.size() - 1;
 }
 
-Status CudaExecutable::CaptureGraph() {
+std::vector<Tensor> CudaExecutable::WrapOutputs(const std::shared_ptr<std::byte[]>& buffer) const {
+  std::vector<Tensor> tensors;
+  for (const Transfer& output : outputs_) {
+    // Aliasing pointers: each output keeps the whole buffer alive, and the pool sees it taken until all go.
+    tensors.push_back(
+        Tensor::Wrap(output.spec.dtype, output.spec.shape,
+                     std::shared_ptr<std::byte[]>(buffer, buffer.get() + output.staging_offset)));
+  }
+  return tensors;
+}
+
+Status CudaExecutable::EnqueueRequest(const ops::cuda::LaunchContext& launch, std::byte* output_host) const {
+  if (route_ == nullptr) MISSILE_RETURN_IF_ERROR(EnqueueInputCopies(launch));
+  for (size_t s = 0; s < steps_.size(); ++s) MISSILE_RETURN_IF_ERROR(EnqueueStep(s, launch));
+  return route_ == nullptr ? EnqueueOutputCopiesTo(launch, output_host) : Status::Ok();
+}
+
+Result<cudaGraphExec_t> CudaExecutable::GraphFor(size_t slot, std::byte* output_host) {
+  if (graph_execs_[slot] != nullptr) return graph_execs_[slot];
   const cudaStream_t stream = context_->stream();
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-  Status enqueued = EnqueueRequest(context_->launch());
+  Status enqueued = EnqueueRequest(context_->launch(), output_host);
   cudaGraph_t graph = nullptr;
   const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
   if (!enqueued.ok()) {
@@ -205,13 +260,13 @@ Status CudaExecutable::CaptureGraph() {
     cudaGraphDestroy(graph);
     return copied.WithContext("giving the captured request the stream's L2 access window");
   }
-  const cudaError_t instantiated = cudaGraphInstantiate(&graph_exec_, graph, 0);
+  const cudaError_t instantiated = cudaGraphInstantiate(&graph_execs_[slot], graph, 0);
   cudaGraphDestroy(graph);
   MISSILE_CUDA_RETURN_IF_ERROR(instantiated);
-  return Status::Ok();
+  return graph_execs_[slot];
 }
 
-Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings) {
+Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings, std::byte* output_host) {
   const ops::cuda::LaunchContext& launch = context_->launch();
   if (step_events_.size() != steps_.size() + 1) {
     step_events_.clear();
@@ -226,7 +281,7 @@ Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings) {
     MISSILE_RETURN_IF_ERROR(EnqueueStep(s, launch));
   }
   MISSILE_RETURN_IF_ERROR(step_events_.back().Record(launch.stream));
-  MISSILE_RETURN_IF_ERROR(TransferOutputs(launch));
+  MISSILE_RETURN_IF_ERROR(TransferOutputsTo(launch, output_host));
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
   for (size_t s = 0; s < steps_.size(); ++s) {
     MISSILE_ASSIGN_OR_RETURN(float ms, device::cuda::Event::ElapsedMs(step_events_[s], step_events_[s + 1]));
@@ -238,22 +293,25 @@ Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings) {
 Result<std::vector<Tensor>> CudaExecutable::Run(const std::vector<const Tensor*>& inputs,
                                                 std::vector<StepTiming>* timings) {
   StageInputs(inputs);
+  MISSILE_ASSIGN_OR_RETURN(const size_t slot, TakeOutputSlot());
+  std::byte* output_host = slot < output_pool_.size() ? output_pool_[slot].get() : output_staging_.bytes();
   // With a route, the inputs land before the kernels are queued and the outputs leave after they finished;
   // without, the copies ride on the stream (or in the graph) with the kernels.
   if (route_ != nullptr) MISSILE_RETURN_IF_ERROR(TransferInputs(context_->launch()));
   if (timings != nullptr) {
     // Per-kernel times need events between the kernels, so a profiled request never replays the graph.
-    MISSILE_RETURN_IF_ERROR(RunWithTimings(timings));
-    return CollectOutputs();
-  }
-  if (use_graph_) {
-    if (graph_exec_ == nullptr) MISSILE_RETURN_IF_ERROR(CaptureGraph());
-    MISSILE_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, context_->stream()));
+    MISSILE_RETURN_IF_ERROR(RunWithTimings(timings, output_host));
   } else {
-    MISSILE_RETURN_IF_ERROR(EnqueueRequest(context_->launch()));
+    if (use_graph_) {
+      MISSILE_ASSIGN_OR_RETURN(cudaGraphExec_t exec, GraphFor(slot, output_host));
+      MISSILE_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec, context_->stream()));
+    } else {
+      MISSILE_RETURN_IF_ERROR(EnqueueRequest(context_->launch(), output_host));
+    }
+    if (route_ != nullptr) MISSILE_RETURN_IF_ERROR(TransferOutputsTo(context_->launch(), output_host));
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(context_->stream()));
   }
-  if (route_ != nullptr) MISSILE_RETURN_IF_ERROR(TransferOutputs(context_->launch()));
-  MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(context_->stream()));
+  if (slot < output_pool_.size()) return WrapOutputs(output_pool_[slot]);
   return CollectOutputs();
 }
 

@@ -1,12 +1,15 @@
 // A model compiled for the GPU at fixed input shapes.
 //
 // Weights live in the session's ConstantStore, activations and kernel scratch in one device arena planned
-// from buffer lifetimes, and the request's inputs and outputs pass through pinned staging buffers so every
-// copy is asynchronous. With a transfer route (BackendOptions::transfer_route: in the server, the tenant's
-// PCIe transfer schedulers) the input and output copies go through it instead of onto the session's stream,
-// and a captured CUDA graph holds the kernels only. A request runs either kernel by kernel or as one CUDA
-// graph captured on first use (copies included) and replayed after; the step-wise Enqueue* calls are what the
-// compute scheduler uses to release kernels one at a time into the stream (SM partition) it chooses.
+// from buffer lifetimes, and the request's inputs and outputs pass through pinned host memory so every
+// copy is asynchronous. Run() copies the outputs straight into pinned buffers that become the returned
+// tensors (a small pool, reused once the caller has dropped them), so no host copy follows the device's;
+// the step-wise calls a scheduler uses keep one output staging buffer and copy out of it (CollectOutputs).
+// With a transfer route (BackendOptions::transfer_route: in the server, the tenant's PCIe transfer
+// schedulers) the input and output copies go through it instead of onto the session's stream, and a captured
+// CUDA graph holds the kernels only. A request runs either kernel by kernel or as one CUDA graph captured on
+// first use (copies included) and replayed after; the step-wise Enqueue* calls are what the compute scheduler
+// uses to release kernels one at a time into the stream (SM partition) it chooses.
 #pragma once
 
 #include <memory>
@@ -52,9 +55,12 @@ class CudaExecutable final : public Executable {
 
   size_t arena_bytes() const { return arena_.size(); }
 
-  // Forgets the captured CUDA graph, so that the next request captures again: for when the stream's launch
+  // Forgets the captured CUDA graphs, so that the next request captures again: for when the stream's launch
   // attributes (the L2 access-policy window) changed after capture.
   void DropGraph();
+
+  // Output buffers Run() keeps for reuse; beyond that it copies out of the staging buffer.
+  static constexpr size_t kOutputPoolSize = 3;
 
  private:
   struct BoundStep {
@@ -72,12 +78,20 @@ class CudaExecutable final : public Executable {
   };
 
   CudaExecutable() = default;
-  // The kernels, with the copies before and after them unless a route carries those.
-  Status EnqueueRequest(const ops::cuda::LaunchContext& launch) const;
+  // The kernels, with the copies before and after them (the outputs to `output_host`) unless a route carries
+  // those.
+  Status EnqueueRequest(const ops::cuda::LaunchContext& launch, std::byte* output_host) const;
+  Status EnqueueOutputCopiesTo(const ops::cuda::LaunchContext& launch, std::byte* output_host) const;
   Status RouteCopies(pcie::Direction direction, const std::vector<Transfer>& transfers,
-                     const device::cuda::PinnedBuffer& staging) const;
-  Status CaptureGraph();
-  Status RunWithTimings(std::vector<StepTiming>* timings);
+                     std::byte* host) const;
+  Status TransferOutputsTo(const ops::cuda::LaunchContext& launch, std::byte* output_host) const;
+  // The graph of a request whose outputs land in `output_host`, captured on first use (one per slot).
+  Result<cudaGraphExec_t> GraphFor(size_t slot, std::byte* output_host);
+  Status RunWithTimings(std::vector<StepTiming>* timings, std::byte* output_host);
+  // A pool slot whose buffer the caller no longer holds (allocated on first need), or kOutputPoolSize when
+  // every slot is taken: then the staging buffer serves and CollectOutputs copies.
+  Result<size_t> TakeOutputSlot();
+  std::vector<Tensor> WrapOutputs(const std::shared_ptr<std::byte[]>& buffer) const;
 
   const CudaContext* context_ = nullptr;
   TransferRoute* route_ = nullptr;  // BackendOptions::transfer_route
@@ -85,11 +99,14 @@ class CudaExecutable final : public Executable {
   device::cuda::DeviceBuffer arena_;
   device::cuda::PinnedBuffer input_staging_;
   device::cuda::PinnedBuffer output_staging_;
-  std::vector<const void*> constant_pointers_;  // by value id (nullptr for non-constants)
+  size_t output_bytes_ = 0;
+  std::vector<std::shared_ptr<std::byte[]>> output_pool_;  // pinned, each laid out as the staging buffer
+  std::vector<const void*> constant_pointers_;             // by value id (nullptr for non-constants)
   std::vector<BoundStep> steps_;
   std::vector<Transfer> inputs_;
   std::vector<Transfer> outputs_;
-  cudaGraphExec_t graph_exec_ = nullptr;
+  // Run()'s CUDA graphs by output slot (the last entry: the staging buffer); null until captured.
+  std::vector<cudaGraphExec_t> graph_execs_ = std::vector<cudaGraphExec_t>(kOutputPoolSize + 1, nullptr);
   std::vector<device::cuda::Event> step_events_;  // profiling: one before each step, one after the last
 };
 
