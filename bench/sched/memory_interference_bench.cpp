@@ -2,7 +2,7 @@
 // a memory-bound LS kernel stream on its partition beside a memory-bound BE kernel stream on the other SMs.
 //
 //   missile_memory_interference_bench --json memory-interference.json [--ls-groups 7] [--gib 1] [--ls-ms 40]
-//                                     [--rounds 3] [--budget 0.05] [--be-min-groups 1]
+//                                     [--rounds 3] [--budget 0.05] [--be-min-groups 1] [--feedback-rounds 3]
 //
 // Both tenants run the same kernel, a streaming read of their own buffer (1 GiB each, far beyond the 60 MiB
 // L2), launched back to back into their partition's stream. Reported:
@@ -15,7 +15,10 @@
 // - under missile: what sched::MakePolicy("missile") decides from a SchedulerView with both tenants'
 //   measured profiles (LS active on its partition, BE ready), run as decided (BE's partition, and the pause
 //   before each of its kernels: the duty cycle of bandwidth regulation) - once with the contention model
-//   fitted to LS's partition's curve (ContentionModel::FromMeasurements), once with DEVICE.md's.
+//   fitted to LS's partition's curve (ContentionModel::FromMeasurements), once with DEVICE.md's; then
+//   --feedback-rounds times again, each from the previous run's measurement (LS's slowdown and BE's period
+//   turned into the BE tenant's ContentionObservation, sched/contention_observation.h), as the scheduler
+//   would correct its pace from the kernels it times.
 //
 // Timing: per-kernel CUDA events in each stream. BE is queued for about three times LS's window so it runs
 // through all of it; its bandwidth counts the BE kernels that started and ended inside LS's window (events
@@ -35,6 +38,7 @@
 #include "device/cuda/stream.h"
 #include "device/gpu_info.h"
 #include "sched/contention.h"
+#include "sched/contention_observation.h"
 #include "sched/cuda/stream_pause.h"
 #include "sched/measured_profile.h"
 #include "sched/missile_policy.h"
@@ -61,6 +65,7 @@ struct Options {
   double budget = 0.05;
   int be_min_groups = 1;     // BE guaranteed a group: bandwidth regulation paces it rather than holding it
   int be_blocks_per_sm = 0;  // 0: as many as fit (the heaviest streaming BE)
+  int feedback_rounds = 3;   // missile decides again from what the previous run measured, this many times
 };
 
 double Mean(const std::vector<double>& v) {
@@ -182,9 +187,11 @@ class Bench {
     MISSILE_ASSIGN_OR_RETURN(cudaStream_t ls_stream, partitions_.StreamFor(ls.begin, ls.end, ls_priority));
     MISSILE_ASSIGN_OR_RETURN(cudaStream_t be_stream, partitions_.StreamFor(be.begin, be.end, be_priority));
     MISSILE_ASSIGN_OR_RETURN(const double ls_alone_us, LsAlone(ls));
-    const size_t ls_kernels = LsKernels(ls);
-    const double window_us = ls_alone_us * double(ls_kernels);
     const double be_alone_us = be_profile.DurationUs(layout_, layout_.SmsIn(be)) + be_pace_us;
+    // A paced BE runs a kernel per period: LS's window holds at least ten of them (a few periods would make
+    // the duty cycle inside the window a matter of phase).
+    const size_t ls_kernels = LsKernels(ls, be_pace_us > 0 ? 10 * be_alone_us : 0);
+    const double window_us = ls_alone_us * double(ls_kernels);
     const size_t be_kernels = std::clamp<size_t>(
         static_cast<size_t>(std::ceil(3 * window_us / be_alone_us)) + 2, 4, be_trail_.capacity());
     std::vector<double> ls_rounds, be_rounds, be_counts;
@@ -235,12 +242,12 @@ class Bench {
   }
 
  private:
-  // Enough LS kernels on `range` for about --ls-ms alone (at least 10).
-  size_t LsKernels(GroupRange range) const {
+  // Enough LS kernels on `range` for about --ls-ms alone, or `at_least_us` (at least 10 kernels).
+  size_t LsKernels(GroupRange range, double at_least_us = 0) const {
     const double per_kernel_us =
         double(ls_.bytes()) / (sched::ContentionModel::H200().StreamingBandwidth(layout_.SmsIn(range)) * 1e3);
-    return std::clamp<size_t>(static_cast<size_t>(options_.ls_ms * 1e3 / per_kernel_us), 10,
-                              ls_trail_.capacity());
+    const double window_us = std::max(options_.ls_ms * 1e3, at_least_us);
+    return std::clamp<size_t>(static_cast<size_t>(window_us / per_kernel_us), 10, ls_trail_.capacity());
   }
 
   const Options& options_;
@@ -348,6 +355,49 @@ Result<json> UnderMissile(Bench& bench, const Options& options, const sched::Con
       "while BE runs), BE {:.0f} GB/s\n",
       model_name, be_decision->partition.ToString(), layout.SmsIn(be_decision->partition), pace_us,
       be_kernel_us, ls_decision->partition.ToString(), pair.ls_us / alone_us, predicted, pair.be_gbps);
+
+  // Feedback: what each run measured (LS's slowdown, BE's period) becomes the BE tenant's observation, and
+  // missile decides again from it, as the scheduler would from the kernels it times.
+  json feedback = json::array();
+  Bench::Pair last = pair;
+  double last_pace_us = pace_us;
+  for (int round = 0; round < options.feedback_rounds; ++round) {
+    if (!(last.be_gbps > 0)) break;  // no BE kernel inside LS's window: nothing measured
+    const sched::PacedRun run{b, last.ls_us / alone_us, be_kernel_us,
+                              double(be_profile.bytes) / (last.be_gbps * 1e3), last_pace_us};
+    MISSILE_ASSIGN_OR_RETURN(const sched::ContentionObservation observed, sched::ObserveContention(run));
+    view.tenants[1].observed = observed;
+    const sched::Decisions again = policy->Decide(view);
+    json step = {{"observed_ls_slowdown_while_be_runs", observed.ls_slowdown_while_running},
+                 {"observed_be_stretch", observed.be_stretch}};
+    const sched::KernelDecision* be_again = nullptr;
+    for (const auto& d : again)
+      if (d.tenant == 1 && d.action == sched::Action::kLaunch) be_again = &d;
+    if (be_again == nullptr) {
+      step["be_partition"] = "held";
+      feedback.push_back(step);
+      break;
+    }
+    MISSILE_ASSIGN_OR_RETURN(
+        last, bench.Beside(ls_decision->partition, be_again->partition, be_profile,
+                           -ls_decision->stream_priority, -be_again->stream_priority, be_again->pace_us));
+    last_pace_us = be_again->pace_us;
+    const double beside_us = be_kernel_us * observed.be_stretch;
+    step["be_partition"] = be_again->partition.ToString();
+    step["be_pace_us"] = last_pace_us;
+    step["be_duty_cycle"] = beside_us / (beside_us + last_pace_us);
+    step["ls_slowdown"] = last.ls_us / alone_us;
+    step["be_beside_gbps"] = last.be_gbps;
+    step["be_kernels_in_window"] = last.be_kernels;
+    feedback.push_back(step);
+    std::cerr << fmt::format(
+        "missile ({}), feedback {}: observed LS {:.3f}x while BE runs, BE stretched {:.2f}x -> pace {:.0f} "
+        "us: "
+        "LS {:.3f}x, BE {:.0f} GB/s\n",
+        model_name, round + 1, observed.ls_slowdown_while_running, observed.be_stretch, last_pace_us,
+        last.ls_us / alone_us, last.be_gbps);
+  }
+  missile["feedback"] = feedback;
   return missile;
 }
 
@@ -493,6 +543,8 @@ int main(int argc, char** argv) {
                  "BE tenant's min_groups for missile (default 1: paced, not held, beside streaming LS)");
   app.add_option("--be-blocks-per-sm", options.be_blocks_per_sm,
                  "BE kernel's blocks per SM (default 0: as many as fit; 1 streams less per SM)");
+  app.add_option("--feedback-rounds", options.feedback_rounds,
+                 "runs in which missile decides again from the previous run's measurement (default 3)");
   CLI11_PARSE(app, argc, argv);
   if (options.rounds < 1 || options.gib <= 0 || options.ls_ms <= 0) {
     std::cerr << "missile_memory_interference_bench: --rounds >= 1, --gib > 0 and --ls-ms > 0\n";

@@ -7,6 +7,7 @@ its 4,000-byte output, almost no compute) served on the CPU backend, driven by `
 run, `strace -c -f` on the server counts its system calls per request.
 
     /usr/bin/python3 bench/server/transport_overhead.py [--missile build/missile] [--duration 10] [--out DIR]
+        [--server-poll-us N --client-poll-us M]
 
 Prints and writes DIR/transport-overhead.json: the in-process and HTTP latency (p50/p99), what serving adds, the
 server's own share from its metrics (request minus compute, mean), how often the server's threads blocked per
@@ -101,13 +102,15 @@ def main():
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--strace-duration", type=float, default=3)
+    parser.add_argument("--server-poll-us", type=int, default=0, help="the server's server.busy_poll_us")
+    parser.add_argument("--client-poll-us", type=int, default=0, help="the load generator's --busy-poll-us")
     parser.add_argument("--out", default=None, help="folder for transport-overhead.json")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         make_model(work / "model.onnx")
-        config = {"server": {"port": 0, "http_threads": 16}, "policy": "shared",
+        config = {"server": {"port": 0, "http_threads": 16, "busy_poll_us": args.server_poll_us}, "policy": "shared",
                   "tenants": [{"name": "t", "class": "LS"}],
                   "models": [{"name": "model", "tenant": "t", "path": str(work / "model.onnx")}]}
         (work / "config.json").write_text(json.dumps(config))
@@ -117,7 +120,8 @@ def main():
             switches_before = context_switches(server.process.pid)
             subprocess.run([args.missile, "bench", "--quiet", "--mode", "both", "--config", str(work / "config.json"),
                             "--url", server.url, "--model", "model", "--closed", "1", "--duration",
-                            str(args.duration), "--warmup", str(args.warmup), "--out", str(work / "both")],
+                            str(args.duration), "--warmup", str(args.warmup), "--busy-poll-us",
+                            str(args.client_poll_us), "--out", str(work / "both")],
                            check=True, capture_output=True)
             end = metric_sums(server.url)
             switches = [after - before for after, before in zip(context_switches(server.process.pid), switches_before)]
@@ -138,6 +142,7 @@ def main():
     summary = {
         "date": time.strftime("%Y-%m-%d"), "machine": serverlib.machine_description(), "missile": args.missile,
         "duration_s": args.duration, "warmup_s": args.warmup,
+        "busy_poll_us": {"server": args.server_poll_us, "client": args.client_poll_us},
         "inproc_ms": {k: inproc[k] for k in ("p50", "p90", "p99", "mean")},
         "http_ms": {k: http[k] for k in ("p50", "p90", "p99", "mean")},
         "added_p50_us": round(1e3 * (http["p50"] - inproc["p50"]), 1),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 4, acceptance 3 and 6 on the GPU machine in one run: the GPU launcher's tests; the memory-interference
 # benchmark (acceptance 6) with LS on 68 SMs (DEVICE.md's 64/68 case) at the 5% budget, and with LS on 76 SMs
-# at a 1% budget (so that missile's pacing, the duty cycle, is exercised); then the colocation benchmark
-# (acceptance 3): LS alone, BE alone and every policy, 30 s each, BE two steps per launch, BE with no SMs
+# at a 1% budget (so that missile's pacing, the duty cycle, is exercised), each followed by missile's feedback
+# rounds (the pace decided again from what the previous run measured); then the colocation benchmark
+# (acceptance 3 and 5): LS alone, BE alone, LS alone under missile and every policy, 30 s each, BE two steps per launch, BE with no SMs
 # guaranteed beside LS (static: one group, else it gets none).
 # Device command (after PACK_OUT=/work/main/.deps-NAME/device.tar.xz BUILD_DIR=build-cuda scripts/device/pack.sh,
 # carry [".deps-NAME"]):
@@ -20,7 +21,7 @@ source "$(dirname "$0")/issue4_lib.sh" acceptance.log
   wait_for_models || exit 1
   stamp "colocation, ${seconds} s per run"
   colocation_bench --seconds "$seconds" --warmup 2 --be-segment 2 --be-groups 0:all \
-    --runs ls-alone,be-alone,temporal,shared,priority,static@be=1:all,orion,missile \
+    --runs ls-alone,be-alone,ls-alone-missile,temporal,shared,priority,static@be=1:all,orion,missile \
     --json "$OUT/colocation.json" --markdown "$OUT/colocation.md"
   echo "exit $?"
   stamp "done, $(( $(date +%s) - start )) s"

@@ -10,7 +10,9 @@
 # BREAKDOWN=0 skips the breakdown.
 # Device command: export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t;
 #   tar -C /tmp/t -xJf $MISSILE_PACK ./tree; cd /tmp/t/tree && bash scripts/device/server_overhead.sh
-# Env: VARIANTS (default "fp16:graph fp32:graph fp16:kernels fp32:kernels"), DURATION (s, default 20 for graph
+# Env: VARIANTS (default "fp16:graph fp32:graph fp16:kernels fp32:kernels"; a third field `poll` busy-polls the
+# sockets: the server's connections for SERVER_POLL_US (default 200), the load generator's for CLIENT_POLL_US
+# (default 5000), as the in-process side spins on the GPU), DURATION (s, default 20 for graph
 # variants, SHORT_DURATION 10 for kernel-by-kernel ones), WARMUP (s, default 3); for a dry run of the plumbing on
 # a CPU machine: BACKEND=cpu SIZE=small VARIANTS=fp32:kernels.
 # Writes to $OUT: server-overhead.log, server-overhead.json (every variant, merged), results-VARIANT.json,
@@ -40,15 +42,18 @@ rm -rf "$work" && mkdir -p "$work"
   echo "== exported in $(( $(date +%s) - start )) s"
 
   for variant in $VARIANTS; do
-    precision=${variant%%:*}
-    mode=${variant##*:}
+    IFS=: read -r precision mode polling <<<"$variant"
     graph=false; duration=$SHORT_DURATION
     if [ "$mode" = graph ]; then graph=true; duration=$DURATION; fi
-    name="$precision-$mode"
+    server_poll=0; client_poll=0; name="$precision-$mode"
+    if [ "${polling:-}" = poll ]; then
+      server_poll=${SERVER_POLL_US:-200}; client_poll=${CLIENT_POLL_US:-5000}; name="$name-poll"
+    fi
     config="$work/$name.json"
     cat > "$config" <<JSON
 {
-  "server": {"host": "127.0.0.1", "port": 0, "backend": "$BACKEND", "http_threads": 16},
+  "server": {"host": "127.0.0.1", "port": 0, "backend": "$BACKEND", "http_threads": 16,
+             "busy_poll_us": $server_poll},
   "policy": "missile",
   "tenants": [{"name": "camera", "class": "LS"}],
   "models": [{"name": "resnet50", "tenant": "camera", "path": "$work/zoo/resnet50/model.onnx",
@@ -61,9 +66,9 @@ JSON
     fi
     echo "== $name: GPU memory with the server's model loaded: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)"
     nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
-    echo "== $name: missile bench --mode both, closed loop 1, ${duration} s + ${WARMUP} s warmup, binary tensors ($(date -u +%T))"
+    echo "== $name: missile bench --mode both, closed loop 1, ${duration} s + ${WARMUP} s warmup, binary tensors, busy poll server ${server_poll} us client ${client_poll} us ($(date -u +%T))"
     "$MISSILE_BIN/missile" bench --mode both --config "$config" --url "http://127.0.0.1:$port" --model resnet50 \
-      --closed 1 --duration "$duration" --warmup "$WARMUP" --out "$work/$name" --quiet
+      --closed 1 --duration "$duration" --warmup "$WARMUP" --busy-poll-us "$client_poll" --out "$work/$name" --quiet
     echo "== $name: bench exit $?"
     python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
       "http://127.0.0.1:$port/metrics" > "$work/$name-metrics.txt"
@@ -115,6 +120,11 @@ PY
     PYTHONUNBUFFERED=1 "$PYTHON" bench/server/transport_overhead.py --missile "$MISSILE_BIN/missile" \
       --duration "${TRANSPORT_DURATION:-6}" --warmup 2 --out "$work/transport" &&
       cp "$work/transport/transport-overhead.json" "$OUT/transport-overhead.json"
+    echo "== the HTTP transport alone, busy-polling (server ${SERVER_POLL_US:-200} us, client ${CLIENT_POLL_US:-5000} us)"
+    PYTHONUNBUFFERED=1 "$PYTHON" bench/server/transport_overhead.py --missile "$MISSILE_BIN/missile" \
+      --duration "${TRANSPORT_DURATION:-6}" --warmup 2 --server-poll-us "${SERVER_POLL_US:-200}" \
+      --client-poll-us "${CLIENT_POLL_US:-5000}" --out "$work/transport-poll" &&
+      cp "$work/transport-poll/transport-overhead.json" "$OUT/transport-overhead-poll.json"
     echo "== done ($(date -u +%T))"
   fi
 } 2>&1 | tee "$OUT/server-overhead.log"

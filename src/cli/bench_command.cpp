@@ -45,6 +45,7 @@ struct BenchOptions {
   int max_outstanding = 64;
   uint64_t seed = 1;
   double timeout = 60;
+  int busy_poll_us = 0;
   std::string out;
   bool quiet = false;
   bool fail_on_error = false;
@@ -157,6 +158,7 @@ json OptionsJson(const BenchOptions& o) {
           {"duration", o.duration},
           {"warmup", o.warmup},
           {"binary_tensors", !o.json_tensors},
+          {"busy_poll_us", o.busy_poll_us},
           {"seed", o.seed}};
 }
 
@@ -196,8 +198,12 @@ int Bench(const BenchOptions& options) {
     results["inproc"] = loadgen::ReportToJson(*inproc);
   }
   if (options.mode != "inproc") {
-    auto factory = loadgen::HttpClientFactory::Create(options.url,
-                                                      {!options.json_tensors, options.timeout, options.seed});
+    loadgen::HttpClientOptions client;
+    client.binary_tensors = !options.json_tensors;
+    client.timeout_s = options.timeout;
+    client.seed = options.seed;
+    client.busy_poll_us = options.busy_poll_us;
+    auto factory = loadgen::HttpClientFactory::Create(options.url, client);
     if (!factory.ok()) return ReportError(factory.status());
     auto report = RunOnce(*workload, **factory, options);
     if (!report.ok()) return ReportError(report.status());
@@ -270,6 +276,12 @@ Command AddBenchCommand(CLI::App& app) {
   bench->add_option("--seed", o->seed, "seed of the Poisson arrivals and of the request's input values")
       ->capture_default_str();
   bench->add_option("--timeout", o->timeout, "seconds a request may take before it counts as failed")
+      ->capture_default_str();
+  bench
+      ->add_option("--busy-poll-us", o->busy_poll_us,
+                   "http: microseconds a connection polls for its response before it sleeps (the in-process "
+                   "side spins on the GPU)")
+      ->check(CLI::Range(0, 10'000'000))
       ->capture_default_str();
   bench->add_option("--out", o->out, "write results.json, summary.md and SVG plots into this directory");
   bench->add_flag("--quiet", o->quiet, "no progress line");

@@ -41,9 +41,11 @@ Result<HttpEndpoint> ParseHttpUrl(const std::string& url) {
 
 namespace {
 
-net::HttpConnection OpenConnection(const HttpEndpoint& endpoint, double timeout_s) {
-  return net::HttpConnection(endpoint.host, endpoint.port,
-                             std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1e3)));
+net::HttpConnection OpenConnection(const HttpEndpoint& endpoint, const HttpClientOptions& options) {
+  net::HttpConnection connection(endpoint.host, endpoint.port,
+                                 std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1e3)));
+  connection.SetBusyPoll(std::chrono::microseconds(options.busy_poll_us));
+  return connection;
 }
 
 // The model's inputs from its metadata (GET /v2/models/<model>).
@@ -126,7 +128,7 @@ Result<std::unique_ptr<HttpClientFactory>> HttpClientFactory::Create(const std::
 
 Status HttpClientFactory::Prepare(const StreamSpec& stream) {
   if (prepared_.count(stream.model) != 0) return Status::Ok();
-  net::HttpConnection connection = OpenConnection(endpoint_, options_.timeout_s);
+  net::HttpConnection connection = OpenConnection(endpoint_, options_);
   MISSILE_ASSIGN_OR_RETURN(auto inputs, FetchInputs(connection, stream.model, url_));
   server::InferRequest request;
   request.inputs = MakeRequestInputs(inputs, options_.seed);
@@ -147,7 +149,7 @@ Result<std::unique_ptr<InferenceClient>> HttpClientFactory::Connect(const Stream
     return Error(ErrorCode::kFailedPrecondition, "stream '{}' was not prepared", stream.name);
   }
   return std::unique_ptr<InferenceClient>(
-      new HttpInferenceClient(OpenConnection(endpoint_, options_.timeout_s), it->second));
+      new HttpInferenceClient(OpenConnection(endpoint_, options_), it->second));
 }
 
 std::string HttpClientFactory::Describe() const {

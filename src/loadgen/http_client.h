@@ -22,6 +22,10 @@ struct HttpClientOptions {
   bool binary_tensors = true;
   double timeout_s = 60;
   uint64_t seed = 1;
+  // Microseconds each connection polls for the response before sleeping (0: it sleeps at once). The
+  // in-process client waits for the GPU by spinning (CUDA's default), so a comparison of the two may want the
+  // same here.
+  int busy_poll_us = 0;
 };
 
 class HttpClientFactory final : public ClientFactory {

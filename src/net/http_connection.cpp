@@ -38,6 +38,11 @@ HttpConnection::HttpConnection(std::string host, int port, std::chrono::millisec
 }
 
 HttpConnection::~HttpConnection() = default;
+
+void HttpConnection::SetBusyPoll(std::chrono::microseconds window) {
+  busy_poll_ = window;
+  socket_.SetBusyPoll(window);
+}
 HttpConnection::HttpConnection(HttpConnection&&) noexcept = default;
 
 Result<HttpResponse> HttpConnection::Request(std::string_view method, std::string_view target,
@@ -70,6 +75,7 @@ Result<HttpResponse> HttpConnection::Exchange(std::string_view method, std::stri
   if (!socket_.is_open()) {
     buffer_->buffer.clear();
     MISSILE_ASSIGN_OR_RETURN(socket_, SocketStream::Connect(host_, port_, timeout_));
+    socket_.SetBusyPoll(busy_poll_);
   }
   http::request<http::span_body<const char>> request;
   request.method_string(method);

@@ -31,6 +31,9 @@ class HttpConnection {
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
+  // Reads and waits poll the socket for up to `window` before sleeping (socket_stream.h's SetBusyPoll).
+  void SetBusyPoll(std::chrono::microseconds window);
+
   // Sends a request (header and body in one system call where the kernel takes it) and reads the response.
   // kUnavailable when the server cannot be reached or the connection fails; the message says how.
   Result<HttpResponse> Request(std::string_view method, std::string_view target,
@@ -46,6 +49,7 @@ class HttpConnection {
   std::string host_;
   int port_;
   std::chrono::milliseconds timeout_;
+  std::chrono::microseconds busy_poll_{0};
   SocketStream socket_;
   std::unique_ptr<ReadBuffer> buffer_;
 };

@@ -34,6 +34,7 @@ SocketStream& SocketStream::operator=(SocketStream&& other) noexcept {
   if (this != &other) {
     Close();
     fd_ = other.fd_;
+    busy_poll_ = other.busy_poll_;
     other.fd_ = -1;
   }
   return *this;
@@ -89,7 +90,18 @@ Status SocketStream::SetNoDelay() {
   return Status::Ok();
 }
 
+bool SocketStream::PollUntilReadable() const {
+  if (busy_poll_.count() <= 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + busy_poll_;
+  do {
+    if (ReadableNow()) return true;
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
 size_t SocketStream::Receive(void* data, size_t size, error_code& ec) {
+  // With a busy-poll window the recv() below finds the data already there, or blocks once the window is over.
+  PollUntilReadable();
   for (;;) {
     const ssize_t n = recv(fd_, data, size, 0);
     if (n > 0) {
@@ -135,6 +147,7 @@ size_t SocketStream::ReadFull(void* data, size_t size, error_code& ec) {
 }
 
 SocketStream::Readiness SocketStream::WaitReadable(std::chrono::milliseconds timeout, int wake_fd) const {
+  if (PollUntilReadable()) return Readiness::kReadable;
   pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
   const nfds_t count = wake_fd >= 0 ? 2 : 1;
   for (;;) {

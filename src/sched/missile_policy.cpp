@@ -131,7 +131,12 @@ MissilePolicy::Share MissilePolicy::BeShare(const SchedulerView& view, const Ten
   // The smallest partition: the guarantee, or one group.
   const int groups = std::clamp(be.bounds.MinOn(layout), 1, hi);
   const double duration_us = SegmentUs(layout, be_segment, groups);
-  const Beside beside = PredictBeside(view, be_segment, groups, other_be_gbps);
+  Beside beside = PredictBeside(view, be_segment, groups, other_be_gbps);
+  if (be.observed.has_value() && be.observed->be_groups == groups) {
+    // Measured beside LS on this very partition: that, not the model, sets the launch and its pace.
+    beside.ls_slowdown = be.observed->ls_slowdown_while_running;
+    beside.be_slowdown = be.observed->be_stretch;
+  }
   Share share{groups, 0, beside.ls_slowdown};
   if (share.predicted_ls_slowdown > 1.0 + budget_) {
     if (!guaranteed) return {};

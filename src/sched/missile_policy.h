@@ -15,7 +15,9 @@
 //   it, a BE tenant guaranteed groups (min_groups >= 1) keeps them but is paced: its stream idles before the
 //   kernel long enough that LS's slowdown, averaged over the duty cycle, stays within the budget (never less
 //   than a 5% duty cycle: BE keeps running). The cycle counts BE's time beside LS, which LS's own DRAM
-//   traffic stretches, not its time alone. A BE tenant with no guarantee (min_groups 0) holds instead.
+//   traffic stretches, not its time alone. A BE tenant with no guarantee (min_groups 0) holds instead. Where
+//   the device measured BE beside LS on that very partition (TenantView::observed), the measured LS slowdown
+//   and BE stretch replace the model's (contention_observation.h): the pace then corrects itself from a run.
 // - A BE tenant with min_groups 0 yields to LS: it holds while LS is active (LS then gets the whole GPU once
 //   BE's launch in flight drains), unless LS is backlogged, i.e. its launch's time on one group is less than
 //   the LS requests queued behind the ones in progress (alone) plus its time on the tenant's whole share:

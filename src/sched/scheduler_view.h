@@ -53,6 +53,14 @@ struct RunningKernel {
   double pace_us = 0;     // GPU idle time the launch waits before its first kernel (KernelDecision::pace_us)
 };
 
+// What a BE tenant's kernels were measured to do beside LS on a partition (contention_observation.h derives
+// it from a run): measured numbers, which missile's bandwidth regulation prefers to the contention model's.
+struct ContentionObservation {
+  int be_groups = 0;                       // BE's partition [0, be_groups) when it was measured
+  double ls_slowdown_while_running = 1.0;  // LS's kernels while a BE kernel runs, against LS alone
+  double be_stretch = 1.0;                 // BE's kernel beside LS, against alone
+};
+
 struct TenantView {
   TenantId id = 0;
   TenantClass cls = TenantClass::kBestEffort;
@@ -76,6 +84,8 @@ struct TenantView {
   bool request_started = false;  // the head request has launched a kernel and not finished
   uint64_t head_arrival = 0;     // arrival order of the head request among all tenants' requests
   size_t queued_requests = 0;    // requests not finished, the head included
+  // BE tenants: its kernels' measured effect beside the LS tenants now active, if the device measured one.
+  std::optional<ContentionObservation> observed;
 
   bool ready() const { return next != nullptr; }
   // Has work queued or running: for an LS tenant, "LS is active".

@@ -106,6 +106,7 @@ Status HttpServer::Serve() {
       }
       if (!connection->SetNoDelay().ok() || !connection->SetTimeouts(read_timeout, write_timeout).ok())
         continue;
+      connection->SetBusyPoll(std::chrono::microseconds(config_.busy_poll_us));
       {
         std::lock_guard lock(mutex_);
         pending_.push_back(std::move(*connection));

@@ -62,10 +62,11 @@ Status ReadIntInRange(const json& object, std::string_view path, std::string_vie
 
 Status ParseHttp(const json& object, HttpConfig& http) {
   const std::string path = "server";
-  MISSILE_RETURN_IF_ERROR(CheckObject(
-      object, path,
-      {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s", "keep_alive_max_requests",
-       "read_timeout_s", "write_timeout_s", "listen_backlog", "blas_threads", "backend", "gpu_scheduler"}));
+  MISSILE_RETURN_IF_ERROR(
+      CheckObject(object, path,
+                  {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s",
+                   "keep_alive_max_requests", "read_timeout_s", "write_timeout_s", "busy_poll_us",
+                   "listen_backlog", "blas_threads", "backend", "gpu_scheduler"}));
   MISSILE_ASSIGN_OR_RETURN(auto host, ReadString(object, path, "host"));
   if (host) {
     if (host->empty()) return Error(ErrorCode::kInvalidArgument, "server.host: empty");
@@ -77,6 +78,7 @@ Status ParseHttp(const json& object, HttpConfig& http) {
       ReadIntInRange(object, path, "keep_alive_timeout_s", 1, 3600, http.keep_alive_timeout_s));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "read_timeout_s", 1, 3600, http.read_timeout_s));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "write_timeout_s", 1, 3600, http.write_timeout_s));
+  MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "busy_poll_us", 0, 1'000'000, http.busy_poll_us));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "listen_backlog", 1, 65535, http.listen_backlog));
   int max_requests = -1;
   MISSILE_RETURN_IF_ERROR(

@@ -154,6 +154,26 @@ TEST_F(MissilePolicyTest, WhenTheSmallestPartitionBreaksTheBudgetBeIsPacedOrHold
             (Decisions{D::Launch(kBe, All(), 0)}));
 }
 
+TEST_F(MissilePolicyTest, AMeasuredObservationOnTheSamePartitionReplacesThePrediction) {
+  // The model predicts 1.04x beside one streaming group (within 5%: no pace); a run measured 1.30x while BE
+  // ran, and BE 2.9x longer than alone: the pace follows the measurement.
+  TenantView be_view = Ready(be, be_memory, 1);
+  be_view.observed = ContentionObservation{1, 1.30, 2.9};
+  ExpectBeLaunch(policy->Decide(View({Running(ls, ls_stream, 0, {1, 17}, 3), be_view})), {0, 1},
+                 MissilePolicy::PaceUs(825 * 2.9, 1.30, 0.05));
+  // Measured within the budget: no pace, whatever the model says (it would pace at 2%).
+  be_view.observed = ContentionObservation{1, 1.01, 1.5};
+  ExpectBeLaunch(WithBudget(0.02)->Decide(View({Running(ls, ls_stream, 0, {1, 17}, 3), be_view})), {0, 1}, 0);
+  // Measured on another partition: the prediction stands.
+  be_view.observed = ContentionObservation{2, 1.30, 2.9};
+  ExpectBeLaunch(policy->Decide(View({Running(ls, ls_stream, 0, {1, 17}, 3), be_view})), {0, 1}, 0);
+  // A BE tenant without a guarantee holds rather than be paced.
+  TenantView no_min_view = Ready(no_min, be_memory, 1);
+  no_min_view.observed = ContentionObservation{1, 1.30, 2.9};
+  EXPECT_EQ(policy->Decide(View({Running(ls, ls_stream, 0, {1, 17}, 3), no_min_view})),
+            (Decisions{D::Hold(kBe)}));
+}
+
 TEST_F(MissilePolicyTest, BeWithoutAGuaranteeYieldsToLsUnlessLsIsBacklogged) {
   // LS has one request in progress: BE holds, even a kernel that would finish sooner beside it.
   TenantView ls_view = Running(ls, ls_memory, 0, {1, 17}, 3);

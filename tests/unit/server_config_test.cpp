@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kFullConfig = R"({
   "server": {"host": "0.0.0.0", "port": 9000, "http_threads": 64, "max_body_bytes": "8MiB",
-             "keep_alive_timeout_s": 3, "backend": "cpu", "blas_threads": 2,
+             "keep_alive_timeout_s": 3, "backend": "cpu", "blas_threads": 2, "busy_poll_us": 80,
              "gpu_scheduler": true},
   "policy": "orion",
   "tenants": [
@@ -36,6 +36,7 @@ TEST(ServerConfigTest, ParsesEveryField) {
   EXPECT_EQ(config->http.threads, 64);
   EXPECT_EQ(config->http.max_body_bytes, uint64_t{8} << 20);
   EXPECT_EQ(config->http.keep_alive_timeout_s, 3);
+  EXPECT_EQ(config->http.busy_poll_us, 80);
   EXPECT_EQ(config->backend, "cpu");
   EXPECT_EQ(config->blas_threads, 2);
   EXPECT_TRUE(config->gpu_scheduler);
