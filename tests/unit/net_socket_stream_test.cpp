@@ -39,28 +39,43 @@ void WriteAfter(int fd, std::string text, std::chrono::microseconds delay) {
   ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
 }
 
+// CPU time of the calling thread: a read that polls spends the wait on the core, one that sleeps does not.
+std::chrono::microseconds ThreadCpuTime() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return std::chrono::seconds(now.tv_sec) +
+         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(now.tv_nsec));
+}
+
+struct Read {
+  std::string text;
+  std::chrono::microseconds cpu_time{0};  // the reading thread's, over the read
+};
+
+// `text` written into the pair after `delay`, read whole by `reader`.
+Read ReadWrittenAfter(SocketStream& reader, int writer_fd, const std::string& text,
+                      std::chrono::microseconds delay) {
+  std::thread writer(WriteAfter, writer_fd, text, delay);
+  std::string data(text.size(), '\0');
+  error_code ec;
+  const auto before = ThreadCpuTime();
+  EXPECT_EQ(reader.ReadFull(data.data(), data.size(), ec), data.size());
+  Read read{std::move(data), ThreadCpuTime() - before};
+  writer.join();
+  EXPECT_FALSE(ec) << ec.message();
+  return read;
+}
+
 TEST(SocketStreamTest, ReadsDataThatArrivesWithinTheBusyPollWindow) {
   Pair pair;
   pair.reader.SetBusyPoll(200ms);
-  std::thread writer(WriteAfter, pair.writer, "abcdef", 1ms);
-  char data[6];
-  error_code ec;
-  EXPECT_EQ(pair.reader.ReadFull(data, sizeof(data), ec), sizeof(data));
-  writer.join();
-  EXPECT_FALSE(ec);
-  EXPECT_EQ(std::string(data, sizeof(data)), "abcdef");
+  EXPECT_EQ(ReadWrittenAfter(pair.reader, pair.writer, "abcdef", 1ms).text, "abcdef");
 }
 
 TEST(SocketStreamTest, SleepsForDataThatArrivesAfterTheBusyPollWindow) {
   Pair pair;
   pair.reader.SetBusyPoll(100us);
-  std::thread writer(WriteAfter, pair.writer, "late", 20ms);
-  char data[4];
-  error_code ec;
-  EXPECT_EQ(pair.reader.ReadFull(data, sizeof(data), ec), sizeof(data));
-  writer.join();
-  EXPECT_FALSE(ec);
-  EXPECT_EQ(std::string(data, sizeof(data)), "late");
+  EXPECT_EQ(ReadWrittenAfter(pair.reader, pair.writer, "late", 20ms).text, "late");
 }
 
 TEST(SocketStreamTest, ReadTimeoutStillEndsABusyPolledRead) {
@@ -100,35 +115,17 @@ TEST(SocketStreamTest, WaitReadableSeesDataAndTheWakeDescriptor) {
   }
 }
 
-// CPU time of the calling thread: a read that polls spends the wait on the core, one that sleeps does not.
-std::chrono::microseconds ThreadCpuTime() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return std::chrono::seconds(now.tv_sec) +
-         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(now.tv_nsec));
-}
-
-std::chrono::microseconds CpuTimeOfARead(SocketStream& reader, int writer_fd) {
-  std::thread writer(WriteAfter, writer_fd, "ok", 20ms);
-  const auto before = ThreadCpuTime();
-  char data[2];
-  error_code ec;
-  EXPECT_EQ(reader.ReadFull(data, sizeof(data), ec), sizeof(data));
-  const auto spent = ThreadCpuTime() - before;
-  writer.join();
-  EXPECT_EQ(std::string(data, sizeof(data)), "ok");
-  return spent;
-}
-
 TEST(SocketStreamTest, BusyPollSpendsTheWaitOnTheCoreAndSurvivesAMove) {
   Pair sleeping;
-  EXPECT_LT(CpuTimeOfARead(sleeping.reader, sleeping.writer), 3ms);
+  EXPECT_LT(ReadWrittenAfter(sleeping.reader, sleeping.writer, "ok", 20ms).cpu_time, 3ms);
 
   Pair polling;
   polling.reader.SetBusyPoll(200ms);
   SocketStream moved = std::move(polling.reader);
   EXPECT_FALSE(polling.reader.is_open());
-  EXPECT_GT(CpuTimeOfARead(moved, polling.writer), 5ms);
+  const Read read = ReadWrittenAfter(moved, polling.writer, "ok", 20ms);
+  EXPECT_EQ(read.text, "ok");
+  EXPECT_GT(read.cpu_time, 5ms);
 }
 
 }  // namespace
