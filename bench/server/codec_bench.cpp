@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   const size_t json_length = *encoded.json_length;
 
   Tensor logits(DataType::kFloat32, {1, 1000});
-  InferResponse response{"resnet50", "1", "", {{"output", logits}}};
+  InferResponse response{"resnet50", "1", "", {{"output", logits}}, {}};
 
   nlohmann::json results;
   const auto report = [&](const std::string& name, const std::string& what, Timing timing) {

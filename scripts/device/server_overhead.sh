@@ -10,13 +10,15 @@
 # BREAKDOWN=0 skips the breakdown.
 # Device command: export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t;
 #   tar -C /tmp/t -xJf $MISSILE_PACK ./tree; cd /tmp/t/tree && bash scripts/device/server_overhead.sh
-# Env: VARIANTS (default "fp16:graph fp32:graph fp16:kernels fp32:kernels"; a third field `poll` busy-polls the
-# sockets: the server's connections for SERVER_POLL_US (default 200), the load generator's for CLIENT_POLL_US
-# (default 5000), as the in-process side spins on the GPU), DURATION (s, default 20 for graph
+# Env: VARIANTS (default "fp16:graph fp32:graph fp16:kernels fp32:kernels"; further fields switch options on:
+# `poll` busy-polls the sockets: the server's connections for SERVER_POLL_US (default 200), the load
+# generator's for CLIENT_POLL_US (default 5000), as the in-process side spins on the GPU; `shm` passes the
+# tensors through the system shared-memory extension instead of binary tensors in the body), DURATION (s, default 20 for graph
 # variants, SHORT_DURATION 10 for kernel-by-kernel ones), WARMUP (s, default 3); for a dry run of the plumbing on
 # a CPU machine: BACKEND=cpu SIZE=small VARIANTS=fp32:kernels.
-# Writes to $OUT: server-overhead.log, server-overhead.json (every variant, merged), results-VARIANT.json,
-# server-codec.json and transport-overhead.json (the breakdown).
+# Writes to $OUT: server-overhead.log, server-overhead.json (every variant, merged), and the breakdown:
+# server-codec.json, transport-overhead.json (+ -poll), loopback-floor.json (the bytes over a local socket
+# alone, no HTTP: the floor under what any server adds).
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 source "$(dirname "$0")/serve_lib.sh"
@@ -42,18 +44,19 @@ rm -rf "$work" && mkdir -p "$work"
   echo "== exported in $(( $(date +%s) - start )) s"
 
   for variant in $VARIANTS; do
-    IFS=: read -r precision mode polling <<<"$variant"
+    IFS=: read -r precision mode flags <<<"$variant"
     graph=false; duration=$SHORT_DURATION
     if [ "$mode" = graph ]; then graph=true; duration=$DURATION; fi
-    server_poll=0; client_poll=0; name="$precision-$mode"
-    if [ "${polling:-}" = poll ]; then
-      server_poll=${SERVER_POLL_US:-200}; client_poll=${CLIENT_POLL_US:-5000}; name="$name-poll"
-    fi
+    server_poll=0; client_poll=0; name="$precision-$mode"; tensors=binary; tensor_flag=""
+    case ":${flags:-}:" in *:poll:*)
+      server_poll=${SERVER_POLL_US:-200}; client_poll=${CLIENT_POLL_US:-5000}; name="$name-poll";;
+    esac
+    case ":${flags:-}:" in *:shm:*) tensors="system shared memory"; tensor_flag=--shared-memory; name="$name-shm";; esac
     config="$work/$name.json"
     cat > "$config" <<JSON
 {
   "server": {"host": "127.0.0.1", "port": 0, "backend": "$BACKEND", "http_threads": 16,
-             "busy_poll_us": $server_poll},
+             "busy_poll_us": $server_poll, "allow_client_shared_memory": true},
   "policy": "missile",
   "tenants": [{"name": "camera", "class": "LS"}],
   "models": [{"name": "resnet50", "tenant": "camera", "path": "$work/zoo/resnet50/model.onnx",
@@ -66,16 +69,16 @@ JSON
     fi
     echo "== $name: GPU memory with the server's model loaded: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)"
     nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
-    echo "== $name: missile bench --mode both, closed loop 1, ${duration} s + ${WARMUP} s warmup, binary tensors, busy poll server ${server_poll} us client ${client_poll} us ($(date -u +%T))"
+    echo "== $name: missile bench --mode both, closed loop 1, ${duration} s + ${WARMUP} s warmup, $tensors tensors, busy poll server ${server_poll} us client ${client_poll} us ($(date -u +%T))"
     "$MISSILE_BIN/missile" bench --mode both --config "$config" --url "http://127.0.0.1:$port" --model resnet50 \
-      --closed 1 --duration "$duration" --warmup "$WARMUP" --busy-poll-us "$client_poll" --out "$work/$name" --quiet
+      --closed 1 --duration "$duration" --warmup "$WARMUP" --busy-poll-us "$client_poll" $tensor_flag \
+      --out "$work/$name" --quiet
     echo "== $name: bench exit $?"
     python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
       "http://127.0.0.1:$port/metrics" > "$work/$name-metrics.txt"
     grep -E '^missile_(model_vram_bytes|inference_(request|compute|queue|transfer)_seconds_(sum|count))' \
       "$work/$name-metrics.txt"
     kill -TERM "$server"; wait "$server"; echo "== $name: server exit $?"
-    cp "$work/$name/results.json" "$OUT/results-$name.json" 2>/dev/null
   done
 
   echo "== summary"
@@ -84,7 +87,7 @@ import json, re, sys, pathlib
 work = pathlib.Path(sys.argv[1])
 summary = {}
 for variant in sys.argv[2:]:
-    name = variant.replace(":", "-")
+    name = variant.replace(":", "-")  # the shell's name: precision-mode[-poll][-shm], flags in that order
     results = work / name / "results.json"
     if not results.exists():
         summary[name] = {"error": "no results"}
@@ -116,6 +119,8 @@ PY
   if [ "${BREAKDOWN:-1}" != 0 ]; then
     echo "== the server's own steps per ResNet-50 request (this host's CPU) ($(date -u +%T))"
     "$MISSILE_BIN/missile_server_codec_bench" --repeat 2000 --json "$OUT/server-codec.json"
+    echo "== the transport floor: the request's bytes over a local socket and 4 KB back, nothing else"
+    "$MISSILE_BIN/missile_loopback_floor" --round-trips 10000 --json "$OUT/loopback-floor.json"
     echo "== the HTTP transport alone: a trivial model (602,112 bytes in, 4,000 out) on the CPU backend"
     PYTHONUNBUFFERED=1 "$PYTHON" bench/server/transport_overhead.py --missile "$MISSILE_BIN/missile" \
       --duration "${TRANSPORT_DURATION:-6}" --warmup 2 --out "$work/transport" &&

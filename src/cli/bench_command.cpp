@@ -46,6 +46,7 @@ struct BenchOptions {
   uint64_t seed = 1;
   double timeout = 60;
   int busy_poll_us = 0;
+  bool shared_memory = false;
   std::string out;
   bool quiet = false;
   bool fail_on_error = false;
@@ -159,6 +160,7 @@ json OptionsJson(const BenchOptions& o) {
           {"warmup", o.warmup},
           {"binary_tensors", !o.json_tensors},
           {"busy_poll_us", o.busy_poll_us},
+          {"shared_memory", o.shared_memory},
           {"seed", o.seed}};
 }
 
@@ -203,6 +205,7 @@ int Bench(const BenchOptions& options) {
     client.timeout_s = options.timeout;
     client.seed = options.seed;
     client.busy_poll_us = options.busy_poll_us;
+    client.shared_memory = options.shared_memory;
     auto factory = loadgen::HttpClientFactory::Create(options.url, client);
     if (!factory.ok()) return ReportError(factory.status());
     auto report = RunOnce(*workload, **factory, options);
@@ -271,6 +274,9 @@ Command AddBenchCommand(CLI::App& app) {
   bench->add_option("--duration", o->duration, "run length in seconds (default 30, or the trace's length)");
   bench->add_option("--warmup", o->warmup, "seconds at the start left out of the statistics");
   bench->add_flag("--json-tensors", o->json_tensors, "send JSON tensors instead of binary ones");
+  bench->add_flag("--shared-memory", o->shared_memory,
+                  "http: pass tensors through the server's system shared-memory extension (a region per "
+                  "connection; server on this host, server.allow_client_shared_memory: true)");
   bench->add_option("--max-outstanding", o->max_outstanding, "open-loop streams: connections at most")
       ->capture_default_str();
   bench->add_option("--seed", o->seed, "seed of the Poisson arrivals and of the request's input values")

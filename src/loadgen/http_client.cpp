@@ -1,11 +1,16 @@
 #include "loadgen/http_client.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <charconv>
+#include <cstring>
 
 #include "core/json_fields.h"
 #include "loadgen/request_inputs.h"
 #include "net/http_connection.h"
 #include "server/oip_datatype.h"
+#include "server/shared_memory_mapping.h"
 
 namespace missile::loadgen {
 
@@ -48,9 +53,17 @@ net::HttpConnection OpenConnection(const HttpEndpoint& endpoint, const HttpClien
   return connection;
 }
 
-// The model's inputs from its metadata (GET /v2/models/<model>).
-Result<std::vector<server::TensorSignature>> FetchInputs(net::HttpConnection& connection,
-                                                         const std::string& model, const std::string& url) {
+struct ModelSignature {
+  std::vector<server::TensorSignature> inputs;
+  std::vector<server::TensorSignature> outputs;
+};
+
+Result<std::vector<server::TensorSignature>> ParseSignatures(const json& metadata, const std::string& model,
+                                                             const char* field);
+
+// The model's inputs and outputs from its metadata (GET /v2/models/<model>).
+Result<ModelSignature> FetchSignature(net::HttpConnection& connection, const std::string& model,
+                                      const std::string& url) {
   auto response = connection.Request("GET", fmt::format("/v2/models/{}", model), {});
   if (!response.ok()) {
     return Error(ErrorCode::kUnavailable, "cannot reach the server at {}: {}", url,
@@ -61,15 +74,25 @@ Result<std::vector<server::TensorSignature>> FetchInputs(net::HttpConnection& co
                  response->body);
   }
   MISSILE_ASSIGN_OR_RETURN(json metadata, ParseJson(response->body, "the model metadata"));
-  const auto inputs = metadata.find("inputs");
-  if (!metadata.is_object() || inputs == metadata.end() || !inputs->is_array()) {
-    return Error(ErrorCode::kInvalidArgument, "model '{}': the metadata has no 'inputs' array", model);
+  ModelSignature signature;
+  MISSILE_ASSIGN_OR_RETURN(signature.inputs, ParseSignatures(metadata, model, "inputs"));
+  MISSILE_ASSIGN_OR_RETURN(signature.outputs, ParseSignatures(metadata, model, "outputs"));
+  return signature;
+}
+
+// The metadata's "inputs" or "outputs": every tensor with a fixed shape.
+Result<std::vector<server::TensorSignature>> ParseSignatures(const json& metadata, const std::string& model,
+                                                             const char* field) {
+  const auto tensors = metadata.is_object() ? metadata.find(field) : metadata.end();
+  if (!metadata.is_object() || tensors == metadata.end() || !tensors->is_array()) {
+    return Error(ErrorCode::kInvalidArgument, "model '{}': the metadata has no '{}' array", model, field);
   }
   std::vector<server::TensorSignature> signatures;
-  for (const json& input : *inputs) {
+  for (const json& input : *tensors) {
     if (!input.is_object() || !input.contains("name") || !input.contains("datatype") ||
         !input.contains("shape")) {
-      return Error(ErrorCode::kInvalidArgument, "model '{}': an input lacks name, datatype or shape", model);
+      return Error(ErrorCode::kInvalidArgument, "model '{}': one of its {} lacks name, datatype or shape",
+                   model, field);
     }
     server::TensorSignature signature;
     signature.name = input.at("name").get<std::string>();
@@ -78,7 +101,7 @@ Result<std::vector<server::TensorSignature>> FetchInputs(net::HttpConnection& co
     signature.dtype = *datatype;
     for (const json& dim : input.at("shape")) {
       if (!dim.is_number_integer() || dim.get<int64_t>() < 0) {
-        return Error(ErrorCode::kInvalidArgument, "model '{}': input '{}' has a variable shape {}", model,
+        return Error(ErrorCode::kInvalidArgument, "model '{}': '{}' has a variable shape {}", model,
                      signature.name, ShortJson(input.at("shape")));
       }
       signature.shape.push_back(dim.get<int64_t>());
@@ -88,13 +111,75 @@ Result<std::vector<server::TensorSignature>> FetchInputs(net::HttpConnection& co
   return signatures;
 }
 
+size_t AlignUp(size_t bytes) {
+  return (bytes + 63) / 64 * 64;
+}
+
+// A connection's own shared-memory region: the object (made here, unlinked with it) registered on the server
+// under the same name, and the request naming it.
+struct ClientRegion {
+  std::shared_ptr<server::SharedMemoryMapping> mapping;
+  std::string name;
+};
+
+Result<std::pair<ClientRegion, std::shared_ptr<const HttpClientFactory::PreparedRequest>>> MakeClientRegion(
+    net::HttpConnection& connection, const HttpClientFactory::PreparedRequest& shared) {
+  static std::atomic<uint64_t> next{0};
+  ClientRegion region;
+  region.name = fmt::format("missile-bench-{}-{}", getpid(), next++);
+  // Inputs, then outputs, each 64-byte aligned (the server then reads the inputs in place).
+  auto request = std::make_shared<HttpClientFactory::PreparedRequest>(shared);
+  size_t size = 0;
+  for (const server::NamedTensor& input : request->request.inputs) {
+    request->request.shared_memory_inputs[input.name] = {region.name, size, input.tensor.nbytes()};
+    size += AlignUp(input.tensor.nbytes());
+  }
+  request->request.outputs.clear();
+  for (const server::TensorSignature& output : request->outputs) {
+    const uint64_t bytes = static_cast<uint64_t>(NumElements(output.shape)) * DataTypeSize(output.dtype);
+    request->request.outputs.push_back(
+        {output.name, std::nullopt, server::SharedMemoryRef{region.name, size, bytes}});
+    size += AlignUp(bytes);
+  }
+  MISSILE_ASSIGN_OR_RETURN(region.mapping, server::SharedMemoryMapping::Create("/" + region.name, size));
+  for (const server::NamedTensor& input : request->request.inputs) {
+    const server::SharedMemoryRef& where = request->request.shared_memory_inputs.at(input.name);
+    std::memcpy(region.mapping->bytes().data() + where.offset, input.tensor.raw_data(),
+                input.tensor.nbytes());
+  }
+  const json registration{{"key", region.mapping->key()}, {"offset", 0}, {"byte_size", size}};
+  auto registered =
+      connection.Request("POST", fmt::format("/v2/systemsharedmemory/region/{}/register", region.name), {},
+                         registration.dump(), "application/json");
+  if (!registered.ok()) return registered.status().WithContext("registering a shared-memory region");
+  if (registered->status != 200) {
+    return Error(ErrorCode::kFailedPrecondition, "the server refused the shared-memory region ({}): {}",
+                 registered->status, registered->body);
+  }
+  server::EncodedBody body = server::EncodeInferRequest(request->request, false, false);
+  request->body = std::move(body.bytes);
+  request->json_length.reset();
+  request->content_type = "application/json";
+  return std::make_pair(std::move(region),
+                        std::shared_ptr<const HttpClientFactory::PreparedRequest>(request));
+}
+
 class HttpInferenceClient final : public InferenceClient {
  public:
   HttpInferenceClient(net::HttpConnection connection,
-                      std::shared_ptr<const HttpClientFactory::PreparedRequest> request)
-      : connection_(std::move(connection)), request_(std::move(request)) {
+                      std::shared_ptr<const HttpClientFactory::PreparedRequest> request,
+                      std::optional<ClientRegion> region = std::nullopt)
+      : connection_(std::move(connection)), request_(std::move(request)), region_(std::move(region)) {
     if (request_->json_length) {
       headers_.emplace_back(server::kInferenceHeaderContentLength, std::to_string(*request_->json_length));
+    }
+  }
+  ~HttpInferenceClient() override {
+    // Best effort: a server that is gone has forgotten the region anyway; the object goes with the mapping.
+    if (region_) {
+      (void)connection_.Request("POST",
+                                fmt::format("/v2/systemsharedmemory/region/{}/unregister", region_->name), {},
+                                "", "application/json");
     }
   }
 
@@ -115,6 +200,7 @@ class HttpInferenceClient final : public InferenceClient {
  private:
   net::HttpConnection connection_;
   std::shared_ptr<const HttpClientFactory::PreparedRequest> request_;
+  std::optional<ClientRegion> region_;
   std::vector<std::pair<std::string, std::string>> headers_;
 };
 
@@ -129,12 +215,14 @@ Result<std::unique_ptr<HttpClientFactory>> HttpClientFactory::Create(const std::
 Status HttpClientFactory::Prepare(const StreamSpec& stream) {
   if (prepared_.count(stream.model) != 0) return Status::Ok();
   net::HttpConnection connection = OpenConnection(endpoint_, options_);
-  MISSILE_ASSIGN_OR_RETURN(auto inputs, FetchInputs(connection, stream.model, url_));
+  MISSILE_ASSIGN_OR_RETURN(ModelSignature signature, FetchSignature(connection, stream.model, url_));
   server::InferRequest request;
-  request.inputs = MakeRequestInputs(inputs, options_.seed);
+  request.inputs = MakeRequestInputs(signature.inputs, options_.seed);
   server::EncodedBody body =
       server::EncodeInferRequest(request, options_.binary_tensors, options_.binary_tensors);
   auto prepared = std::make_shared<PreparedRequest>();
+  prepared->request = std::move(request);
+  prepared->outputs = std::move(signature.outputs);
   prepared->path = fmt::format("/v2/models/{}/infer", stream.model);
   prepared->body = std::move(body.bytes);
   prepared->json_length = body.json_length;
@@ -148,11 +236,17 @@ Result<std::unique_ptr<InferenceClient>> HttpClientFactory::Connect(const Stream
   if (it == prepared_.end()) {
     return Error(ErrorCode::kFailedPrecondition, "stream '{}' was not prepared", stream.name);
   }
+  net::HttpConnection connection = OpenConnection(endpoint_, options_);
+  if (!options_.shared_memory) {
+    return std::unique_ptr<InferenceClient>(new HttpInferenceClient(std::move(connection), it->second));
+  }
+  MISSILE_ASSIGN_OR_RETURN(auto region, MakeClientRegion(connection, *it->second));
   return std::unique_ptr<InferenceClient>(
-      new HttpInferenceClient(OpenConnection(endpoint_, options_), it->second));
+      new HttpInferenceClient(std::move(connection), std::move(region.second), std::move(region.first)));
 }
 
 std::string HttpClientFactory::Describe() const {
+  if (options_.shared_memory) return fmt::format("{} (tensors in system shared memory)", url_);
   return fmt::format("{} ({} tensors)", url_, options_.binary_tensors ? "binary" : "JSON");
 }
 

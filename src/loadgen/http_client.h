@@ -8,6 +8,8 @@
 #include <string>
 
 #include "loadgen/inference_client.h"
+#include "server/infer_codec.h"
+#include "server/served_model.h"
 
 namespace missile::loadgen {
 
@@ -26,6 +28,11 @@ struct HttpClientOptions {
   // in-process client waits for the GPU by spinning (CUDA's default), so a comparison of the two may want the
   // same here.
   int busy_poll_us = 0;
+  // Tensors through the server's system shared-memory extension instead of the body: each connection makes
+  // a POSIX shared-memory object holding its request's inputs (written once, as a client that reuses its
+  // buffers would) and room for the outputs, registers it as a region, and sends only the JSON that names
+  // it. The server must allow client shared memory and run on this host.
+  bool shared_memory = false;
 };
 
 class HttpClientFactory final : public ClientFactory {
@@ -36,12 +43,15 @@ class HttpClientFactory final : public ClientFactory {
   Result<std::unique_ptr<InferenceClient>> Connect(const StreamSpec& stream) override;
   std::string Describe() const override;
 
-  // A request's encoded form, shared by every client of the model's streams.
+  // A request's encoded form, shared by every client of the model's streams (with shared memory, the
+  // request each client encodes for its own region).
   struct PreparedRequest {
     std::string path;
     std::string body;
     std::string content_type;
     std::optional<size_t> json_length;
+    server::InferRequest request;                  // the inputs the body carries
+    std::vector<server::TensorSignature> outputs;  // the model's outputs
   };
 
  private:

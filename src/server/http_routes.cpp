@@ -63,20 +63,39 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view target
   const auto is = [&](std::initializer_list<std::string_view> expected) {
     return s.size() == expected.size() && std::equal(expected.begin(), expected.end(), s.begin());
   };
-  if (get && is({"metrics"})) return Route{Endpoint::kMetrics, "", ""};
+  if (get && is({"metrics"})) return Route{Endpoint::kMetrics, "", "", ""};
   if (s.empty() || s[0] != "v2") return std::nullopt;
-  if (get && (is({"v2"}) || is({"v2", ""}))) return Route{Endpoint::kServerMetadata, "", ""};
-  if (get && is({"v2", "health", "live"})) return Route{Endpoint::kLive, "", ""};
-  if (get && is({"v2", "health", "ready"})) return Route{Endpoint::kReady, "", ""};
-  if (post && is({"v2", "repository", "index"})) return Route{Endpoint::kRepositoryIndex, "", ""};
+  if (get && (is({"v2"}) || is({"v2", ""}))) return Route{Endpoint::kServerMetadata, "", "", ""};
+  if (get && is({"v2", "health", "live"})) return Route{Endpoint::kLive, "", "", ""};
+  if (get && is({"v2", "health", "ready"})) return Route{Endpoint::kReady, "", "", ""};
+  if (post && is({"v2", "repository", "index"})) return Route{Endpoint::kRepositoryIndex, "", "", ""};
   if (post && s.size() == 5 && s[1] == "repository" && s[2] == "models" && !s[3].empty()) {
-    if (s[4] == "load") return Route{Endpoint::kRepositoryLoad, PercentDecode(s[3]), ""};
-    if (s[4] == "unload") return Route{Endpoint::kRepositoryUnload, PercentDecode(s[3]), ""};
+    if (s[4] == "load") return Route{Endpoint::kRepositoryLoad, PercentDecode(s[3]), "", ""};
+    if (s[4] == "unload") return Route{Endpoint::kRepositoryUnload, PercentDecode(s[3]), "", ""};
+    return std::nullopt;
+  }
+  if (s.size() >= 3 && s[1] == "systemsharedmemory") {
+    Route route{Endpoint::kSharedMemoryStatus, "", "", ""};
+    size_t next = 2;
+    if (s.size() == 5 && s[2] == "region" && !s[3].empty()) {
+      route.region = PercentDecode(s[3]);
+      next = 4;
+    }
+    if (next + 1 != s.size()) return std::nullopt;
+    if (get && s[next] == "status") return route;
+    if (post && s[next] == "unregister") {
+      route.endpoint = Endpoint::kSharedMemoryUnregister;
+      return route;
+    }
+    if (post && s[next] == "register" && !route.region.empty()) {
+      route.endpoint = Endpoint::kSharedMemoryRegister;
+      return route;
+    }
     return std::nullopt;
   }
   // /v2/models/{m}[/versions/{v}][/ready|/config|/infer]
   if (s.size() < 3 || s[1] != "models" || s[2].empty()) return std::nullopt;
-  Route route{Endpoint::kModelMetadata, PercentDecode(s[2]), ""};
+  Route route{Endpoint::kModelMetadata, PercentDecode(s[2]), "", ""};
   size_t next = 3;
   if (s.size() >= 5 && s[3] == "versions" && !s[4].empty()) {
     route.version = PercentDecode(s[4]);
@@ -126,6 +145,12 @@ HttpReply Dispatch(InferenceService& service, const HttpRequest& request) {
       return service.RepositoryUnload(route->model);
     case Endpoint::kMetrics:
       return service.Metrics();
+    case Endpoint::kSharedMemoryStatus:
+      return service.SharedMemoryStatus(route->region);
+    case Endpoint::kSharedMemoryRegister:
+      return service.SharedMemoryRegister(route->region, request.body);
+    case Endpoint::kSharedMemoryUnregister:
+      return service.SharedMemoryUnregister(route->region);
   }
   return ErrorReply(500, "unhandled route");
 }

@@ -24,12 +24,17 @@ enum class Endpoint {
   kRepositoryLoad,    // POST /v2/repository/models/{m}/load
   kRepositoryUnload,  // POST /v2/repository/models/{m}/unload
   kMetrics,           // GET  /metrics
+  // The system shared-memory extension (Triton's paths):
+  kSharedMemoryStatus,      // GET  /v2/systemsharedmemory[/region/{r}]/status
+  kSharedMemoryRegister,    // POST /v2/systemsharedmemory/region/{r}/register
+  kSharedMemoryUnregister,  // POST /v2/systemsharedmemory[/region/{r}]/unregister
 };
 
 struct Route {
   Endpoint endpoint;
   std::string model;    // percent-decoded
   std::string version;  // empty when the path names none
+  std::string region;   // a shared-memory region, percent-decoded; empty when the path names none
 };
 
 // The route a method and request target (a path, with an optional query after '?', which is ignored) name;

@@ -87,10 +87,31 @@ Result<Shape> ParseTensorShape(const json& object, std::string_view what) {
   return shape;
 }
 
+// The shared-memory extension's parameters of a tensor, when it has them: region and byte size together,
+// the offset optional.
+Result<std::optional<SharedMemoryRef>> ReadSharedMemoryRef(const json& params, const std::string& what) {
+  const std::string path = what + ".parameters";
+  MISSILE_ASSIGN_OR_RETURN(auto region, ReadString(params, path, "shared_memory_region"));
+  MISSILE_ASSIGN_OR_RETURN(auto size, ReadInteger(params, path, "shared_memory_byte_size"));
+  MISSILE_ASSIGN_OR_RETURN(auto offset, ReadInteger(params, path, "shared_memory_offset"));
+  if (!region && !size && !offset) return std::optional<SharedMemoryRef>();
+  if (!region || !size) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "{}: shared_memory_region and shared_memory_byte_size must be given together", what);
+  }
+  if (*size < 0 || offset.value_or(0) < 0) {
+    return Error(ErrorCode::kInvalidArgument, "{}: shared-memory byte size and offset must be >= 0", what);
+  }
+  return std::optional<SharedMemoryRef>(
+      SharedMemoryRef{*region, static_cast<uint64_t>(offset.value_or(0)), static_cast<uint64_t>(*size)});
+}
+
 // One tensor of a request's "inputs" or a response's "outputs": its name, shape and datatype, its values from
-// "data" or from the binary section.
+// "data", from the binary section or from shared memory.
+// `placement` records the tensors read from shared memory.
 Result<NamedTensor> DecodeTensor(const json& object, std::string_view what_prefix, size_t index,
-                                 BinaryCursor& binary) {
+                                 BinaryCursor& binary, const SharedMemoryReader& shared_memory,
+                                 SharedMemoryPlacement& placement) {
   const std::string where = fmt::format("{}[{}]", what_prefix, index);
   MISSILE_RETURN_IF_ERROR(CheckObject(object, where, {"name", "shape", "datatype", "parameters", "data"}));
   MISSILE_ASSIGN_OR_RETURN(std::string name, RequireString(object, where, "name"));
@@ -101,6 +122,7 @@ Result<NamedTensor> DecodeTensor(const json& object, std::string_view what_prefi
   MISSILE_ASSIGN_OR_RETURN(Shape shape, ParseTensorShape(object, what));
 
   std::optional<uint64_t> binary_size;
+  std::optional<SharedMemoryRef> region;
   if (auto params = object.find("parameters"); params != object.end()) {
     if (!params->is_object()) {
       return Error(ErrorCode::kInvalidArgument, "{}: 'parameters' must be an object", what);
@@ -110,16 +132,39 @@ Result<NamedTensor> DecodeTensor(const json& object, std::string_view what_prefi
       if (*size < 0) return Error(ErrorCode::kInvalidArgument, "{}: binary_data_size is negative", what);
       binary_size = static_cast<uint64_t>(*size);
     }
+    MISSILE_ASSIGN_OR_RETURN(region, ReadSharedMemoryRef(*params, what));
   }
   const bool has_data = object.contains("data");
-  if (has_data && binary_size) {
-    return Error(ErrorCode::kInvalidArgument, "{}: has both 'data' and parameters.binary_data_size", what);
+  const int sources = int{has_data} + int{binary_size.has_value()} + int{region.has_value()};
+  if (sources > 1) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "{}: give its values one way: 'data', parameters.binary_data_size or shared_memory_region",
+                 what);
   }
-  if (!has_data && !binary_size) {
-    return Error(ErrorCode::kInvalidArgument, "{}: has neither 'data' nor parameters.binary_data_size", what);
+  if (sources == 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "{}: has neither 'data' nor parameters.binary_data_size nor shared_memory_region", what);
   }
 
   const uint64_t expected_bytes = static_cast<uint64_t>(NumElements(shape)) * DataTypeSize(*datatype);
+  if (region) {
+    if (region->byte_size != expected_bytes) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "{}: shared_memory_byte_size is {} bytes, but shape {} of {} needs {} bytes ({} elements)",
+                   what, region->byte_size, ShapeToString(shape), datatype_name, expected_bytes,
+                   NumElements(shape));
+    }
+    if (!shared_memory) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "{}: is in shared-memory region '{}', but the system shared-memory extension is not "
+                   "enabled",
+                   what, region->region);
+    }
+    auto tensor = shared_memory(*region, *datatype, shape);
+    if (!tensor.ok()) return tensor.status().WithContext(what);
+    placement[name] = *region;
+    return NamedTensor{name, std::move(tensor).value()};
+  }
   if (binary_size) {
     if (*binary_size != expected_bytes) {
       return Error(ErrorCode::kInvalidArgument,
@@ -164,7 +209,8 @@ Status CheckBinaryConsumed(const BinaryCursor& binary) {
 }  // namespace
 
 Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uint64_t> json_length,
-                                        const std::shared_ptr<std::byte[]>& body_owner) {
+                                        const std::shared_ptr<std::byte[]>& body_owner,
+                                        const SharedMemoryReader& shared_memory) {
   MISSILE_ASSIGN_OR_RETURN(auto parts, SplitBody(body, json_length));
   MISSILE_ASSIGN_OR_RETURN(json document, ParseJson(parts.first, "the request body"));
   MISSILE_RETURN_IF_ERROR(CheckObject(document, "request", {"id", "parameters", "inputs", "outputs"}));
@@ -186,7 +232,8 @@ Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uin
   BinaryCursor binary(parts.second, body_owner);
   std::set<std::string> seen;
   for (size_t i = 0; i < inputs->size(); ++i) {
-    MISSILE_ASSIGN_OR_RETURN(NamedTensor input, DecodeTensor((*inputs)[i], "inputs", i, binary));
+    MISSILE_ASSIGN_OR_RETURN(NamedTensor input, DecodeTensor((*inputs)[i], "inputs", i, binary, shared_memory,
+                                                             request.shared_memory_inputs));
     if (!seen.insert(input.name).second) {
       return Error(ErrorCode::kInvalidArgument, "input '{}' appears twice", input.name);
     }
@@ -202,7 +249,7 @@ Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uin
       const json& output = (*outputs)[i];
       MISSILE_RETURN_IF_ERROR(CheckObject(output, where, {"name", "parameters"}));
       MISSILE_ASSIGN_OR_RETURN(std::string name, RequireString(output, where, "name"));
-      RequestedOutput out{name, std::nullopt};
+      RequestedOutput out{name, std::nullopt, std::nullopt};
       if (auto params = output.find("parameters"); params != output.end()) {
         if (!params->is_object())
           return Error(ErrorCode::kInvalidArgument, "{}.parameters: must be an object", where);
@@ -210,6 +257,12 @@ Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<uin
         if (params->contains("classification")) {
           return Error(ErrorCode::kUnimplemented,
                        "output '{}': the classification extension is not supported", name);
+        }
+        const std::string what = fmt::format("output '{}'", name);
+        MISSILE_ASSIGN_OR_RETURN(out.shared_memory, ReadSharedMemoryRef(*params, what));
+        if (out.shared_memory && out.binary.value_or(false)) {
+          return Error(ErrorCode::kInvalidArgument,
+                       "{}: asks for binary_data and for shared_memory_region; give one", what);
         }
       }
       if (!requested.insert(out.name).second) {
@@ -227,6 +280,12 @@ json TensorHeader(const NamedTensor& tensor) {
   return json{{"name", tensor.name},
               {"datatype", OipDatatypeName(tensor.tensor.dtype())},
               {"shape", tensor.tensor.shape()}};
+}
+
+json SharedMemoryParameters(const SharedMemoryRef& where) {
+  json params{{"shared_memory_region", where.region}, {"shared_memory_byte_size", where.byte_size}};
+  if (where.offset != 0) params["shared_memory_offset"] = where.offset;
+  return params;
 }
 
 // Appends the JSON header and the binary tensors into one body.
@@ -254,7 +313,10 @@ EncodedBody EncodeInferResponse(const InferResponse& response, const std::vector
   for (size_t i = 0; i < response.outputs.size(); ++i) {
     const NamedTensor& output = response.outputs[i];
     json entry = TensorHeader(output);
-    if (i < binary.size() && binary[i]) {
+    if (auto region = response.shared_memory_outputs.find(output.name);
+        region != response.shared_memory_outputs.end()) {
+      entry["parameters"] = SharedMemoryParameters(region->second);
+    } else if (i < binary.size() && binary[i]) {
       entry["parameters"] = {{"binary_data_size", output.tensor.nbytes()}};
       binary_tensors.push_back(&output.tensor);
     } else {
@@ -273,7 +335,10 @@ EncodedBody EncodeInferRequest(const InferRequest& request, bool binary_inputs, 
   std::vector<const Tensor*> binary_tensors;
   for (const NamedTensor& input : request.inputs) {
     json entry = TensorHeader(input);
-    if (binary_inputs) {
+    if (auto region = request.shared_memory_inputs.find(input.name);
+        region != request.shared_memory_inputs.end()) {
+      entry["parameters"] = SharedMemoryParameters(region->second);
+    } else if (binary_inputs) {
       entry["parameters"] = {{"binary_data_size", input.tensor.nbytes()}};
       binary_tensors.push_back(&input.tensor);
     } else {
@@ -285,7 +350,9 @@ EncodedBody EncodeInferRequest(const InferRequest& request, bool binary_inputs, 
   if (!request.outputs.empty()) {
     json outputs = json::array();
     for (const RequestedOutput& output : request.outputs) {
-      outputs.push_back({{"name", output.name}, {"parameters", {{"binary_data", binary_outputs}}}});
+      outputs.push_back({{"name", output.name},
+                         {"parameters", output.shared_memory ? SharedMemoryParameters(*output.shared_memory)
+                                                             : json{{"binary_data", binary_outputs}}}});
     }
     header["outputs"] = std::move(outputs);
   } else if (binary_outputs) {
@@ -294,7 +361,8 @@ EncodedBody EncodeInferRequest(const InferRequest& request, bool binary_inputs, 
   return Assemble(header, binary_tensors);
 }
 
-Result<InferResponse> DecodeInferResponse(std::string_view body, std::optional<uint64_t> json_length) {
+Result<InferResponse> DecodeInferResponse(std::string_view body, std::optional<uint64_t> json_length,
+                                          const SharedMemoryReader& shared_memory) {
   MISSILE_ASSIGN_OR_RETURN(auto parts, SplitBody(body, json_length));
   MISSILE_ASSIGN_OR_RETURN(json document, ParseJson(parts.first, "the response body"));
   if (!document.is_object()) return Error(ErrorCode::kInvalidArgument, "the response is not a JSON object");
@@ -317,7 +385,8 @@ Result<InferResponse> DecodeInferResponse(std::string_view body, std::optional<u
   }
   BinaryCursor binary(parts.second);
   for (size_t i = 0; i < outputs->size(); ++i) {
-    MISSILE_ASSIGN_OR_RETURN(NamedTensor output, DecodeTensor((*outputs)[i], "outputs", i, binary));
+    MISSILE_ASSIGN_OR_RETURN(NamedTensor output, DecodeTensor((*outputs)[i], "outputs", i, binary,
+                                                              shared_memory, response.shared_memory_outputs));
     response.outputs.push_back(std::move(output));
   }
   MISSILE_RETURN_IF_ERROR(CheckBinaryConsumed(binary));

@@ -1,8 +1,10 @@
 #include "server/inference_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.h"
 #include "server/oip_datatype.h"
 
 namespace missile::server {
@@ -69,6 +71,7 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerConfig& config) {
   MISSILE_ASSIGN_OR_RETURN(std::unique_ptr<ServingEngine> engine, ServingEngine::Create(config));
   std::unique_ptr<InferenceService> service(new InferenceService(std::move(engine)));
+  if (config.allow_client_shared_memory) service->shared_memory_ = std::make_unique<SharedMemoryRegistry>();
   for (const ModelConfig& model : service->config().models) {
     service->model_metrics_.emplace(model.name, std::make_unique<ModelMetrics>(model.name, model.tenant));
   }
@@ -102,10 +105,9 @@ HttpReply InferenceService::Ready() const {
 }
 
 HttpReply InferenceService::ServerMetadata() const {
-  return JsonReply(
-      {{"name", kServerName},
-       {"version", kServerVersion},
-       {"extensions", {"binary_tensor_data", "model_repository", "model_configuration", "metrics"}}});
+  json extensions = {"binary_tensor_data", "model_repository", "model_configuration", "metrics"};
+  if (shared_memory_ != nullptr) extensions.push_back("system_shared_memory");
+  return JsonReply({{"name", kServerName}, {"version", kServerVersion}, {"extensions", extensions}});
 }
 
 std::optional<HttpReply> InferenceService::CheckModelAndVersion(const std::string& model,
@@ -213,20 +215,31 @@ HttpReply InferenceService::Infer(const std::string& model, const std::string& v
     }
     json_length = *parsed;
   }
-  auto request = DecodeInferRequest(body, json_length, body_owner);
+  SharedMemoryReader reader;
+  if (shared_memory_ != nullptr) {
+    reader = [registry = shared_memory_.get()](const SharedMemoryRef& where, DataType dtype,
+                                               const Shape& shape) {
+      return registry->Read(where, dtype, shape);
+    };
+  }
+  auto request = DecodeInferRequest(body, json_length, body_owner, reader);
   if (!request.ok()) {
     metrics.Count(RequestOutcome::kInvalidInput);
     return ErrorReply(request.status());
   }
-  if (Status valid = served->Validate(*request); !valid.ok()) {
+  Status valid = served->Validate(*request);
+  if (valid.ok()) valid = CheckSharedMemoryOutputs(*request, *served);
+  if (!valid.ok()) {
     metrics.Count(RequestOutcome::kInvalidInput);
     return ErrorReply(valid);
   }
 
-  // Which outputs go binary, decided before the request moves into the job.
+  // Which outputs go binary or into shared memory, decided before the request moves into the job.
   std::map<std::string, bool> binary_by_output;
+  std::map<std::string, SharedMemoryRef> region_by_output;
   for (const RequestedOutput& output : request->outputs) {
     binary_by_output[output.name] = output.binary.value_or(request->binary_data_output);
+    if (output.shared_memory) region_by_output[output.name] = *output.shared_memory;
   }
   const bool binary_default = request->binary_data_output;
   const std::string id = request->id;
@@ -240,11 +253,20 @@ HttpReply InferenceService::Infer(const std::string& model, const std::string& v
     return ErrorReply(status.code() == ErrorCode::kInvalidArgument ? 400 : 500, status.message());
   }
 
-  InferResponse response{model, "1", id, std::move(outcome.outputs).value()};
+  InferResponse response{model, "1", id, std::move(outcome.outputs).value(), {}};
   std::vector<bool> binary;
-  for (const NamedTensor& output : response.outputs) {
+  for (NamedTensor& output : response.outputs) {
     auto it = binary_by_output.find(output.name);
     binary.push_back(it != binary_by_output.end() ? it->second : binary_default);
+    if (auto region = region_by_output.find(output.name); region != region_by_output.end()) {
+      // Checked before the run; the region may have been unregistered since.
+      if (Status written = shared_memory_->Write(region->second, output.tensor); !written.ok()) {
+        metrics.Count(RequestOutcome::kInvalidInput);
+        return ErrorReply(written.WithContext(fmt::format("output '{}'", output.name)));
+      }
+      response.shared_memory_outputs[output.name] =
+          SharedMemoryRef{region->second.region, region->second.offset, output.tensor.nbytes()};
+    }
   }
   EncodedBody encoded = EncodeInferResponse(response, binary);
   HttpReply reply;
@@ -275,6 +297,89 @@ HttpReply InferenceService::RepositoryLoad(const std::string& model) {
 HttpReply InferenceService::RepositoryUnload(const std::string& model) {
   if (Status unloaded = engine_->Unload(model); !unloaded.ok()) return ErrorReply(unloaded);
   return JsonReply({{"name", model}, {"state", "UNAVAILABLE"}});
+}
+
+std::optional<HttpReply> InferenceService::CheckSharedMemoryAllowed() const {
+  if (shared_memory_ != nullptr) return std::nullopt;
+  return ErrorReply(400,
+                    "the system shared-memory extension is off on this server (the configuration's "
+                    "server.allow_client_shared_memory turns it on)");
+}
+
+Status InferenceService::CheckSharedMemoryOutputs(const InferRequest& request,
+                                                  const ServedModel& served) const {
+  for (const RequestedOutput& output : request.outputs) {
+    if (!output.shared_memory) continue;
+    const std::string what = fmt::format("output '{}'", output.name);
+    if (shared_memory_ == nullptr) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "{}: asked into shared-memory region '{}', but the system shared-memory extension is not "
+                   "enabled",
+                   what, output.shared_memory->region);
+    }
+    MISSILE_RETURN_IF_ERROR(shared_memory_->CheckRange(*output.shared_memory).WithContext(what));
+    for (const TensorSignature& signature : served.outputs()) {
+      if (signature.name != output.name) continue;
+      const bool known =
+          std::all_of(signature.shape.begin(), signature.shape.end(), [](int64_t d) { return d >= 0; });
+      const uint64_t bytes =
+          known ? static_cast<uint64_t>(NumElements(signature.shape)) * DataTypeSize(signature.dtype) : 0;
+      if (bytes > output.shared_memory->byte_size) {
+        return Error(ErrorCode::kInvalidArgument,
+                     "{}: shared_memory_byte_size is {} bytes, too small for its {} bytes ({} {})", what,
+                     output.shared_memory->byte_size, bytes, ShapeToString(signature.shape),
+                     OipDatatypeName(signature.dtype));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+HttpReply InferenceService::SharedMemoryStatus(const std::string& region) const {
+  if (auto refused = CheckSharedMemoryAllowed()) return *refused;
+  auto regions = shared_memory_->List(region.empty() ? std::nullopt : std::optional<std::string>(region));
+  if (!regions.ok()) return ErrorReply(regions.status());
+  json list = json::array();
+  for (const SharedMemoryRegionStatus& r : *regions) {
+    list.push_back({{"name", r.name}, {"key", r.key}, {"offset", r.offset}, {"byte_size", r.byte_size}});
+  }
+  return JsonReply(list);
+}
+
+HttpReply InferenceService::SharedMemoryRegister(const std::string& region, std::string_view body) {
+  if (auto refused = CheckSharedMemoryAllowed()) return *refused;
+  const std::string what = fmt::format("register shared-memory region '{}'", region);
+  auto document = ParseJson(body, "the request body");
+  if (!document.ok()) return ErrorReply(document.status().WithContext(what));
+  Status checked = CheckObject(*document, "request", {"key", "offset", "byte_size"});
+  auto key = checked.ok() ? RequireString(*document, "request", "key") : Result<std::string>(checked);
+  if (!key.ok()) return ErrorReply(key.status().WithContext(what));
+  auto offset = ReadInteger(*document, "request", "offset");
+  auto byte_size = ReadInteger(*document, "request", "byte_size");
+  if (!offset.ok()) return ErrorReply(offset.status().WithContext(what));
+  if (!byte_size.ok()) return ErrorReply(byte_size.status().WithContext(what));
+  if (!byte_size->has_value() || **byte_size <= 0 || offset->value_or(0) < 0) {
+    return ErrorReply(400, fmt::format("{}: byte_size (> 0) is required, offset must be >= 0", what));
+  }
+  Status registered = shared_memory_->Register(region, *key, static_cast<uint64_t>(offset->value_or(0)),
+                                               static_cast<uint64_t>(**byte_size));
+  if (!registered.ok()) {
+    // A key that names no object is the request's fault (400), not an unknown route.
+    if (registered.code() == ErrorCode::kNotFound)
+      return ErrorReply(400, registered.WithContext(what).message());
+    return ErrorReply(registered.WithContext(what));
+  }
+  return HttpReply{200, "application/json", "", {}};
+}
+
+HttpReply InferenceService::SharedMemoryUnregister(const std::string& region) {
+  if (auto refused = CheckSharedMemoryAllowed()) return *refused;
+  if (region.empty()) {
+    shared_memory_->UnregisterAll();
+  } else if (Status unregistered = shared_memory_->Unregister(region); !unregistered.ok()) {
+    return ErrorReply(unregistered);
+  }
+  return HttpReply{200, "application/json", "", {}};
 }
 
 HttpReply InferenceService::Metrics() const {

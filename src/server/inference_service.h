@@ -19,6 +19,7 @@
 #include "server/server_config.h"
 #include "server/server_metrics.h"
 #include "server/serving_engine.h"
+#include "server/shared_memory_registry.h"
 
 namespace missile::server {
 
@@ -61,6 +62,11 @@ class InferenceService {
   HttpReply RepositoryLoad(const std::string& model);
   HttpReply RepositoryUnload(const std::string& model);
   HttpReply Metrics() const;
+  // The system shared-memory extension; `region` empty: every region. Refused (400) unless the configuration
+  // allows client shared memory.
+  HttpReply SharedMemoryStatus(const std::string& region) const;
+  HttpReply SharedMemoryRegister(const std::string& region, std::string_view body);
+  HttpReply SharedMemoryUnregister(const std::string& region);
 
   void CountHttpResponse(int status) { http_responses_.Count(status); }
   // Readiness turns false; requests already received still complete.
@@ -78,10 +84,16 @@ class InferenceService {
 
  private:
   explicit InferenceService(std::unique_ptr<ServingEngine> engine) : engine_(std::move(engine)) {}
+  // The reply refusing the extension's endpoints when it is off.
+  std::optional<HttpReply> CheckSharedMemoryAllowed() const;
+  // Refuses (before anything runs) outputs asked into shared memory that are not in a registered region's
+  // range or do not fit there.
+  Status CheckSharedMemoryOutputs(const InferRequest& request, const ServedModel& served) const;
   // The error reply for a model name and version that do not resolve to a declared model.
   std::optional<HttpReply> CheckModelAndVersion(const std::string& model, const std::string& version) const;
 
   std::unique_ptr<ServingEngine> engine_;
+  std::unique_ptr<SharedMemoryRegistry> shared_memory_;  // null: the extension is off
   std::map<std::string, std::unique_ptr<ModelMetrics>> model_metrics_;
   HttpResponseCounter http_responses_;
   std::atomic<bool> ready_{false};

@@ -62,11 +62,11 @@ Status ReadIntInRange(const json& object, std::string_view path, std::string_vie
 
 Status ParseHttp(const json& object, HttpConfig& http) {
   const std::string path = "server";
-  MISSILE_RETURN_IF_ERROR(
-      CheckObject(object, path,
-                  {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s",
-                   "keep_alive_max_requests", "read_timeout_s", "write_timeout_s", "busy_poll_us",
-                   "listen_backlog", "blas_threads", "backend", "gpu_scheduler"}));
+  MISSILE_RETURN_IF_ERROR(CheckObject(
+      object, path,
+      {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s", "keep_alive_max_requests",
+       "read_timeout_s", "write_timeout_s", "busy_poll_us", "listen_backlog", "blas_threads", "backend",
+       "gpu_scheduler", "allow_client_shared_memory"}));
   MISSILE_ASSIGN_OR_RETURN(auto host, ReadString(object, path, "host"));
   if (host) {
     if (host->empty()) return Error(ErrorCode::kInvalidArgument, "server.host: empty");
@@ -285,6 +285,9 @@ Result<ServerConfig> ParseServerConfig(std::string_view json_text, const std::fi
         ReadIntInRange(document.at("server"), "server", "blas_threads", 0, 1024, config.blas_threads));
     MISSILE_ASSIGN_OR_RETURN(auto gpu_scheduler, ReadBool(document.at("server"), "server", "gpu_scheduler"));
     config.gpu_scheduler = gpu_scheduler.value_or(false);
+    MISSILE_ASSIGN_OR_RETURN(auto shared_memory,
+                             ReadBool(document.at("server"), "server", "allow_client_shared_memory"));
+    config.allow_client_shared_memory = shared_memory.value_or(false);
     MISSILE_ASSIGN_OR_RETURN(auto backend, ReadString(document.at("server"), "server", "backend"));
     if (backend) {
       if (*backend != "cpu" && *backend != "cuda" && *backend != "auto") {

@@ -81,6 +81,10 @@ struct ServerConfig {
   // CUDA backend: run the requests on the compute scheduler's GPU device (green-context partitions, the
   // configured policy) instead of per-tenant workers. Off by default: not yet run on the GPU machine.
   bool gpu_scheduler = false;
+  // The system shared-memory extension: clients on this host may register POSIX shared-memory objects and
+  // pass tensors through them. Off by default: a registered client can make the server read and write any
+  // object its user may open (shared_memory_registry.h).
+  bool allow_client_shared_memory = false;
   // One of sched::PolicyNames(), the compute scheduler's (checked with sched::MakePolicy: one list of names).
   std::string policy = "missile";
   // How `auto` tenants' online trials of the L2 set-aside are run (docs/server.md, "l2_trial").

@@ -4,7 +4,8 @@
 ServerTest covers the issue's acceptance 1 (health, metadata, configuration, JSON and binary inference with results
 equal to `missile run` on the same input, load and unload, the metrics scrape) and acceptance 2 (each bad input is
 answered with the right 4xx and an {"error": ...} body, while a second tenant is served throughout without a single
-failed request). ShutdownTest checks that SIGTERM lets an in-flight request finish and the server exit 0; BenchTest
+failed request). SharedMemoryTest covers the system shared-memory extension (tensors through POSIX shared memory,
+Triton's protocol) on a server that allows it, bad registrations and references included. ShutdownTest checks that SIGTERM lets an in-flight request finish and the server exit 0; BenchTest
 runs the load generator against a server (closed loop, Poisson, trace file, DISB replay, in-process comparison).
 
 The models are built here with onnx.helper, so each test's input is explicit.
@@ -23,6 +24,7 @@ import tempfile
 import threading
 import time
 import unittest
+from multiprocessing import shared_memory
 
 import numpy as np
 import onnx
@@ -558,6 +560,15 @@ class ServerTest(unittest.TestCase):
         self.assert_error(self.raw_exchange(b"POST /v2/models/conv/infer HTTP/1.1\r\nContent-Length: x\r\n\r\n")[0],
                           400, "malformed HTTP request")
 
+    def test_bad_shared_memory_when_the_extension_is_off(self):
+        self.assertNotIn("system_shared_memory", self.server.json("GET", "/v2")[2]["extensions"])
+        body = json.dumps({"key": "/whatever", "offset": 0, "byte_size": 64}).encode()
+        self.assert_error(self.server.request("POST", "/v2/systemsharedmemory/region/r/register", body), 400,
+                          "allow_client_shared_memory")
+        self.assert_error(self.server.request("GET", "/v2/systemsharedmemory/status"), 400, "extension is off")
+        self.assert_error(self.infer_json("conv", shared_memory_request([("x", self.x, "r", 0)], [])), 400,
+                          "not enabled")
+
     def test_zz_second_tenant_was_served_throughout(self):
         # Named to run last: every test above ran while the background tenant kept sending requests.
         self.background.stop()
@@ -567,6 +578,164 @@ class ServerTest(unittest.TestCase):
         for outcome in ("invalid_input", "model_unavailable", "execution_error"):
             self.assertEqual(samples[f'missile_inference_requests_total{{model="mlp",tenant="batch",outcome="{outcome}"}}'],
                              0, outcome)
+
+
+def shared_memory_request(inputs, outputs):
+    """A JSON-only request whose inputs ([(name, array, region, offset)]) and outputs ([(name, region, offset, size)])
+    live in shared-memory regions."""
+    header = {"inputs": [{"name": name, "shape": list(a.shape), "datatype": "FP32",
+                          "parameters": {"shared_memory_region": region, "shared_memory_offset": offset,
+                                         "shared_memory_byte_size": a.nbytes}} for name, a, region, offset in inputs]}
+    if outputs:
+        header["outputs"] = [{"name": name, "parameters": {"shared_memory_region": region, "shared_memory_offset": offset,
+                                                           "shared_memory_byte_size": size}}
+                             for name, region, offset, size in outputs]
+    return json.dumps(header).encode()
+
+
+class SharedMemoryTest(unittest.TestCase):
+    """A server with server.allow_client_shared_memory: regions registered, used for inputs and outputs, listed and
+    unregistered; every bad registration or reference answered with a 4xx while the other tenant is served."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = pathlib.Path(cls.tmp.name)
+        make_models(cls.dir)
+        config = json.loads(json.dumps(CONFIG))
+        config["server"]["allow_client_shared_memory"] = True
+        cls.server = Server(cls.dir, config)
+        cls.background = BackgroundTenant(cls.server)
+        cls.x = np.random.default_rng(5).standard_normal((1, 3, 8, 8)).astype(np.float32)
+        # Input at 0, outputs y and z (144 floats each) at 4096 and 8192.
+        cls.shm = shared_memory.SharedMemory(create=True, size=3 * 4096)
+        cls.key = "/" + cls.shm.name
+        np.ndarray(cls.x.shape, np.float32, cls.shm.buf, 0)[...] = cls.x
+        status, headers, body = cls.server.request("POST", "/v2/models/conv/infer", *binary_request([("x", cls.x)]))
+        assert status == 200, body
+        cls.reference = decode_binary_response(headers, body)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.background.stop()
+        cls.server.stop()
+        cls.shm.close()
+        cls.shm.unlink()
+        cls.tmp.cleanup()
+
+    def register(self, name, key=None, offset=0, byte_size=3 * 4096):
+        body = json.dumps({"key": key or self.key, "offset": offset, "byte_size": byte_size}).encode()
+        return self.server.request("POST", f"/v2/systemsharedmemory/region/{name}/register", body,
+                                   {"Content-Type": "application/json"})
+
+    def unregister(self, name):
+        return self.server.request("POST", f"/v2/systemsharedmemory/region/{name}/unregister")
+
+    def infer(self, body):
+        return self.server.request("POST", "/v2/models/conv/infer", body, {"Content-Type": "application/json"})
+
+    def assert_error(self, reply, status, fragment):
+        ServerTest.assert_error(self, reply, status, fragment)
+
+    def test_inputs_and_outputs_through_shared_memory(self):
+        self.assertEqual(self.register("io")[0], 200)
+        try:
+            self.shm.buf[4096:3 * 4096] = bytes(2 * 4096)
+            status, _, body = self.infer(shared_memory_request([("x", self.x, "io", 0)],
+                                                               [("y", "io", 4096, 576), ("z", "io", 8192, 576)]))
+            self.assertEqual(status, 200, body)
+            outputs = {o["name"]: o for o in json.loads(body)["outputs"]}
+            for name, offset in (("y", 4096), ("z", 8192)):
+                self.assertNotIn("data", outputs[name])
+                self.assertEqual(outputs[name]["parameters"]["shared_memory_region"], "io")
+                self.assertEqual(outputs[name]["parameters"]["shared_memory_byte_size"], 576)
+                written = np.ndarray((1, 4, 6, 6), np.float32, self.shm.buf, offset).copy()
+                np.testing.assert_array_equal(written, self.reference[name])
+            # An input in shared memory with the output in the body, at an offset that is not 64-byte aligned.
+            np.ndarray(self.x.shape, np.float32, self.shm.buf, 100)[...] = self.x
+            status, headers, body = self.infer(shared_memory_request(
+                [("x", self.x, "io", 100)], []).replace(b'"inputs"', b'"parameters": {"binary_data_output": true}, "inputs"'))
+            self.assertEqual(status, 200, body)
+            np.testing.assert_array_equal(decode_binary_response(headers, body)["y"], self.reference["y"])
+        finally:
+            self.assertEqual(self.unregister("io")[0], 200)
+
+    def test_status_lists_regions_and_unregister_forgets_them(self):
+        self.assertEqual(self.register("listed", offset=4096, byte_size=4096)[0], 200)
+        status, _, regions = self.server.json("GET", "/v2/systemsharedmemory/region/listed/status")
+        self.assertEqual((status, regions), (200, [{"name": "listed", "key": self.key, "offset": 4096,
+                                                     "byte_size": 4096}]))
+        status, _, regions = self.server.json("GET", "/v2/systemsharedmemory/status")
+        self.assertIn("listed", [r["name"] for r in regions])
+        self.assertEqual(self.unregister("listed")[0], 200)
+        self.assert_error(self.server.request("GET", "/v2/systemsharedmemory/region/listed/status"), 404, "listed")
+        self.assert_error(self.unregister("listed"), 404, "no shared-memory region 'listed'")
+        # A request naming the region now is refused, not served from stale memory.
+        self.assert_error(self.infer(shared_memory_request([("x", self.x, "listed", 0)], [])), 400,
+                          "no shared-memory region 'listed'")
+
+    def test_unregister_all(self):
+        for name in ("a1", "a2"):
+            self.assertEqual(self.register(name)[0], 200)
+        self.assertEqual(self.server.request("POST", "/v2/systemsharedmemory/unregister")[0], 200)
+        self.assertEqual(self.server.json("GET", "/v2/systemsharedmemory/status")[2], [])
+
+    def test_extension_is_announced(self):
+        self.assertIn("system_shared_memory", self.server.json("GET", "/v2")[2]["extensions"])
+
+    def test_bad_registrations(self):
+        self.assert_error(self.register("nokey", key="/missile-test-no-such-object"), 400, "cannot open")
+        self.assert_error(self.register("badkey", key="no-slash"), 400, "must be '/'")
+        self.assert_error(self.register("past", offset=4096, byte_size=3 * 4096), 400, "lies past its end")
+        self.assert_error(self.register("zero", byte_size=0), 400, "byte_size")
+        self.assert_error(self.server.request("POST", "/v2/systemsharedmemory/region/j/register", b"{",
+                                              {"Content-Type": "application/json"}), 400, "register")
+        self.assertEqual(self.register("twice")[0], 200)
+        try:
+            self.assert_error(self.register("twice"), 409, "registered already")
+        finally:
+            self.unregister("twice")
+
+    def test_bad_references(self):
+        self.assertEqual(self.register("small", byte_size=4096)[0], 200)
+        try:
+            self.assert_error(self.infer(shared_memory_request([("x", self.x, "nope", 0)], [])), 400,
+                              "no shared-memory region 'nope'")
+            self.assert_error(self.infer(shared_memory_request([("x", self.x, "small", 4000)], [])), 400,
+                              "lies past its end")
+            wrong_size = json.loads(shared_memory_request([("x", self.x, "small", 0)], []))
+            wrong_size["inputs"][0]["parameters"]["shared_memory_byte_size"] = 100
+            self.assert_error(self.infer(json.dumps(wrong_size).encode()), 400, "shared_memory_byte_size is 100")
+            no_size = json.loads(shared_memory_request([("x", self.x, "small", 0)], []))
+            del no_size["inputs"][0]["parameters"]["shared_memory_byte_size"]
+            self.assert_error(self.infer(json.dumps(no_size).encode()), 400, "must be given together")
+            both = json.loads(shared_memory_request([("x", self.x, "small", 0)], []))
+            both["inputs"][0]["data"] = self.x.flatten().tolist()
+            self.assert_error(self.infer(json.dumps(both).encode()), 400, "one way")
+            self.assert_error(self.infer(shared_memory_request([("x", self.x, "small", 0)], [("y", "small", 0, 100)])),
+                              400, "too small")
+            self.assert_error(self.infer(shared_memory_request([("x", self.x, "small", 0)], [("y", "small", 4000, 576)])),
+                              400, "lies past its end")
+        finally:
+            self.unregister("small")
+
+    def test_bench_passes_tensors_through_shared_memory(self):
+        out = self.dir / "bench-shm"
+        result = subprocess.run([MISSILE, "bench", "--quiet", "--url", f"http://{self.server.host}:{self.server.port}",
+                                 "--model", "conv", "--closed", "2", "--duration", "1.5", "--shared-memory",
+                                 "--fail-on-error", "--out", str(out)], capture_output=True, text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertGreater(json.loads((out / "results.json").read_text())["http"]["streams"][0]["ok"], 0)
+        self.assertIn("shared memory", result.stdout)
+        # Each connection unregistered its region and removed its object.
+        names = [r["name"] for r in self.server.json("GET", "/v2/systemsharedmemory/status")[2]]
+        self.assertEqual([n for n in names if n.startswith("missile-bench-")], [])
+        self.assertEqual([f for f in os.listdir("/dev/shm") if f.startswith("missile-bench-")], [])
+
+    def test_zz_second_tenant_was_served_throughout(self):
+        self.background.stop()
+        self.assertEqual(self.background.failures, [])
+        self.assertGreater(self.background.successes, 10)
 
 
 class ShutdownTest(unittest.TestCase):

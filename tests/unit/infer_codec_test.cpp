@@ -176,7 +176,7 @@ TEST(InferCodecTest, RefusesBinaryDataThatDoesNotAddUp) {
 }
 
 TEST(InferCodecTest, ResponseRoundTripsInJsonAndBinary) {
-  InferResponse response{"m", "1", "abc", {}};
+  InferResponse response{"m", "1", "abc", {}, {}};
   response.outputs.push_back({"y", Tensor::FromVector<float>({2}, std::vector<float>{0.1f, -3.75f})});
   response.outputs.push_back({"k", Tensor::FromVector<int64_t>({1}, std::vector<int64_t>{-7})});
   for (bool binary : {false, true}) {
@@ -205,7 +205,7 @@ TEST(InferCodecTest, ClientRequestEncodingIsWhatTheServerDecodes) {
   InferRequest request;
   request.id = "q";
   request.inputs.push_back({"x", Tensor::FromVector<float>({1, 3}, std::vector<float>{1, 2, 3})});
-  request.outputs.push_back({"y", std::nullopt});
+  request.outputs.push_back({"y", std::nullopt, std::nullopt});
   for (bool binary : {false, true}) {
     EncodedBody body = EncodeInferRequest(request, binary, binary);
     auto decoded = DecodeInferRequest(body.bytes, body.json_length);
@@ -215,6 +215,91 @@ TEST(InferCodecTest, ClientRequestEncodingIsWhatTheServerDecodes) {
     EXPECT_EQ(decoded->inputs[0].tensor.data<float>()[2], 3.0f);
     EXPECT_EQ(decoded->outputs[0].binary, binary);
   }
+}
+
+TEST(InferCodecTest, SharedMemoryReferencesRoundTripThroughTheReader) {
+  InferRequest request;
+  request.inputs.push_back({"x", Tensor::FromVector<float>({1, 3}, std::vector<float>{1, 2, 3})});
+  request.shared_memory_inputs["x"] = {"r", 128, 12};
+  request.outputs.push_back({"y", std::nullopt, SharedMemoryRef{"r", 256, 64}});
+  const EncodedBody body = EncodeInferRequest(request, true, true);
+  EXPECT_FALSE(body.json_length.has_value()) << "nothing binary: the tensor is in the region";
+  const json header = json::parse(body.bytes);
+  EXPECT_EQ(
+      header["inputs"][0]["parameters"],
+      (json{{"shared_memory_region", "r"}, {"shared_memory_offset", 128}, {"shared_memory_byte_size", 12}}));
+  EXPECT_FALSE(header["inputs"][0].contains("data"));
+
+  std::vector<SharedMemoryRef> reads;
+  const SharedMemoryReader reader = [&](const SharedMemoryRef& where, DataType dtype, const Shape& shape) {
+    reads.push_back(where);
+    return Result<Tensor>(Tensor::FromVector<float>(shape, std::vector<float>{7, 8, 9}));
+  };
+  auto decoded = DecodeInferRequest(body.bytes, body.json_length, nullptr, reader);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0].region, "r");
+  EXPECT_EQ(reads[0].offset, 128u);
+  EXPECT_EQ(decoded->inputs[0].tensor.data<float>()[0], 7.0f);
+  EXPECT_EQ(decoded->shared_memory_inputs.at("x").byte_size, 12u);
+  ASSERT_TRUE(decoded->outputs[0].shared_memory.has_value());
+  EXPECT_EQ(decoded->outputs[0].shared_memory->offset, 256u);
+
+  // Without a reader (the extension off) the same request is refused, naming the region.
+  ExpectError(DecodeInferRequest(body.bytes, body.json_length), ErrorCode::kInvalidArgument,
+              "shared-memory region 'r', but the system shared-memory extension is not enabled");
+  // A reader's error names the input.
+  const SharedMemoryReader failing = [](const SharedMemoryRef&, DataType, const Shape&) -> Result<Tensor> {
+    return Error(ErrorCode::kInvalidArgument, "no shared-memory region 'r' is registered");
+  };
+  ExpectError(DecodeInferRequest(body.bytes, body.json_length, nullptr, failing), ErrorCode::kInvalidArgument,
+              "input 'x'");
+
+  // A response names the region its outputs were written to, and the client reads them back through its own.
+  InferResponse response{
+      "m", "1", "", {{"y", Tensor::FromVector<float>({1, 2}, std::vector<float>{4, 5})}}, {}};
+  response.shared_memory_outputs["y"] = {"r", 256, 8};
+  const EncodedBody encoded = EncodeInferResponse(response, {true});
+  EXPECT_FALSE(encoded.json_length.has_value());
+  const json response_header = json::parse(encoded.bytes);
+  EXPECT_EQ(response_header["outputs"][0]["parameters"]["shared_memory_byte_size"], 8);
+  auto client_side = DecodeInferResponse(
+      encoded.bytes, encoded.json_length, [](const SharedMemoryRef&, DataType, const Shape& shape) {
+        return Result<Tensor>(Tensor::FromVector<float>(shape, std::vector<float>{4, 5}));
+      });
+  ASSERT_TRUE(client_side.ok()) << client_side.status().message();
+  EXPECT_EQ(client_side->shared_memory_outputs.at("y").offset, 256u);
+}
+
+TEST(InferCodecTest, RefusesInconsistentSharedMemoryParameters) {
+  const auto reader = [](const SharedMemoryRef&, DataType dtype, const Shape& shape) {
+    return Result<Tensor>(Tensor(dtype, shape));
+  };
+  const auto request = [&](const std::string& params, const std::string& extra = "") {
+    return DecodeInferRequest(
+        R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP32", "parameters": )" + params + "}" +
+            extra + "]}",
+        std::nullopt, nullptr, reader);
+  };
+  EXPECT_TRUE(request(R"({"shared_memory_region": "r", "shared_memory_byte_size": 8})").ok());
+  ExpectError(request(R"({"shared_memory_region": "r"})"), ErrorCode::kInvalidArgument,
+              "must be given together");
+  ExpectError(request(R"({"shared_memory_byte_size": 8})"), ErrorCode::kInvalidArgument,
+              "must be given together");
+  ExpectError(request(R"({"shared_memory_region": "r", "shared_memory_byte_size": 12})"),
+              ErrorCode::kInvalidArgument,
+              "shared_memory_byte_size is 12 bytes, but shape [2] of FP32 needs 8");
+  ExpectError(
+      request(R"({"shared_memory_region": "r", "shared_memory_byte_size": 8, "shared_memory_offset": -1})"),
+      ErrorCode::kInvalidArgument, ">= 0");
+  ExpectError(
+      request(R"({"shared_memory_region": "r", "shared_memory_byte_size": 8, "binary_data_size": 8})"),
+      ErrorCode::kInvalidArgument, "one way");
+  ExpectError(DecodeInferRequest(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]}],
+      "outputs": [{"name": "y", "parameters": {"binary_data": true, "shared_memory_region": "r",
+                                               "shared_memory_byte_size": 4}}]})",
+                                 std::nullopt, nullptr, reader),
+              ErrorCode::kInvalidArgument, "asks for binary_data and for shared_memory_region");
 }
 
 TEST(InferCodecTest, DatatypeNamesRoundTrip) {

@@ -33,6 +33,31 @@ TEST(HttpRoutesTest, EveryOpenInferenceProtocolRoute) {
   ExpectRoute("GET", "/metrics", Endpoint::kMetrics);
 }
 
+TEST(HttpRoutesTest, SystemSharedMemoryRoutesNameTheirRegion) {
+  const auto expect = [](std::string_view method, std::string_view target, Endpoint endpoint,
+                         const std::string& region) {
+    auto route = MatchRoute(method, target);
+    ASSERT_TRUE(route.has_value()) << method << " " << target;
+    EXPECT_EQ(route->endpoint, endpoint) << target;
+    EXPECT_EQ(route->region, region) << target;
+  };
+  expect("GET", "/v2/systemsharedmemory/status", Endpoint::kSharedMemoryStatus, "");
+  expect("GET", "/v2/systemsharedmemory/region/in%5F0/status", Endpoint::kSharedMemoryStatus, "in_0");
+  expect("POST", "/v2/systemsharedmemory/region/in/register", Endpoint::kSharedMemoryRegister, "in");
+  expect("POST", "/v2/systemsharedmemory/region/in/unregister", Endpoint::kSharedMemoryUnregister, "in");
+  expect("POST", "/v2/systemsharedmemory/unregister", Endpoint::kSharedMemoryUnregister, "");
+  for (auto [method, target] : std::vector<std::pair<std::string_view, std::string_view>>{
+           {"POST", "/v2/systemsharedmemory/register"},  // registering needs a region name
+           {"GET", "/v2/systemsharedmemory/region/in/register"},
+           {"POST", "/v2/systemsharedmemory/status"},
+           {"GET", "/v2/systemsharedmemory/region//status"},
+           {"GET", "/v2/systemsharedmemory/region/in/status/x"},
+           {"GET", "/v2/systemsharedmemory"},
+       }) {
+    EXPECT_FALSE(MatchRoute(method, target).has_value()) << method << " " << target;
+  }
+}
+
 TEST(HttpRoutesTest, QueriesAreIgnoredAndSegmentsPercentDecoded) {
   ExpectRoute("GET", "/metrics?name=x", Endpoint::kMetrics);
   ExpectRoute("POST", "/v2/models/conv%5Fb/infer?x=1", Endpoint::kInfer, "conv_b");
