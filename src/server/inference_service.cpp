@@ -62,6 +62,28 @@ json FootprintJson(const ModelFootprint& footprint) {
           {"total_bytes", footprint.total()}};
 }
 
+// The body of a shared-memory registration: {"key": "/name", "offset": N, "byte_size": N}.
+struct RegionRequest {
+  std::string key;
+  uint64_t offset = 0;
+  uint64_t byte_size = 0;
+};
+
+Result<RegionRequest> ParseRegionRequest(std::string_view body) {
+  MISSILE_ASSIGN_OR_RETURN(const json document, ParseJson(body, "the request body"));
+  MISSILE_RETURN_IF_ERROR(CheckObject(document, "request", {"key", "offset", "byte_size"}));
+  RegionRequest request;
+  MISSILE_ASSIGN_OR_RETURN(request.key, RequireString(document, "request", "key"));
+  MISSILE_ASSIGN_OR_RETURN(const auto offset, ReadInteger(document, "request", "offset"));
+  MISSILE_ASSIGN_OR_RETURN(const auto byte_size, ReadInteger(document, "request", "byte_size"));
+  if (!byte_size.has_value() || *byte_size <= 0 || offset.value_or(0) < 0) {
+    return Error(ErrorCode::kInvalidArgument, "byte_size (> 0) is required, offset must be >= 0");
+  }
+  request.offset = static_cast<uint64_t>(offset.value_or(0));
+  request.byte_size = static_cast<uint64_t>(*byte_size);
+  return request;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -349,27 +371,15 @@ HttpReply InferenceService::SharedMemoryStatus(const std::string& region) const 
 HttpReply InferenceService::SharedMemoryRegister(const std::string& region, std::string_view body) {
   if (auto refused = CheckSharedMemoryAllowed()) return *refused;
   const std::string what = fmt::format("register shared-memory region '{}'", region);
-  auto document = ParseJson(body, "the request body");
-  if (!document.ok()) return ErrorReply(document.status().WithContext(what));
-  Status checked = CheckObject(*document, "request", {"key", "offset", "byte_size"});
-  auto key = checked.ok() ? RequireString(*document, "request", "key") : Result<std::string>(checked);
-  if (!key.ok()) return ErrorReply(key.status().WithContext(what));
-  auto offset = ReadInteger(*document, "request", "offset");
-  auto byte_size = ReadInteger(*document, "request", "byte_size");
-  if (!offset.ok()) return ErrorReply(offset.status().WithContext(what));
-  if (!byte_size.ok()) return ErrorReply(byte_size.status().WithContext(what));
-  if (!byte_size->has_value() || **byte_size <= 0 || offset->value_or(0) < 0) {
-    return ErrorReply(400, fmt::format("{}: byte_size (> 0) is required, offset must be >= 0", what));
-  }
-  Status registered = shared_memory_->Register(region, *key, static_cast<uint64_t>(offset->value_or(0)),
-                                               static_cast<uint64_t>(**byte_size));
-  if (!registered.ok()) {
-    // A key that names no object is the request's fault (400), not an unknown route.
-    if (registered.code() == ErrorCode::kNotFound)
-      return ErrorReply(400, registered.WithContext(what).message());
-    return ErrorReply(registered.WithContext(what));
-  }
-  return HttpReply{200, "application/json", "", {}};
+  Status registered = [&]() -> Status {
+    MISSILE_ASSIGN_OR_RETURN(const RegionRequest request, ParseRegionRequest(body));
+    return shared_memory_->Register(region, request.key, request.offset, request.byte_size);
+  }();
+  if (registered.ok()) return HttpReply{200, "application/json", "", {}};
+  // A key that names no object is the request's fault (400), not an unknown route.
+  if (registered.code() == ErrorCode::kNotFound)
+    return ErrorReply(400, registered.WithContext(what).message());
+  return ErrorReply(registered.WithContext(what));
 }
 
 HttpReply InferenceService::SharedMemoryUnregister(const std::string& region) {
