@@ -61,9 +61,10 @@ struct ModelSignature {
 Result<std::vector<server::TensorSignature>> ParseSignatures(const json& metadata, const std::string& model,
                                                              const char* field);
 
-// The model's inputs and outputs from its metadata (GET /v2/models/<model>).
+// The model's inputs, and its outputs when asked (they must then have fixed shapes too), from its metadata
+// (GET /v2/models/<model>).
 Result<ModelSignature> FetchSignature(net::HttpConnection& connection, const std::string& model,
-                                      const std::string& url) {
+                                      const std::string& url, bool with_outputs) {
   auto response = connection.Request("GET", fmt::format("/v2/models/{}", model), {});
   if (!response.ok()) {
     return Error(ErrorCode::kUnavailable, "cannot reach the server at {}: {}", url,
@@ -76,7 +77,9 @@ Result<ModelSignature> FetchSignature(net::HttpConnection& connection, const std
   MISSILE_ASSIGN_OR_RETURN(json metadata, ParseJson(response->body, "the model metadata"));
   ModelSignature signature;
   MISSILE_ASSIGN_OR_RETURN(signature.inputs, ParseSignatures(metadata, model, "inputs"));
-  MISSILE_ASSIGN_OR_RETURN(signature.outputs, ParseSignatures(metadata, model, "outputs"));
+  if (with_outputs) {
+    MISSILE_ASSIGN_OR_RETURN(signature.outputs, ParseSignatures(metadata, model, "outputs"));
+  }
   return signature;
 }
 
@@ -215,7 +218,8 @@ Result<std::unique_ptr<HttpClientFactory>> HttpClientFactory::Create(const std::
 Status HttpClientFactory::Prepare(const StreamSpec& stream) {
   if (prepared_.count(stream.model) != 0) return Status::Ok();
   net::HttpConnection connection = OpenConnection(endpoint_, options_);
-  MISSILE_ASSIGN_OR_RETURN(ModelSignature signature, FetchSignature(connection, stream.model, url_));
+  MISSILE_ASSIGN_OR_RETURN(ModelSignature signature,
+                           FetchSignature(connection, stream.model, url_, options_.shared_memory));
   server::InferRequest request;
   request.inputs = MakeRequestInputs(signature.inputs, options_.seed);
   server::EncodedBody body =
