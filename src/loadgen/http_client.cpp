@@ -139,7 +139,7 @@ Result<std::pair<ClientRegion, std::shared_ptr<const HttpClientFactory::Prepared
   }
   request->request.outputs.clear();
   for (const server::TensorSignature& output : request->outputs) {
-    const uint64_t bytes = static_cast<uint64_t>(NumElements(output.shape)) * DataTypeSize(output.dtype);
+    const uint64_t bytes = server::TensorByteSize(output.dtype, output.shape);
     request->request.outputs.push_back(
         {output.name, std::nullopt, server::SharedMemoryRef{region.name, size, bytes}});
     size += AlignUp(bytes);

@@ -146,7 +146,7 @@ Result<NamedTensor> DecodeTensor(const json& object, std::string_view what_prefi
                  "{}: has neither 'data' nor parameters.binary_data_size nor shared_memory_region", what);
   }
 
-  const uint64_t expected_bytes = static_cast<uint64_t>(NumElements(shape)) * DataTypeSize(*datatype);
+  const uint64_t expected_bytes = TensorByteSize(*datatype, shape);
   if (region) {
     if (region->byte_size != expected_bytes) {
       return Error(ErrorCode::kInvalidArgument,

@@ -344,8 +344,7 @@ Status InferenceService::CheckSharedMemoryOutputs(const InferRequest& request,
       if (signature.name != output.name) continue;
       const bool known =
           std::all_of(signature.shape.begin(), signature.shape.end(), [](int64_t d) { return d >= 0; });
-      const uint64_t bytes =
-          known ? static_cast<uint64_t>(NumElements(signature.shape)) * DataTypeSize(signature.dtype) : 0;
+      const uint64_t bytes = known ? TensorByteSize(signature.dtype, signature.shape) : 0;
       if (bytes > output.shared_memory->byte_size) {
         return Error(ErrorCode::kInvalidArgument,
                      "{}: shared_memory_byte_size is {} bytes, too small for its {} bytes ({} {})", what,

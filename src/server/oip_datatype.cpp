@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/shape.h"
+
 namespace missile::server {
 namespace {
 
@@ -30,6 +32,10 @@ const char* OipDatatypeName(DataType type) {
     if (t == type) return name;
   }
   return "UNKNOWN";
+}
+
+uint64_t TensorByteSize(DataType dtype, std::span<const int64_t> shape) {
+  return static_cast<uint64_t>(NumElements(shape)) * DataTypeSize(dtype);
 }
 
 }  // namespace missile::server

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "server/oip_datatype.h"
 #include "server/server_config.h"
 
 namespace missile::server {
@@ -78,7 +79,7 @@ Result<std::pair<std::shared_ptr<SharedMemoryMapping>, std::span<std::byte>>> Sh
 
 Result<Tensor> SharedMemoryRegistry::Read(const SharedMemoryRef& where, DataType dtype,
                                           const Shape& shape) const {
-  const uint64_t bytes = static_cast<uint64_t>(NumElements(shape)) * DataTypeSize(dtype);
+  const uint64_t bytes = TensorByteSize(dtype, shape);
   if (bytes != where.byte_size) {
     return Error(ErrorCode::kInvalidArgument, "shared_memory_byte_size is {} bytes, the tensor has {}",
                  where.byte_size, bytes);
