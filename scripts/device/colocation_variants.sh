@@ -8,18 +8,21 @@
 # carry [".deps-NAME"]):
 #   export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t; tar -C /tmp/t -xJf $MISSILE_PACK ./tree;
 #   cd /tmp/t/tree && bash scripts/device/colocation_variants.sh [SECONDS (default 10)]
-# Writes to $OUT: variants.log, tests.log, memory-interference.json, variants.json, variants.md.
+# Env: RUNS (the runs, comma-separated, as --runs takes them; default: the segment and guarantee variants
+# below), MEMORY=0 skips the memory-interference benchmark.
+# Writes to $OUT: variants.log, tests.log, memory-interference.json, variants.json, variants.md,
+# gpu-clocks.csv, gpu-clocks-per-run.json.
 set -uo pipefail
 seconds=${1:-10}
 source "$(dirname "$0")/issue4_lib.sh" variants.log
 {
   begin_run
-  memory_bench memory-interference.json --ls-groups 8
+  if [ "${MEMORY:-1}" != 0 ]; then memory_bench memory-interference.json --ls-groups 8; fi
   wait_for_models || exit 1
   stamp "colocation variants, ${seconds} s each"
-  runs="ls-alone,be-alone,orion,missile@seg=1@be=1:all,missile@seg=1@be=0:all,missile@seg=2@be=0:all"
+  default_runs="ls-alone,be-alone,orion,missile@seg=1@be=1:all,missile@seg=1@be=0:all,missile@seg=2@be=0:all"
   colocation_bench --seconds "$seconds" --warmup 1 --be-segment 2 --be-groups 0:all \
-    --runs "$runs,missile@seg=4@be=0:all" --json "$OUT/variants.json" --markdown "$OUT/variants.md"
+    --runs "${RUNS:-$default_runs,missile@seg=4@be=0:all}" --json "$OUT/variants.json" --markdown "$OUT/variants.md"
   echo "exit $?"
   stamp "done, $(( $(date +%s) - start )) s"
 } 2>&1 | tee -a "$log"

@@ -6,7 +6,10 @@
 #                              call it and wait_for_models in the same shell (`wait` needs its own child)
 #   wait_for_models            waits for the export, printing its log on failure
 #   memory_bench FILE ARGS...  missile_memory_interference_bench (acceptance 6), its JSON into $OUT/FILE
-#   colocation_bench ARGS...   missile_colocation_bench on the exported models and the measured profiles
+#   colocation_bench ARGS...   missile_colocation_bench on the exported models and the measured profiles, its
+#                              output lines prefixed with the epoch time (for gpu_clocks.py), while nvidia-smi
+#                              samples the SM clock and power into $OUT/gpu-clocks.csv; then the clocks per run
+#                              ($OUT/gpu-clocks-per-run.json)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/env.sh"
 mkdir -p "$OUT"
@@ -32,9 +35,17 @@ memory_bench() {
   echo "exit $?, $(( $(date +%s) - start )) s"
 }
 colocation_bench() {
+  nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,clocks_event_reasons.active \
+    --format=csv,noheader -lms 250 > "$OUT/gpu-clocks.csv" 2>/dev/null &
+  local sampler=$!
   "$MISSILE_BIN/missile_colocation_bench" --ls-model /tmp/zoo-ls/resnet50/model.onnx \
     --be-model /tmp/zoo-be/resnet152/model.onnx \
     --ls-profile data/profiles/measured/resnet50-bs1-fp16.json \
-    --be-profile data/profiles/measured/resnet152-bs32-fp16.json "$@"
+    --be-profile data/profiles/measured/resnet152-bs32-fp16.json "$@" |
+    while IFS= read -r line; do echo "$(date +%s.%N) $line"; done | tee /tmp/colocation-timed.log | cut -d' ' -f2-
+  local status=${PIPESTATUS[0]}
+  kill "$sampler" 2>/dev/null
+  python3 "$here/gpu_clocks.py" "$OUT/gpu-clocks.csv" /tmp/colocation-timed.log --json "$OUT/gpu-clocks-per-run.json"
+  return "$status"
 }
 stamp "$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)" | tee "$log"

@@ -46,6 +46,8 @@ struct BenchOptions {
   uint64_t seed = 1;
   double timeout = 60;
   int busy_poll_us = 0;
+  int socket_buffer_bytes = 0;
+  int rounds = 1;
   bool shared_memory = false;
   std::string out;
   bool quiet = false;
@@ -121,15 +123,36 @@ Result<loadgen::Workload> BuildWorkload(const BenchOptions& options) {
   return workload;
 }
 
-Result<loadgen::RunReport> RunOnce(const loadgen::Workload& workload, loadgen::ClientFactory& factory,
-                                   const BenchOptions& options) {
-  std::cerr << fmt::format("missile bench: {} streams against {} for {:.0f} s\n", workload.streams.size(),
-                           factory.Describe(), workload.duration_s);
-  MISSILE_ASSIGN_OR_RETURN(loadgen::RunOutcome outcome,
-                           loadgen::RunWorkload(workload, factory, {!options.quiet}));
-  loadgen::RunReport report = loadgen::BuildReport(outcome);
-  std::cout << loadgen::FormatTable(report) << std::flush;
-  return report;
+// One target of the run (in-process or HTTP) and the rounds it has run.
+struct Target {
+  std::string name;  // "inproc" or "http": the JSON's key
+  std::unique_ptr<loadgen::ClientFactory> factory;
+  std::vector<loadgen::RunOutcome> rounds;
+};
+
+// Runs every target's rounds, alternating targets round by round (with --rounds 1: each target once, in
+// order), then prints each target's table.
+Result<std::vector<loadgen::RunReport>> RunTargets(const loadgen::Workload& workload,
+                                                   std::vector<Target>& targets,
+                                                   const BenchOptions& options) {
+  for (int r = 0; r < options.rounds; ++r) {
+    MISSILE_ASSIGN_OR_RETURN(const loadgen::Workload round, loadgen::RoundOf(workload, options.rounds, r));
+    for (Target& target : targets) {
+      const std::string which =
+          options.rounds > 1 ? fmt::format(", round {} of {}", r + 1, options.rounds) : "";
+      std::cerr << fmt::format("missile bench: {} streams against {} for {:.0f} s{}\n", round.streams.size(),
+                               target.factory->Describe(), round.duration_s, which);
+      MISSILE_ASSIGN_OR_RETURN(loadgen::RunOutcome outcome,
+                               loadgen::RunWorkload(round, *target.factory, {!options.quiet}));
+      target.rounds.push_back(std::move(outcome));
+    }
+  }
+  std::vector<loadgen::RunReport> reports;
+  for (Target& target : targets) {
+    reports.push_back(loadgen::BuildReport(loadgen::ConcatenateRounds(std::move(target.rounds))));
+    std::cout << loadgen::FormatTable(reports.back()) << std::flush;
+  }
+  return reports;
 }
 
 std::string UtcNow() {
@@ -160,6 +183,8 @@ json OptionsJson(const BenchOptions& o) {
           {"warmup", o.warmup},
           {"binary_tensors", !o.json_tensors},
           {"busy_poll_us", o.busy_poll_us},
+          {"socket_buffer_bytes", o.socket_buffer_bytes},
+          {"rounds", o.rounds},
           {"shared_memory", o.shared_memory},
           {"seed", o.seed}};
 }
@@ -177,6 +202,10 @@ int Bench(const BenchOptions& options) {
   }
   auto workload = BuildWorkload(options);
   if (!workload.ok()) return ReportError(workload.status());
+  // A workload that cannot be split fails here, before any model loads.
+  if (auto round = loadgen::RoundOf(*workload, options.rounds, 0); !round.ok()) {
+    return ReportError(round.status().WithContext("--rounds"));
+  }
 
   json results{{"date", UtcNow()},
                {"machine",
@@ -188,16 +217,14 @@ int Bench(const BenchOptions& options) {
                   }()},
                  {"cpus", std::thread::hardware_concurrency()}}},
                {"options", OptionsJson(options)}};
-  std::optional<loadgen::RunReport> inproc;
-  std::optional<loadgen::RunReport> http;
+  std::vector<Target> targets;
   if (options.mode != "http") {
     auto config = server::LoadServerConfig(options.config);
     if (!config.ok()) return ReportError(config.status());
-    loadgen::InProcessClientFactory factory(std::move(config).value(), options.seed);
-    auto report = RunOnce(*workload, factory, options);
-    if (!report.ok()) return ReportError(report.status());
-    inproc = std::move(report).value();
-    results["inproc"] = loadgen::ReportToJson(*inproc);
+    targets.push_back(
+        {"inproc",
+         std::make_unique<loadgen::InProcessClientFactory>(std::move(config).value(), options.seed),
+         {}});
   }
   if (options.mode != "inproc") {
     loadgen::HttpClientOptions client;
@@ -205,13 +232,19 @@ int Bench(const BenchOptions& options) {
     client.timeout_s = options.timeout;
     client.seed = options.seed;
     client.busy_poll_us = options.busy_poll_us;
+    client.socket_buffer_bytes = options.socket_buffer_bytes;
     client.shared_memory = options.shared_memory;
     auto factory = loadgen::HttpClientFactory::Create(options.url, client);
     if (!factory.ok()) return ReportError(factory.status());
-    auto report = RunOnce(*workload, **factory, options);
-    if (!report.ok()) return ReportError(report.status());
-    http = std::move(report).value();
-    results["http"] = loadgen::ReportToJson(*http);
+    targets.push_back({"http", std::move(factory).value(), {}});
+  }
+  auto reports = RunTargets(*workload, targets, options);
+  if (!reports.ok()) return ReportError(reports.status());
+  std::optional<loadgen::RunReport> inproc;
+  std::optional<loadgen::RunReport> http;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    results[targets[i].name] = loadgen::ReportToJson((*reports)[i]);
+    (targets[i].name == "inproc" ? inproc : http) = std::move((*reports)[i]);
   }
   if (inproc && http) {
     std::cout << loadgen::FormatOverhead(*inproc, *http) << std::flush;
@@ -288,6 +321,18 @@ Command AddBenchCommand(CLI::App& app) {
                    "http: microseconds a connection polls for its response before it sleeps (the in-process "
                    "side spins on the GPU)")
       ->check(CLI::Range(0, 10'000'000))
+      ->capture_default_str();
+  bench
+      ->add_option("--socket-buffer-bytes", o->socket_buffer_bytes,
+                   "http: socket buffers each connection asks for (0: the kernel's sizing; the server's "
+                   "side is server.socket_buffer_bytes)")
+      ->check(CLI::Range(0, 256 << 20))
+      ->capture_default_str();
+  bench
+      ->add_option("--rounds", o->rounds,
+                   "split the measured time into N rounds, each after its own warm-up; with --mode both the "
+                   "two targets alternate round by round, so both see the same drift of the machine")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   bench->add_option("--out", o->out, "write results.json, summary.md and SVG plots into this directory");
   bench->add_flag("--quiet", o->quiet, "no progress line");

@@ -81,6 +81,15 @@ int Serve(const ServeOptions& options) {
   std::cout << fmt::format(
       "missile serve: listening on http://{}:{} ({} connection threads, body limit {})\n",
       effective.http.host, *port, effective.http.threads, memory::FormatBytes(effective.http.max_body_bytes));
+  if (effective.http.socket_buffer_bytes > 0) {
+    auto buffers = http.socket_buffers();
+    if (!buffers.ok()) return ReportError(buffers.status());
+    // The kernel doubles what was asked and caps it at net.core.{w,r}mem_max: say what it gave.
+    std::cout << fmt::format(
+        "missile serve: socket buffers: asked {} bytes, the kernel gave {} to send, {} to "
+        "receive\n",
+        effective.http.socket_buffer_bytes, buffers->send_bytes, buffers->receive_bytes);
+  }
   std::cout.flush();
   Status served = http.Serve();
   (*signal_event)->Cancel();

@@ -50,6 +50,7 @@ net::HttpConnection OpenConnection(const HttpEndpoint& endpoint, const HttpClien
   net::HttpConnection connection(endpoint.host, endpoint.port,
                                  std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1e3)));
   connection.SetBusyPoll(std::chrono::microseconds(options.busy_poll_us));
+  connection.SetSocketBufferBytes(options.socket_buffer_bytes);
   return connection;
 }
 

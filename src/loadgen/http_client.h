@@ -28,6 +28,8 @@ struct HttpClientOptions {
   // in-process client waits for the GPU by spinning (CUDA's default), so a comparison of the two may want the
   // same here.
   int busy_poll_us = 0;
+  // Socket buffers each connection asks for (net/socket_buffers.h; 0: the kernel's own sizing).
+  int socket_buffer_bytes = 0;
   // Tensors through the server's system shared-memory extension instead of the body: each connection makes
   // a POSIX shared-memory object holding its request's inputs (written once, as a client that reuses its
   // buffers would) and room for the outputs, registers it as a region, and sends only the JSON that names

@@ -259,4 +259,28 @@ Result<RunOutcome> RunWorkload(const Workload& workload, ClientFactory& factory,
   return outcome;
 }
 
+RunOutcome ConcatenateRounds(std::vector<RunOutcome> rounds) {
+  RunOutcome joined = std::move(rounds.front());
+  double measured_end_s = joined.duration_s;  // where the next round's measured window starts
+  for (size_t r = 1; r < rounds.size(); ++r) {
+    RunOutcome& round = rounds[r];
+    const double shift_s = measured_end_s - round.warmup_s;
+    for (size_t s = 0; s < joined.streams.size() && s < round.streams.size(); ++s) {
+      std::vector<Sample>& into = joined.streams[s].samples;
+      for (Sample& sample : round.streams[s].samples) {
+        if (sample.start_s < round.warmup_s) continue;
+        sample.start_s += shift_s;
+        into.push_back(std::move(sample));
+      }
+      for (auto& [kind, message] : round.streams[s].error_examples) {
+        joined.streams[s].error_examples.try_emplace(kind, message);
+      }
+    }
+    joined.wall_s = std::max(joined.wall_s, round.wall_s + shift_s);
+    measured_end_s += round.duration_s - round.warmup_s;
+  }
+  joined.duration_s = measured_end_s;
+  return joined;
+}
+
 }  // namespace missile::loadgen

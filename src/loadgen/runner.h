@@ -43,4 +43,10 @@ struct RunOptions {
 
 Result<RunOutcome> RunWorkload(const Workload& workload, ClientFactory& factory, const RunOptions& options);
 
+// The rounds of one target (workload.h, RoundOf) as one outcome: each round's warm-up samples dropped and its
+// measured window placed after the previous round's, behind the first round's warm-up, so that statistics
+// and the timeline read as one run of warmup_s plus every round's measured time. `rounds` must not be empty
+// and must hold the same streams in the same order.
+RunOutcome ConcatenateRounds(std::vector<RunOutcome> rounds);
+
 }  // namespace missile::loadgen

@@ -193,4 +193,31 @@ Result<Workload> WorkloadFromDisb(const DisbTrace& trace, const DisbOptions& opt
   return workload;
 }
 
+Result<Workload> RoundOf(const Workload& workload, int rounds, int index) {
+  if (rounds < 1 || index < 0 || index >= rounds) {
+    return Error(ErrorCode::kInvalidArgument, "round {} of {}", index, rounds);
+  }
+  Workload round = workload;
+  round.duration_s = workload.warmup_s + (workload.duration_s - workload.warmup_s) / rounds;
+  for (StreamSpec& stream : round.streams) {
+    switch (stream.pattern.kind) {
+      case ArrivalPattern::Kind::kClosedLoop:
+        break;
+      case ArrivalPattern::Kind::kPoisson:
+        stream.pattern.seed += static_cast<uint64_t>(index);
+        stream.pattern.arrivals_s =
+            PoissonArrivals(stream.pattern.rate, round.duration_s, stream.pattern.seed);
+        break;
+      case ArrivalPattern::Kind::kTrace:
+        if (rounds > 1) {
+          return Error(ErrorCode::kInvalidArgument,
+                       "stream '{}' replays a trace, which plays once: it cannot be split into rounds",
+                       stream.name);
+        }
+        break;
+    }
+  }
+  return round;
+}
+
 }  // namespace missile::loadgen

@@ -72,4 +72,11 @@ std::vector<double> PoissonArrivals(double rate, double duration_s, uint64_t see
 // Checks names are unique and valid, patterns sensible, and warmup < duration.
 Status ValidateWorkload(const Workload& workload);
 
+// Round `index` of `rounds` that share the workload's measured time: each round warms up for warmup_s and
+// then measures (duration_s - warmup_s) / rounds, so the rounds together measure what the one run would.
+// Poisson streams draw their own arrivals for the round (seed + index); trace streams cannot be split
+// (kInvalidArgument). Why rounds: alternated between two targets (in-process and HTTP), they see the same
+// drift of the machine (clocks, temperature, other load) instead of one target seeing the first half of it.
+Result<Workload> RoundOf(const Workload& workload, int rounds, int index);
+
 }  // namespace missile::loadgen

@@ -74,7 +74,7 @@ Result<HttpResponse> HttpConnection::Exchange(std::string_view method, std::stri
   nothing_received = true;
   if (!socket_.is_open()) {
     buffer_->buffer.clear();
-    MISSILE_ASSIGN_OR_RETURN(socket_, SocketStream::Connect(host_, port_, timeout_));
+    MISSILE_ASSIGN_OR_RETURN(socket_, SocketStream::Connect(host_, port_, timeout_, socket_buffer_bytes_));
     socket_.SetBusyPoll(busy_poll_);
   }
   http::request<http::span_body<const char>> request;

@@ -33,6 +33,8 @@ class HttpConnection {
 
   // Reads and waits poll the socket for up to `window` before sleeping (socket_stream.h's SetBusyPoll).
   void SetBusyPoll(std::chrono::microseconds window);
+  // Connections made from now on ask for socket buffers of this size (socket_buffers.h; 0: the kernel's).
+  void SetSocketBufferBytes(int bytes) { socket_buffer_bytes_ = bytes; }
 
   // Sends a request (header and body in one system call where the kernel takes it) and reads the response.
   // kUnavailable when the server cannot be reached or the connection fails; the message says how.
@@ -50,6 +52,7 @@ class HttpConnection {
   int port_;
   std::chrono::milliseconds timeout_;
   std::chrono::microseconds busy_poll_{0};
+  int socket_buffer_bytes_ = 0;
   SocketStream socket_;
   std::unique_ptr<ReadBuffer> buffer_;
 };

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/socket_buffers.h"
+
 namespace missile::net {
 namespace {
 
@@ -41,7 +43,7 @@ SocketStream& SocketStream::operator=(SocketStream&& other) noexcept {
 }
 
 Result<SocketStream> SocketStream::Connect(const std::string& host, int port,
-                                           std::chrono::milliseconds timeout) {
+                                           std::chrono::milliseconds timeout, int buffer_bytes) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -60,6 +62,7 @@ Result<SocketStream> SocketStream::Connect(const std::string& host, int port,
     }
     // SO_SNDTIMEO bounds connect() too.
     if (Status set = stream.SetTimeouts(timeout, timeout); !set.ok()) return set;
+    if (buffer_bytes > 0) MISSILE_RETURN_IF_ERROR(RequestSocketBuffers(stream.fd(), buffer_bytes));
     if (connect(stream.fd(), address->ai_addr, address->ai_addrlen) != 0) {
       last_error = errno == EINPROGRESS || errno == EAGAIN ? "timed out" : std::strerror(errno);
       continue;

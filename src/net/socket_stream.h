@@ -36,8 +36,10 @@ class SocketStream {
   ~SocketStream() { Close(); }
 
   // Connects to host:port (a name or an address), within `timeout` (also the reads' and writes' timeout),
-  // with TCP_NODELAY. kUnavailable naming the address when nobody answers.
-  static Result<SocketStream> Connect(const std::string& host, int port, std::chrono::milliseconds timeout);
+  // with TCP_NODELAY and, when `buffer_bytes` is positive, socket buffers of that size (socket_buffers.h).
+  // kUnavailable naming the address when nobody answers.
+  static Result<SocketStream> Connect(const std::string& host, int port, std::chrono::milliseconds timeout,
+                                      int buffer_bytes = 0);
 
   // Every later read (write) fails with beast::error::timeout when no byte moves for this long.
   Status SetTimeouts(std::chrono::milliseconds read, std::chrono::milliseconds write);

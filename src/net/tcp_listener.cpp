@@ -43,7 +43,7 @@ bool StopEvent::signalled() const {
   return poll(&fd, 1, 0) > 0;
 }
 
-Result<TcpListener> TcpListener::Listen(const std::string& host, int port, int backlog) {
+Result<TcpListener> TcpListener::Listen(const std::string& host, int port, int backlog, int buffer_bytes) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -62,6 +62,13 @@ Result<TcpListener> TcpListener::Listen(const std::string& host, int port, int b
     }
     int yes = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    if (buffer_bytes > 0) {
+      if (Status set = RequestSocketBuffers(fd, buffer_bytes); !set.ok()) {
+        close(fd);
+        freeaddrinfo(found);
+        return set;
+      }
+    }
     if (bind(fd, address->ai_addr, address->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
       last_error = std::strerror(errno);
       close(fd);

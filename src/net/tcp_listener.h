@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "net/socket_buffers.h"
 #include "net/socket_stream.h"
 
 namespace missile::net {
@@ -31,14 +32,18 @@ class StopEvent {
 class TcpListener {
  public:
   // Binds host:port (port 0: any free port) with SO_REUSEADDR and listens with `backlog` pending connections.
-  // kUnavailable when the address is in use or not this machine's.
-  static Result<TcpListener> Listen(const std::string& host, int port, int backlog);
+  // A positive `buffer_bytes` sizes the socket buffers of every connection accepted (socket_buffers.h: set on
+  // the listening socket, which its connections inherit). kUnavailable when the address is in use or not this
+  // machine's.
+  static Result<TcpListener> Listen(const std::string& host, int port, int backlog, int buffer_bytes = 0);
   TcpListener(TcpListener&& other) noexcept : fd_(other.fd_), port_(other.port_) { other.fd_ = -1; }
   TcpListener& operator=(TcpListener&&) = delete;
   TcpListener(const TcpListener&) = delete;
   ~TcpListener();
 
   int port() const { return port_; }  // the bound port (the chosen one for port 0)
+  // The buffers the kernel gives each accepted connection.
+  Result<SocketBuffers> buffers() const { return SocketBuffersOf(fd_); }
 
   // Waits for the next connection; nullopt once `stop` is signalled. Failures of single connections (the peer
   // gave up before it was accepted, out of file descriptors for a moment) are skipped, not returned.

@@ -84,9 +84,15 @@ Result<int> HttpServer::Bind() {
   MISSILE_ASSIGN_OR_RETURN(net::StopEvent stop, net::StopEvent::Create());
   stop_event_.emplace(std::move(stop));
   MISSILE_ASSIGN_OR_RETURN(net::TcpListener listener,
-                           net::TcpListener::Listen(config_.host, config_.port, config_.listen_backlog));
+                           net::TcpListener::Listen(config_.host, config_.port, config_.listen_backlog,
+                                                    config_.socket_buffer_bytes));
   listener_.emplace(std::move(listener));
   return listener_->port();
+}
+
+Result<net::SocketBuffers> HttpServer::socket_buffers() const {
+  if (!listener_) return Error(ErrorCode::kFailedPrecondition, "the HTTP server has no socket before Bind()");
+  return listener_->buffers();
 }
 
 Status HttpServer::Serve() {

@@ -31,6 +31,8 @@ class HttpServer {
 
   // Opens the listening socket; returns the port (the one chosen when the configured port is 0).
   Result<int> Bind();
+  // After Bind(): the socket buffers the kernel gives each connection (what server.socket_buffer_bytes got).
+  Result<net::SocketBuffers> socket_buffers() const;
   // Serves until Stop(); returns once the connection threads have answered every request they had received.
   Status Serve();
   // Stops accepting connections, lets each connection finish the request it is receiving or running (its

@@ -65,8 +65,8 @@ Status ParseHttp(const json& object, HttpConfig& http) {
   MISSILE_RETURN_IF_ERROR(CheckObject(
       object, path,
       {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s", "keep_alive_max_requests",
-       "read_timeout_s", "write_timeout_s", "busy_poll_us", "listen_backlog", "blas_threads", "backend",
-       "gpu_scheduler", "allow_client_shared_memory"}));
+       "read_timeout_s", "write_timeout_s", "busy_poll_us", "socket_buffer_bytes", "listen_backlog",
+       "blas_threads", "backend", "gpu_scheduler", "allow_client_shared_memory"}));
   MISSILE_ASSIGN_OR_RETURN(auto host, ReadString(object, path, "host"));
   if (host) {
     if (host->empty()) return Error(ErrorCode::kInvalidArgument, "server.host: empty");
@@ -80,6 +80,16 @@ Status ParseHttp(const json& object, HttpConfig& http) {
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "write_timeout_s", 1, 3600, http.write_timeout_s));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "busy_poll_us", 0, 1'000'000, http.busy_poll_us));
   MISSILE_RETURN_IF_ERROR(ReadIntInRange(object, path, "listen_backlog", 1, 65535, http.listen_backlog));
+  if (object.contains("socket_buffer_bytes")) {
+    MISSILE_ASSIGN_OR_RETURN(const uint64_t bytes, ByteSizeFromJson(object.at("socket_buffer_bytes"),
+                                                                    "server.socket_buffer_bytes"));
+    if (bytes != 0 && (bytes < 4096 || bytes > (uint64_t{256} << 20))) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "server.socket_buffer_bytes: {} is outside 4 KiB..256 MiB (0: the kernel's sizing)",
+                   bytes);
+    }
+    http.socket_buffer_bytes = static_cast<int>(bytes);
+  }
   int max_requests = -1;
   MISSILE_RETURN_IF_ERROR(
       ReadIntInRange(object, path, "keep_alive_max_requests", 1, INT32_MAX, max_requests));

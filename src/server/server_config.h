@@ -70,6 +70,9 @@ struct HttpConfig {
   // Microseconds a connection's thread polls its socket before it sleeps, after each response and within a
   // request (0: never). Saves the scheduler's wake-up on back-to-back requests for a busy core meanwhile.
   int busy_poll_us = 0;
+  // Socket buffers of each connection (net/socket_buffers.h; 0: the kernel's autotuned sizes). Large enough
+  // for a whole request, the client's send completes at once instead of in steps paced by the server's reads.
+  int socket_buffer_bytes = 0;
   int listen_backlog = 1024;
 };
 

@@ -6,6 +6,7 @@
 #include "loadgen/http_client.h"
 #include "loadgen/latency_stats.h"
 #include "loadgen/report.h"
+#include "loadgen/runner.h"
 #include "loadgen/svg_chart.h"
 #include "loadgen/trace.h"
 #include "loadgen/workload.h"
@@ -254,6 +255,84 @@ TEST(ReportTest, CountsTheWindowAndTheTimeline) {
   EXPECT_NE(table.find("1 (http_400 1)"), std::string::npos) << table;
   EXPECT_NE(FormatMarkdown(report).find("| s | m |"), std::string::npos);
   EXPECT_EQ(ReportToJson(report)["streams"][0]["latency_ms"]["p99.9"], 500.0);
+}
+
+TEST(RoundsTest, EachRoundWarmsUpAndMeasuresItsShare) {
+  Workload workload;
+  workload.duration_s = 12;
+  workload.warmup_s = 2;
+  StreamSpec closed;
+  closed.name = "closed";
+  closed.model = "m";
+  StreamSpec poisson;
+  poisson.name = "poisson";
+  poisson.model = "m";
+  poisson.pattern.kind = ArrivalPattern::Kind::kPoisson;
+  poisson.pattern.rate = 50;
+  poisson.pattern.seed = 7;
+  workload.streams = {closed, poisson};
+
+  auto first = RoundOf(workload, 5, 0);
+  auto last = RoundOf(workload, 5, 4);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_TRUE(last.ok()) << last.status().message();
+  EXPECT_DOUBLE_EQ(first->duration_s, 4);  // 2 s warm-up + 10 s / 5
+  EXPECT_DOUBLE_EQ(first->warmup_s, 2);
+  const auto& arrivals = first->streams[1].pattern.arrivals_s;
+  ASSERT_FALSE(arrivals.empty());
+  EXPECT_LT(arrivals.back(), 4.0);
+  EXPECT_EQ(arrivals, PoissonArrivals(50, 4, 7));
+  EXPECT_NE(last->streams[1].pattern.arrivals_s, arrivals);  // each round its own draw
+  EXPECT_FALSE(RoundOf(workload, 5, 5).ok());
+  EXPECT_FALSE(RoundOf(workload, 0, 0).ok());
+
+  StreamSpec trace;
+  trace.name = "trace";
+  trace.model = "m";
+  trace.pattern.kind = ArrivalPattern::Kind::kTrace;
+  trace.pattern.arrivals_s = {0, 1};
+  workload.streams.push_back(trace);
+  EXPECT_FALSE(RoundOf(workload, 2, 0).ok());
+  EXPECT_TRUE(RoundOf(workload, 1, 0).ok());
+}
+
+TEST(RoundsTest, ConcatenatedRoundsReadAsOneRunOfTheirMeasuredWindows) {
+  auto round = [](std::vector<Sample> samples, std::map<std::string, std::string> errors) {
+    RunOutcome outcome;
+    outcome.target = "t";
+    outcome.duration_s = 3;
+    outcome.warmup_s = 1;
+    outcome.wall_s = 3.1;
+    StreamOutcome stream;
+    stream.spec.name = "s";
+    stream.spec.model = "m";
+    stream.samples = std::move(samples);
+    stream.error_examples = std::move(errors);
+    outcome.streams.push_back(std::move(stream));
+    return outcome;
+  };
+  std::vector<RunOutcome> rounds;
+  rounds.push_back(round({{0.5, 0.010, ""}, {1.5, 0.020, ""}, {2.5, 0.030, ""}}, {}));
+  rounds.push_back(
+      round({{0.2, 0.900, ""}, {1.2, 0.040, "http_500"}, {2.9, 0.050, ""}}, {{"http_500", "x"}}));
+  const RunOutcome joined = ConcatenateRounds(std::move(rounds));
+  EXPECT_DOUBLE_EQ(joined.duration_s, 5);  // 1 s warm-up + 2 measured seconds per round
+  EXPECT_DOUBLE_EQ(joined.warmup_s, 1);
+  EXPECT_DOUBLE_EQ(joined.wall_s, 5.1);
+  ASSERT_EQ(joined.streams.size(), 1u);
+  std::vector<double> starts;
+  for (const Sample& s : joined.streams[0].samples) starts.push_back(s.start_s);
+  // The second round's warm-up sample (0.2 s, 900 ms) is gone; its others follow the first round's window.
+  ASSERT_EQ(starts.size(), 5u);
+  EXPECT_DOUBLE_EQ(starts[3], 3.2);
+  EXPECT_DOUBLE_EQ(starts[4], 4.9);
+  EXPECT_EQ(joined.streams[0].error_examples.at("http_500"), "x");
+
+  const RunReport report = BuildReport(joined);
+  EXPECT_EQ(report.streams[0].requests, 4u);
+  EXPECT_EQ(report.streams[0].failed, 1u);
+  EXPECT_DOUBLE_EQ(report.streams[0].throughput_rps, 0.75);  // 3 successes over 4 measured seconds
+  EXPECT_DOUBLE_EQ(report.streams[0].latency_ms.max, 50);
 }
 
 TEST(SvgChartTest, DrawsOnePolylinePerSeriesWithEscapedLegend) {

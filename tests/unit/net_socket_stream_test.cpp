@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "net/socket_stream.h"
+#include "net/tcp_listener.h"
 
 namespace missile::net {
 namespace {
@@ -126,6 +127,31 @@ TEST(SocketStreamTest, BusyPollSpendsTheWaitOnTheCoreAndSurvivesAMove) {
   const Read read = ReadWrittenAfter(moved, polling.writer, "ok", 20ms);
   EXPECT_EQ(read.text, "ok");
   EXPECT_GT(read.cpu_time, 5ms);
+}
+
+// Buffers asked of the listener reach the connections it accepts, and those asked by a client its socket.
+// Asked small on purpose: the kernel's own start sizes (tcp_rmem/tcp_wmem, 16 KiB and more) are larger, so
+// only a request that took effect lands under them (Linux gives twice what was asked).
+TEST(SocketBuffersTest, ListenerAndClientGetTheBuffersTheyAskFor) {
+  constexpr int kAsked = 4096;
+  auto listener = TcpListener::Listen("127.0.0.1", 0, 4, kAsked);
+  ASSERT_TRUE(listener.ok()) << listener.status().message();
+  auto stop = StopEvent::Create();
+  ASSERT_TRUE(stop.ok());
+  auto client = SocketStream::Connect("127.0.0.1", listener->port(), 2000ms, kAsked);
+  ASSERT_TRUE(client.ok()) << client.status().message();
+  std::optional<SocketStream> accepted = listener->Accept(*stop);
+  ASSERT_TRUE(accepted.has_value());
+  for (int fd : {client->fd(), accepted->fd()}) {
+    auto buffers = SocketBuffersOf(fd);
+    ASSERT_TRUE(buffers.ok());
+    EXPECT_EQ(buffers->receive_bytes, 2 * kAsked);
+    EXPECT_EQ(buffers->send_bytes, 2 * kAsked);
+  }
+  auto unsized = SocketStream::Connect("127.0.0.1", listener->port(), 2000ms);
+  ASSERT_TRUE(unsized.ok());
+  EXPECT_GT(SocketBuffersOf(unsized->fd())->receive_bytes, 2 * kAsked);
+  EXPECT_FALSE(RequestSocketBuffers(client->fd(), 0).ok());
 }
 
 }  // namespace
