@@ -9,7 +9,8 @@
 #   export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t; tar -C /tmp/t -xJf $MISSILE_PACK ./tree;
 #   cd /tmp/t/tree && bash scripts/device/colocation_variants.sh [SECONDS (default 10)]
 # Env: RUNS (the runs, comma-separated, as --runs takes them; default: the segment and guarantee variants
-# below), MEMORY=0 skips the memory-interference benchmark.
+# below), MEMORY=0 skips the memory-interference benchmark, PLAN_CHECKS=N first runs issue4_lib.sh's plan_check N
+# times per setting.
 # Writes to $OUT: variants.log, tests.log, memory-interference.json, variants.json, variants.md,
 # gpu-clocks.csv, gpu-clocks-per-run.json.
 set -uo pipefail
@@ -19,6 +20,7 @@ source "$(dirname "$0")/issue4_lib.sh" variants.log
   begin_run
   if [ "${MEMORY:-1}" != 0 ]; then memory_bench memory-interference.json --ls-groups 8; fi
   wait_for_models || exit 1
+  if [ "${PLAN_CHECKS:-0}" -gt 0 ]; then stamp "green-context check, runtime-compiled cuDNN engines on/off"; plan_check "$PLAN_CHECKS"; fi
   stamp "colocation variants, ${seconds} s each"
   default_runs="ls-alone,be-alone,orion,missile@seg=1@be=1:all,missile@seg=1@be=0:all,missile@seg=2@be=0:all"
   colocation_bench --seconds "$seconds" --warmup 1 --be-segment 2 --be-groups 0:all \

@@ -6,6 +6,11 @@
 #                              call it and wait_for_models in the same shell (`wait` needs its own child)
 #   wait_for_models            waits for the export, printing its log on failure
 #   memory_bench FILE ARGS...  missile_memory_interference_bench (acceptance 6), its JSON into $OUT/FILE
+#   plan_check N               N times, with cuDNN's runtime-compiled engines allowed and left out
+#                              (MISSILE_CUDNN_RUNTIME_COMPILATION): a short colocation bench whose start checks
+#                              an LS request in seven green-context partitions; prints whether the check passed
+#                              and how many of the chosen convolution plans were runtime-compiled
+#                              (MISSILE_CUDNN_VERBOSE's '*' lines; logs in $OUT/plan-check.log)
 #   colocation_bench ARGS...   missile_colocation_bench on the exported models and the measured profiles, its
 #                              output lines prefixed with the epoch time (for gpu_clocks.py), while nvidia-smi
 #                              samples the SM clock and power into $OUT/gpu-clocks.csv; then the clocks per run
@@ -33,6 +38,25 @@ memory_bench() {
   stamp "missile_memory_interference_bench $*"
   "$MISSILE_BIN/missile_memory_interference_bench" "$@" --json "$OUT/$file"
   echo "exit $?, $(( $(date +%s) - start )) s"
+}
+plan_check() {
+  local rounds=$1 setting i
+  for setting in 1 0; do
+    for i in $(seq 1 "$rounds"); do
+      MISSILE_CUDNN_RUNTIME_COMPILATION=$setting MISSILE_CUDNN_VERBOSE=1 "$MISSILE_BIN/missile_colocation_bench" \
+        --ls-model /tmp/zoo-ls/resnet50/model.onnx --be-model /tmp/zoo-be/resnet152/model.onnx \
+        --ls-profile data/profiles/measured/resnet50-bs1-fp16.json \
+        --be-profile data/profiles/measured/resnet152-bs32-fp16.json --runs ls-alone --seconds 2 --warmup 1 \
+        > /tmp/plan-check.out 2> /tmp/plan-check.err
+      local partitions chosen compiled
+      partitions=$(grep -m1 '^partitions:' /tmp/plan-check.out | cut -c1-160)
+      chosen=$(grep -c '^  \* ' /tmp/plan-check.err)
+      compiled=$(grep '^  \* ' /tmp/plan-check.err | grep -c '+rtc')
+      echo "runtime compilation $setting, try $i: $chosen plans chosen, $compiled runtime-compiled; $partitions"
+      { echo "== runtime compilation $setting, try $i"; cat /tmp/plan-check.out;
+        grep -E '^cudnn graph|^  \*|failed' /tmp/plan-check.err; } >> "$OUT/plan-check.log"
+    done
+  done
 }
 colocation_bench() {
   nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,clocks_event_reasons.active \

@@ -23,6 +23,17 @@ Result<size_t> ParsePlansPerGraph(std::string_view value) {
   return plans;
 }
 
+Result<bool> ParseRuntimeCompilation(std::string_view value) {
+  if (value.empty() || value == "1") return true;
+  if (value == "0") return false;
+  return Error(ErrorCode::kInvalidArgument, "MISSILE_CUDNN_RUNTIME_COMPILATION must be 0 or 1, got '{}'",
+               value);
+}
+
+bool EngineBehaviourAcceptable(const EngineNotes& notes, bool allow_runtime_compiled) {
+  return allow_runtime_compiled || !notes.runtime_compiled;
+}
+
 bool EngineNumericsAcceptable(const EngineNotes& notes, bool float32_data, bool allow_tf32) {
   if (notes.down_convert_inputs || notes.reduced_precision_reduction) return false;
   if (float32_data && notes.tensor_core && !allow_tf32) return false;

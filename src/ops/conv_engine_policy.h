@@ -26,12 +26,23 @@ Result<ConvApi> ParseConvApi(std::string_view value);
 inline constexpr size_t kDefaultPlansPerGraph = 8;
 Result<size_t> ParsePlansPerGraph(std::string_view value);
 
-// What cuDNN's numerical notes say about one engine.
+// What cuDNN's numerical and behaviour notes say about one engine.
 struct EngineNotes {
   bool tensor_core = false;                  // tensor-core math: TF32 for float data
   bool down_convert_inputs = false;          // converts the inputs to a narrower type first
   bool reduced_precision_reduction = false;  // accumulates in the data type (fp16) instead of float
+  bool runtime_compiled = false;             // its kernel is compiled (NVRTC) when the plan is finalized
 };
+
+// MISSILE_CUDNN_RUNTIME_COMPILATION: "0" leaves runtime-compiled engines out of the search; "1", unset or
+// empty keeps them. Why one would: such a kernel is loaded into the CUDA context current when its plan is
+// finalized, and a process that later runs the plan in other contexts (the green-context SM partitions of
+// the compute scheduler) may find it fails there (docs/cuda-backend.md, "Known limits").
+Result<bool> ParseRuntimeCompilation(std::string_view value);
+
+// Whether the search may time this engine: its numerics (below) and, when runtime-compiled engines are
+// excluded, its behaviour.
+bool EngineBehaviourAcceptable(const EngineNotes& notes, bool allow_runtime_compiled);
 
 // Inputs are never down-converted and sums are never accumulated in half precision (either would break the
 // fp16 tolerance); float data takes tensor cores (TF32) only where TF32 is allowed. PyTorch filters the

@@ -25,6 +25,21 @@ TEST(ConvEnginePolicy, ParsesThePlanCount) {
   }
 }
 
+TEST(ConvEnginePolicy, LeavesRuntimeCompiledEnginesOutOnlyWhenAsked) {
+  EXPECT_TRUE(*ParseRuntimeCompilation(""));
+  EXPECT_TRUE(*ParseRuntimeCompilation("1"));
+  EXPECT_FALSE(*ParseRuntimeCompilation("0"));
+  auto bad = ParseRuntimeCompilation("no");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("MISSILE_CUDNN_RUNTIME_COMPILATION"), std::string::npos);
+
+  EngineNotes compiled;
+  compiled.runtime_compiled = true;
+  EXPECT_TRUE(EngineBehaviourAcceptable(compiled, true));
+  EXPECT_FALSE(EngineBehaviourAcceptable(compiled, false));
+  EXPECT_TRUE(EngineBehaviourAcceptable(EngineNotes{}, false));
+}
+
 TEST(ConvEnginePolicy, RejectsDownConvertedInputsAndHalfPrecisionSums) {
   EXPECT_TRUE(EngineNumericsAcceptable({}, true, false));
   EXPECT_FALSE(EngineNumericsAcceptable({.down_convert_inputs = true}, false, true));

@@ -117,6 +117,10 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
   const char* plans = std::getenv("MISSILE_CUDNN_PLANS");
   MISSILE_ASSIGN_OR_RETURN(options.max_plans, ParsePlansPerGraph(plans == nullptr ? "" : plans));
   options.max_workspace = static_cast<int64_t>(std::min(kMaxConvWorkspace, free_bytes / 4));
+  const char* runtime_compilation = std::getenv("MISSILE_CUDNN_RUNTIME_COMPILATION");
+  MISSILE_ASSIGN_OR_RETURN(
+      options.allow_runtime_compiled,
+      ParseRuntimeCompilation(runtime_compilation == nullptr ? "" : runtime_compilation));
 
   std::vector<std::shared_ptr<const cudnn::ConvGraph>> graphs(variants.size());
   std::vector<Candidate> candidates;

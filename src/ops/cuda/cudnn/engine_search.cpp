@@ -62,6 +62,12 @@ Result<ConfigInfo> DescribeConfig(const BackendDescriptor& config) {
     if (note == CUDNN_NUMERICAL_NOTE_REDUCED_PRECISION_REDUCTION)
       info.notes.reduced_precision_reduction = true;
   }
+  MISSILE_ASSIGN_OR_RETURN(auto behaviour, engine.GetEnums<cudnnBackendBehaviorNote_t>(
+                                               CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE, CUDNN_TYPE_BEHAVIOR_NOTE,
+                                               CUDNN_BEHAVIOR_NOTE_TYPE_COUNT));
+  for (cudnnBackendBehaviorNote_t note : behaviour) {
+    if (note == CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) info.notes.runtime_compiled = true;
+  }
   MISSILE_ASSIGN_OR_RETURN(int64_t index, engine.GetInt64(CUDNN_ATTR_ENGINE_GLOBAL_INDEX));
   info.key = fmt::format("eng{}{{", index);
   // Knob choices: read into KNOB_CHOICE descriptors created up front (cuDNN's rule for descriptor lists).
@@ -90,6 +96,7 @@ Result<ConfigInfo> DescribeConfig(const BackendDescriptor& config) {
     }
   }
   info.key += '}';
+  if (info.notes.runtime_compiled) info.key += "+rtc";
   return info;
 }
 
@@ -108,6 +115,7 @@ Result<std::vector<ExecutionPlan>> BuildExecutionPlans(cudnnHandle_t handle, con
       auto info = DescribeConfig(lists[l][i]);
       if (!info.ok()) continue;
       if (!EngineNumericsAcceptable(info->notes, options.float32_data, options.allow_tf32)) continue;
+      if (!EngineBehaviourAcceptable(info->notes, options.allow_runtime_compiled)) continue;
       keys[l].push_back(std::move(info->key));
       positions[l].push_back(i);
     }

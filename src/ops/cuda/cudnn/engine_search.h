@@ -17,7 +17,7 @@ namespace missile::ops::cuda::cudnn {
 struct ExecutionPlan {
   BackendDescriptor plan;
   int64_t workspace_bytes = 0;
-  std::string name;  // engine index and knob choices, e.g. "eng12{k1=2,k3=0}", for logs
+  std::string name;  // engine index and knob choices, e.g. "eng12{k1=2,k3=0}" ("+rtc": runtime-compiled)
   // The engine configuration the plan was finalized from, kept alive with it (cudnn_frontend does the same).
   BackendDescriptor config;
 };
@@ -25,8 +25,9 @@ struct ExecutionPlan {
 struct PlanSearchOptions {
   bool float32_data = true;
   bool allow_tf32 = true;
-  size_t max_plans = 8;       // stop after this many plans finalized
-  int64_t max_workspace = 0;  // plans wanting more scratch are skipped
+  bool allow_runtime_compiled = true;  // engines whose kernel NVRTC compiles at finalize
+  size_t max_plans = 8;                // stop after this many plans finalized
+  int64_t max_workspace = 0;           // plans wanting more scratch are skipped
 };
 
 // The plans, best guess first. Empty when no engine supports the graph (a heuristic list that cuDNN refuses
