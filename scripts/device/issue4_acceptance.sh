@@ -9,6 +9,7 @@
 # carry [".deps-NAME"]):
 #   export MISSILE_PACK=$PWD/.deps-NAME/device.tar.xz; mkdir -p /tmp/t; tar -C /tmp/t -xJf $MISSILE_PACK ./tree;
 #   cd /tmp/t/tree && bash scripts/device/issue4_acceptance.sh [SECONDS (default 30)]
+# Env: BE_SEGMENT (steps per BE launch for every policy, default 2), MEMORY=0 skips the memory benchmarks.
 # Writes to $OUT: acceptance.log, tests.log, memory-interference.json, memory-interference-budget1.json,
 # colocation.json, colocation.md.
 set -uo pipefail
@@ -16,11 +17,13 @@ seconds=${1:-30}
 source "$(dirname "$0")/issue4_lib.sh" acceptance.log
 {
   begin_run
-  memory_bench memory-interference.json --ls-groups 7
-  memory_bench memory-interference-budget1.json --ls-groups 8 --budget 0.01
+  if [ "${MEMORY:-1}" != 0 ]; then
+    memory_bench memory-interference.json --ls-groups 7
+    memory_bench memory-interference-budget1.json --ls-groups 8 --budget 0.01
+  fi
   wait_for_models || exit 1
   stamp "colocation, ${seconds} s per run"
-  colocation_bench --seconds "$seconds" --warmup 2 --be-segment 2 --be-groups 0:all \
+  colocation_bench --seconds "$seconds" --warmup 2 --be-segment "${BE_SEGMENT:-2}" --be-groups 0:all \
     --runs ls-alone,be-alone,ls-alone-missile,temporal,shared,priority,static@be=1:all,orion,missile \
     --json "$OUT/colocation.json" --markdown "$OUT/colocation.md"
   echo "exit $?"
