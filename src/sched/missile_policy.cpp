@@ -41,15 +41,6 @@ double InFlightGbps(const ContentionModel& dram, const GpuLayout& layout, const 
   return SegmentGbps(dram, layout, BeSegment(t), t.running->partition.end);
 }
 
-// The lowest group an LS launch in flight runs on (n when none is in flight).
-int LowestLsGroupInFlight(const SchedulerView& view) {
-  int lowest = view.layout.groups();
-  for (const TenantView& t : view.tenants) {
-    if (t.latency_sensitive() && t.running.has_value()) lowest = std::min(lowest, t.running->partition.begin);
-  }
-  return lowest;
-}
-
 // LS tenants keep at least the largest min_groups among the active ones.
 int LsFloor(const SchedulerView& view) {
   int floor = 0;
@@ -108,28 +99,15 @@ double MissilePolicy::PredictLsSlowdown(const SchedulerView& view, std::span<con
   return PredictBeside(view, be_segment, be_groups, other_be_gbps).ls_slowdown;
 }
 
-double MissilePolicy::PredictLsBacklogUs(const SchedulerView& view) {
-  const GpuLayout& layout = view.layout;
-  double most = 0;
-  for (const TenantView& ls : view.tenants) {
-    if (!ls.latency_sensitive() || !ls.busy() || ls.queued_requests < 2) continue;
-    const double sms = layout.SmsIn(TopGroups(layout, ls.bounds.MaxOn(layout)));
-    double request = 0;
-    for (const KernelProfile& k : ls.kernels) request += k.DurationUs(layout, sms);
-    most = std::max(most, static_cast<double>(ls.queued_requests - 1) * request);
-  }
-  return most;
-}
-
 MissilePolicy::Share MissilePolicy::BeShare(const SchedulerView& view, const TenantView& be,
                                             std::span<const KernelProfile> be_segment,
                                             double other_be_gbps) const {
   const GpuLayout& layout = view.layout;
   const int hi = std::min(be.bounds.MaxOn(layout), layout.groups() - LsFloor(view));
-  if (hi <= 0) return {};
-  const bool guaranteed = be.bounds.MinOn(layout) > 0;
-  // The smallest partition: the guarantee, or one group.
-  const int groups = std::clamp(be.bounds.MinOn(layout), 1, hi);
+  // No guarantee: yield to LS while it has work (missile_policy.h says why, with the H200's numbers).
+  if (hi <= 0 || be.bounds.MinOn(layout) == 0) return {};
+  // The smallest partition: the guarantee.
+  const int groups = std::min(be.bounds.MinOn(layout), hi);
   const double duration_us = SegmentUs(layout, be_segment, groups);
   Beside beside = PredictBeside(view, be_segment, groups, other_be_gbps);
   if (be.observed.has_value() && be.observed->be_groups == groups) {
@@ -139,21 +117,10 @@ MissilePolicy::Share MissilePolicy::BeShare(const SchedulerView& view, const Ten
   }
   Share share{groups, 0, beside.ls_slowdown};
   if (share.predicted_ls_slowdown > 1.0 + budget_) {
-    if (!guaranteed) return {};
     // The duty cycle is over BE's time beside LS, which LS's own DRAM traffic stretches (on the H200 a
     // streaming BE on 8 SMs ran 2.9x longer beside a streaming LS than alone).
     share.pace_us = PaceUs(duration_us * beside.be_slowdown, share.predicted_ls_slowdown, budget_);
   }
-  if (guaranteed) return share;
-  // No guarantee: never into the groups of an LS launch in flight (it was given the whole GPU because this
-  // tenant was to hold; BE blocks there would share SMs with LS's)...
-  if (groups > LowestLsGroupInFlight(view)) return {};
-  // ...and beside LS at all only when LS is backlogged: waiting for the requests queued behind the one in
-  // progress would finish the launch later than running it now on one group. An LS request in progress is
-  // never shared with a tenant that has no guarantee (on the H200, a BE kernel on one group costs an LS
-  // request more than its 8 SMs and gains BE little: docs/results/colocation-h200-2026-11-26.md).
-  const double later_us = PredictLsBacklogUs(view) + SegmentUs(layout, be_segment, be.bounds.MaxOn(layout));
-  if (duration_us > later_us) return {};
   return share;
 }
 

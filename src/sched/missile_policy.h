@@ -18,12 +18,13 @@
 //   traffic stretches, not its time alone. A BE tenant with no guarantee (min_groups 0) holds instead. Where
 //   the device measured BE beside LS on that very partition (TenantView::observed), the measured LS slowdown
 //   and BE stretch replace the model's (contention_observation.h): the pace then corrects itself from a run.
-// - A BE tenant with min_groups 0 yields to LS: it holds while LS is active (LS then gets the whole GPU once
-//   BE's launch in flight drains), unless LS is backlogged, i.e. its launch's time on one group is less than
-//   the LS requests queued behind the ones in progress (alone) plus its time on the tenant's whole share:
-//   then it runs beside LS on one group, never into the groups of an LS launch in flight. (With min_groups
-//   >= 1 BE always runs beside LS, which a continuous LS stream needs: the policy cannot see requests that
-//   have not arrived.)
+// - A BE tenant with min_groups 0 yields to LS: it holds while LS has work queued or running, backlogged or
+//   not, so LS gets the whole GPU once BE's launch in flight drains. (With min_groups >= 1 BE always runs
+//   beside LS, which a continuous LS stream needs: the policy cannot see requests that have not arrived.)
+//   Why not run BE on one group while LS is backlogged, where BE's kernel would finish before the queued LS
+//   work: on the H200 that cost LS's p99 6% over holding (1.078x against orion's 1.02x, 2026-11-26, one-step
+//   BE launches) and gained BE nothing (0.72 of alone both): a BE kernel on one group slows LS through L2 and
+//   power as well as DRAM, which the model does not charge, and the requests it delays are LS's tail.
 #pragma once
 
 #include <span>
@@ -53,8 +54,6 @@ class MissilePolicy final : public SchedulingPolicy {
   };
   Share BeShare(const SchedulerView& view, const TenantView& be, std::span<const KernelProfile> be_segment,
                 double other_be_gbps) const;
-  // Microseconds of LS work queued behind the requests in progress, alone: the most over the LS tenants.
-  static double PredictLsBacklogUs(const SchedulerView& view);
   // Predicted LS slowdown from DRAM contention (worst over active LS tenants, each on its side of the split)
   // with `be_segment` on groups [0, be_groups) beside it.
   double PredictLsSlowdown(const SchedulerView& view, std::span<const KernelProfile> be_segment,

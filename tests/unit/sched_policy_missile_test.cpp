@@ -174,42 +174,20 @@ TEST_F(MissilePolicyTest, AMeasuredObservationOnTheSamePartitionReplacesThePredi
             (Decisions{D::Hold(kBe)}));
 }
 
-TEST_F(MissilePolicyTest, BeWithoutAGuaranteeYieldsToLsUnlessLsIsBacklogged) {
+TEST_F(MissilePolicyTest, BeWithoutAGuaranteeYieldsToLsWhileLsHasWork) {
   // LS has one request in progress: BE holds, even a kernel that would finish sooner beside it.
   TenantView ls_view = Running(ls, ls_memory, 0, {1, 17}, 3);
   EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})), (Decisions{D::Hold(kBe)}));
   const std::vector<KernelProfile> short_be{MakeKernel("short", 0.5, 10000, 0.0)};
   EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, short_be)})), (Decisions{D::Hold(kBe)}));
-  // With 100 LS requests queued (99 x 20 us behind the one in progress), waiting would take longer than
-  // BE's 825 us on one group.
-  ls_view.queued_requests = 100;
-  EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})),
-            (Decisions{D::Launch(kBe, {0, 1}, 0)}));
-  // A BE tenant guaranteed a group (min_groups 1) runs beside LS regardless: see the tests above.
-}
-
-TEST_F(MissilePolicyTest, ABeTenantWithoutAGuaranteeStaysOutOfAnLsLaunchsGroups) {
-  // LS was launched on the whole GPU (BE was to hold); 100 requests are queued, so running on one group
-  // would finish BE's kernel sooner than waiting, but group 0 is LS's until its launch completes.
-  TenantView ls_view = Running(ls, ls_memory, 0, All(), 3);
+  // Backlogged (100 requests queued behind the one in progress): still holds, on any group.
   ls_view.queued_requests = 100;
   EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})), (Decisions{D::Hold(kBe)}));
-  ls_view.running->partition = {1, 17};
-  EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, be_memory, 1)})),
-            (Decisions{D::Launch(kBe, {0, 1}, 0)}));
-}
-
-TEST_F(MissilePolicyTest, ABeSegmentIsJudgedWhole) {
-  // Four short compute-bound BE kernels, 8.25 us each on one group; LS has a 20-us request queued behind the
-  // one in progress. One of them finishes sooner beside LS than after it (8.25 < 20 + 0.5 us); a launch of
-  // all four does not (33 > 20 + 2 us).
-  const std::vector<KernelProfile> shorts(4, MakeKernel("short", 0.5, 10000, 0.0));
-  TenantView ls_view = Running(ls, ls_memory, 0, {1, 17}, 3);
-  ls_view.queued_requests = 2;
-  TenantView segment = Ready(no_min, shorts);
-  EXPECT_EQ(policy->Decide(View({ls_view, segment})), (Decisions{D::Launch(kBe, {0, 1}, 0)}));
-  segment.next_steps = 4;
-  EXPECT_EQ(policy->Decide(View({ls_view, segment})), (Decisions{D::Hold(kBe)}));
+  EXPECT_EQ(policy->Decide(View({ls_view, Ready(no_min, short_be)})), (Decisions{D::Hold(kBe)}));
+  // Once LS has nothing queued or running, BE takes the whole GPU again.
+  EXPECT_EQ(policy->Decide(View({Idle(ls), Ready(no_min, be_memory, 1)})),
+            (Decisions{D::Launch(kBe, All(), 0)}));
+  // A BE tenant guaranteed a group (min_groups 1) runs beside LS regardless: see the tests above.
 }
 
 TEST_F(MissilePolicyTest, LsUsesTheGroupsBeDoesNotHoldYet) {
