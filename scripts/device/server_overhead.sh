@@ -89,7 +89,7 @@ JSON
     grep "socket buffers" "$work/$name-serve.log"
     echo "== $name: GPU memory with the server's model loaded: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)"
     nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
-    echo "== $name: missile bench --mode both --rounds $ROUNDS, closed loop 1, ${duration} s measured + ${WARMUP} s warmup per round, $tensors tensors, busy poll server ${server_poll} us client ${client_poll} us, socket buffers ${buffers} ($(date -u +%T))"
+    echo "== $name: missile bench --mode both --rounds $ROUNDS, closed loop 1, ${duration} s measured over the rounds, ${WARMUP} s warm-up before each, $tensors tensors, busy poll server ${server_poll} us client ${client_poll} us, socket buffers ${buffers} ($(date -u +%T))"
     "$MISSILE_BIN/missile" bench --mode both --config "$config" --url "http://127.0.0.1:$port" --model resnet50 \
       --closed 1 --duration "$(python3 -c "print($WARMUP + $duration)")" --warmup "$WARMUP" --rounds "$ROUNDS" \
       --busy-poll-us "$client_poll" --socket-buffer-bytes "$buffers" $tensor_flag \

@@ -81,6 +81,17 @@ TEST_F(MissilePolicyTest, TheBudgetSetsThePace) {
   ExpectBeLaunch(d, {0, 2}, MissilePolicy::PaceUs(412.5 * BeStretch(116), 1.07, 0.05));
 }
 
+TEST_F(MissilePolicyTest, ABeSegmentIsPacedWhole) {
+  // Four copies of the 825-us streaming kernel launched as one segment: the duty cycle covers all four, so
+  // the stream idles four times as long before it as before one of them.
+  const std::vector<KernelProfile> four(4, be_memory[0]);
+  TenantView segment = Ready(be, four);
+  segment.next_steps = 4;
+  const SchedulerView view = View({Running(ls, ls_stream, 0, {1, 17}, 3), segment});
+  ExpectBeLaunch(WithBudget(0.02)->Decide(view), {0, 1},
+                 MissilePolicy::PaceUs(4 * 825 * BeStretch(124), 1.04, 0.02));
+}
+
 TEST_F(MissilePolicyTest, GradedMemoryIntensityGradesThePace) {
   // LS at half intensity feels half the table's slowdown: 1.035x beside two streaming groups, no pace.
   TenantSpec two = be;
