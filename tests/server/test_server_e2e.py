@@ -832,6 +832,32 @@ class BenchTest(unittest.TestCase):
         self.assertIn("p50_us", results["overhead_us"]["conv"])
         self.assertTrue((out / "inproc-latency-cdf.svg").exists() and (out / "http-throughput.svg").exists())
 
+    def test_rounds_alternate_in_process_and_http(self):
+        out = self.dir / "rounds"
+        result = self.bench("--mode", "both", "--config", self.dir / "config.json", "--url", self.url, "--model",
+                            "conv", "--closed", "1", "--duration", "1.4", "--warmup", "0.2", "--rounds", "3",
+                            "--socket-buffer-bytes", "65536", "--out", out)
+        starts = [line for line in result.stderr.splitlines() if "streams against" in line]
+        self.assertEqual(len(starts), 6, result.stderr)
+        for i, line in enumerate(starts):
+            self.assertIn("in-process" if i % 2 == 0 else "http://", line)
+            self.assertIn(f"round {i // 2 + 1} of 3", line)
+        results = json.loads((out / "results.json").read_text())
+        self.assertEqual(results["options"]["rounds"], 3)
+        self.assertEqual(results["options"]["socket_buffer_bytes"], 65536)
+        for target in ("inproc", "http"):
+            stream = results[target]["streams"][0]
+            self.assertGreater(stream["ok"], 0)
+            self.assertEqual(stream["failed"], 0)
+            # Three rounds of 0.4 measured seconds read as one run of 0.2 + 1.2 s.
+            self.assertAlmostEqual(results[target]["duration_s"], 1.4)
+        trace = self.dir / "rounds-trace.txt"
+        trace.write_text("0\n0.1\n")
+        refused = self.bench("--url", self.url, "--model", "conv", "--trace", trace, "--trace-unit", "s",
+                             "--rounds", "2", expect_rc=2)
+        self.assertIn("--rounds", refused.stderr)
+        self.assertIn("cannot be split into rounds", refused.stderr)
+
     @unittest.skipUnless(DISB_TRACE.exists(), "the shared DISB trace is not next to this checkout")
     def test_disb_replay(self):
         maps = [f"--map={m}=conv" for m in ("resnet152-imagenet", "densenet201-imagenet", "vgg19-imagenet",
