@@ -7,8 +7,9 @@
 //                                      [--json FILE]
 //
 // Runs each transport (TCP on 127.0.0.1 with TCP_NODELAY, as the server and `missile bench` use it; TCP with
-// 4 MiB socket buffers; a Unix-domain stream socket) with one request outstanding and prints the round trip's
-// p50/p90/p99 in us. The receiver reads the request into one preallocated buffer, as the server does.
+// 4 MiB socket buffers, sleeping in recv() and busy-polled; a Unix-domain stream socket) with one request
+// outstanding and prints the round trip's p50/p90/p99 in us. The receiver reads the request into one
+// preallocated buffer, as the server does.
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -34,7 +35,8 @@ namespace {
 struct Transport {
   std::string name;
   int family = AF_INET;
-  int buffer_bytes = 0;  // SO_SNDBUF/SO_RCVBUF on both ends; 0: the kernel's defaults
+  int buffer_bytes = 0;    // SO_SNDBUF/SO_RCVBUF on both ends; 0: the kernel's defaults
+  bool busy_poll = false;  // both ends spin on non-blocking reads instead of sleeping in recv()
 };
 
 struct Sizes {
@@ -57,9 +59,12 @@ void Configure(int fd, const Transport& transport) {
   }
 }
 
-void ReadExactly(int fd, char* data, size_t size) {
+// A polled read spins (MSG_DONTWAIT) while nothing has arrived, as `missile serve` and `missile bench` do
+// with their busy-poll windows: no thread sleeps, so no wake-up is in the round trip.
+void ReadExactly(int fd, char* data, size_t size, bool busy_poll) {
   for (size_t got = 0; got < size;) {
-    const ssize_t n = recv(fd, data + got, size - got, 0);
+    const ssize_t n = recv(fd, data + got, size - got, busy_poll ? MSG_DONTWAIT : 0);
+    if (n < 0 && busy_poll && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (n <= 0) Fail("recv");
     got += static_cast<size_t>(n);
   }
@@ -126,10 +131,10 @@ Percentiles RoundTrips(const Transport& transport, Sizes sizes, int round_trips)
   auto [client, server] = Connect(transport);
   const int client_send_buffer = BufferOf(client, SO_SNDBUF);
   const int server_receive_buffer = BufferOf(server, SO_RCVBUF);
-  std::thread echo([server, sizes, round_trips] {
+  std::thread echo([server, sizes, round_trips, busy_poll = transport.busy_poll] {
     std::vector<char> request(sizes.request), response(sizes.response, 2);
     for (int i = 0; i < round_trips; ++i) {
-      ReadExactly(server, request.data(), request.size());
+      ReadExactly(server, request.data(), request.size(), busy_poll);
       WriteAll(server, response.data(), response.size());
     }
   });
@@ -140,7 +145,7 @@ Percentiles RoundTrips(const Transport& transport, Sizes sizes, int round_trips)
   for (int i = 0; i < round_trips; ++i) {
     const auto start = std::chrono::steady_clock::now();
     WriteAll(client, request.data(), request.size());
-    ReadExactly(client, response.data(), response.size());
+    ReadExactly(client, response.data(), response.size(), transport.busy_poll);
     const double us =
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     if (i >= warmup) samples.push_back(us);
@@ -167,8 +172,10 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path, "also write the results here");
   CLI11_PARSE(app, argc, argv);
 
-  const std::vector<Transport> transports = {
-      {"tcp", AF_INET, 0}, {"tcp, 4 MiB buffers", AF_INET, 4 << 20}, {"unix", AF_UNIX, 0}};
+  const std::vector<Transport> transports = {{"tcp", AF_INET, 0},
+                                             {"tcp, 4 MiB buffers", AF_INET, 4 << 20},
+                                             {"tcp, 4 MiB, polled", AF_INET, 4 << 20, true},
+                                             {"unix", AF_UNIX, 0}};
   nlohmann::json results = {{"request_bytes", sizes.request},
                             {"response_bytes", sizes.response},
                             {"round_trips", round_trips},
