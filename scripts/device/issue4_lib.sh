@@ -39,15 +39,16 @@ memory_bench() {
   "$MISSILE_BIN/missile_memory_interference_bench" "$@" --json "$OUT/$file"
   echo "exit $?, $(( $(date +%s) - start )) s"
 }
+# The colocation scenario's models (exported by export_resnets.sh) and their measured profiles.
+scenario=(--ls-model /tmp/zoo-ls/resnet50/model.onnx --be-model /tmp/zoo-be/resnet152/model.onnx
+          --ls-profile data/profiles/measured/resnet50-bs1-fp16.json
+          --be-profile data/profiles/measured/resnet152-bs32-fp16.json)
 plan_check() {
   local rounds=$1 setting i
   for setting in 1 0; do
     for i in $(seq 1 "$rounds"); do
       MISSILE_CUDNN_RUNTIME_COMPILATION=$setting MISSILE_CUDNN_VERBOSE=1 "$MISSILE_BIN/missile_colocation_bench" \
-        --ls-model /tmp/zoo-ls/resnet50/model.onnx --be-model /tmp/zoo-be/resnet152/model.onnx \
-        --ls-profile data/profiles/measured/resnet50-bs1-fp16.json \
-        --be-profile data/profiles/measured/resnet152-bs32-fp16.json --runs ls-alone --seconds 2 --warmup 1 \
-        > /tmp/plan-check.out 2> /tmp/plan-check.err
+        "${scenario[@]}" --runs ls-alone --seconds 2 --warmup 1 > /tmp/plan-check.out 2> /tmp/plan-check.err
       local partitions chosen compiled
       partitions=$(grep -m1 '^partitions:' /tmp/plan-check.out | cut -c1-160)
       chosen=$(grep -c '^  \* ' /tmp/plan-check.err)
@@ -62,10 +63,7 @@ colocation_bench() {
   nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,clocks_event_reasons.active \
     --format=csv,noheader -lms 250 > "$OUT/gpu-clocks.csv" 2>/dev/null &
   local sampler=$!
-  "$MISSILE_BIN/missile_colocation_bench" --ls-model /tmp/zoo-ls/resnet50/model.onnx \
-    --be-model /tmp/zoo-be/resnet152/model.onnx \
-    --ls-profile data/profiles/measured/resnet50-bs1-fp16.json \
-    --be-profile data/profiles/measured/resnet152-bs32-fp16.json "$@" |
+  "$MISSILE_BIN/missile_colocation_bench" "${scenario[@]}" "$@" |
     while IFS= read -r line; do echo "$(date +%s.%N) $line"; done | tee /tmp/colocation-timed.log | cut -d' ' -f2-
   local status=${PIPESTATUS[0]}
   kill "$sampler" 2>/dev/null

@@ -3,7 +3,7 @@
 // - While no LS tenant has work queued or running, BE kernels take the whole GPU (up to their max_groups):
 //   BE never starves while LS is idle.
 // - The moment LS has work queued or running, BE's next kernels go to the smallest partition: [0, f), f the
-//   BE tenant's min_groups, or one group (the smallest partition there is) when it has none. LS launches at
+//   BE tenant's min_groups; a BE tenant with none holds (below). LS launches at
 //   once into [f, n) (at most its max_groups, from the top) at the highest stream priorities, from lower down
 //   while BE kernels in flight hold less than f; a BE kernel still running on LS's groups keeps them only
 //   until its blocks drain. LS then waits at most for BE's kernel (segment) in flight, and runs on all but
