@@ -18,7 +18,8 @@ cp "$BUILD_DIR/missile" "$BUILD_DIR/tests/missile_unit_tests" "$BUILD_DIR/tests/
   "$BUILD_DIR/bench/missile_model_bench" "$stage/bin/"
 for extra in "$BUILD_DIR/bench/missile_transfer_bench" "$BUILD_DIR/bench/missile_l2_setaside_bench" \
   "$BUILD_DIR/bench/missile_memory_interference_bench" "$BUILD_DIR/bench/missile_colocation_bench" \
-  "$BUILD_DIR/bench/missile_server_codec_bench" "$BUILD_DIR/bench/missile_loopback_floor"; do
+  "$BUILD_DIR/bench/missile_server_codec_bench" "$BUILD_DIR/bench/missile_loopback_floor" \
+  "$BUILD_DIR/bench/missile_input_copy_bench"; do
   if [ -f "$extra" ]; then cp "$extra" "$stage/bin/"; fi
 done
 strip "$stage/bin/"*

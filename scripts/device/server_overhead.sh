@@ -14,7 +14,8 @@
 # options on: `poll` busy-polls the sockets: the server's connections for SERVER_POLL_US (default 200), the load
 # generator's for CLIENT_POLL_US (default 5000), as the in-process side spins on the GPU; `shm` passes the
 # tensors through the system shared-memory extension instead of binary tensors in the body; `buf` gives both
-# ends' sockets SOCKET_BUFFER_BYTES (default 4 MiB) of buffers), DURATION (measured seconds, default 20 for
+# ends' sockets SOCKET_BUFFER_BYTES (default 4 MiB) of buffers; `nopin` receives request bodies into ordinary
+# memory instead of page-locked memory, server.pinned_body_bytes 0), DURATION (measured seconds, default 20 for
 # graph variants, SHORT_DURATION 10 for kernel-by-kernel ones), WARMUP (s, default 3, before each round),
 # ROUNDS (default 1: the measured time split into rounds that alternate in-process and HTTP, so both see the
 # same drift), REPEAT (default 1: each variant again, with a fresh server and load generator, N times; the
@@ -66,16 +67,18 @@ rm -rf "$work" && mkdir -p "$work"
     IFS=: read -r precision mode flags <<<"$variant"
     graph=false; duration=$SHORT_DURATION
     if [ "$mode" = graph ]; then graph=true; duration=$DURATION; fi
-    server_poll=0; client_poll=0; tensors=binary; tensor_flag=""; buffers=0
+    server_poll=0; client_poll=0; tensors=binary; tensor_flag=""; buffers=0; pinned_body=268435456
     name=$(run_name "$variant" "$rep")
     case ":${flags:-}:" in *:poll:*) server_poll=${SERVER_POLL_US:-200}; client_poll=${CLIENT_POLL_US:-5000};; esac
     case ":${flags:-}:" in *:shm:*) tensors="system shared memory"; tensor_flag=--shared-memory;; esac
     case ":${flags:-}:" in *:buf:*) buffers=$SOCKET_BUFFER_BYTES;; esac
+    case ":${flags:-}:" in *:nopin:*) pinned_body=0;; esac
     config="$work/$name.json"
     cat > "$config" <<JSON
 {
   "server": {"host": "127.0.0.1", "port": 0, "backend": "$BACKEND", "http_threads": 16,
-             "busy_poll_us": $server_poll, "socket_buffer_bytes": $buffers, "allow_client_shared_memory": true},
+             "busy_poll_us": $server_poll, "socket_buffer_bytes": $buffers, "pinned_body_bytes": $pinned_body,
+             "allow_client_shared_memory": true},
   "policy": "missile",
   "tenants": [{"name": "camera", "class": "LS"}],
   "models": [{"name": "resnet50", "tenant": "camera", "path": "$work/zoo/resnet50/model.onnx",
@@ -86,7 +89,7 @@ JSON
     if ! start_server "$config" "$work/$name-serve.log" 240; then
       echo "== $name: the server did not start"; kill "$server" 2>/dev/null; continue
     fi
-    grep "socket buffers" "$work/$name-serve.log"
+    grep -E "socket buffers|page-locked" "$work/$name-serve.log"
     echo "== $name: GPU memory with the server's model loaded: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)"
     nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
     echo "== $name: missile bench --mode both --rounds $ROUNDS, closed loop 1, ${duration} s measured over the rounds, ${WARMUP} s warm-up before each, $tensors tensors, busy poll server ${server_poll} us client ${client_poll} us, socket buffers ${buffers} ($(date -u +%T))"

@@ -22,7 +22,7 @@ std::span<std::byte> BodyBuffer::Prepare(size_t size, size_t aligned_at) {
     // before this request's writes.
     std::atomic_thread_fence(std::memory_order_acquire);
   } else {
-    storage_ = AllocateUninitializedHostBytes(needed);
+    storage_ = memory_ != nullptr ? memory_->Allocate(needed) : AllocateUninitializedHostBytes(needed);
     capacity_ = needed;
   }
   body_ = std::shared_ptr<std::byte[]>(storage_, storage_.get() + shift);

@@ -76,7 +76,9 @@ bool IsHttpSyntaxError(const net::error_code& ec) {
 }  // namespace
 
 HttpServer::HttpServer(InferenceService& service, const HttpConfig& config)
-    : service_(service), config_(config) {}
+    : service_(service),
+      config_(config),
+      body_memory_(BodyMemory::ForBackend(service.config().backend, config.pinned_body_bytes)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -162,7 +164,7 @@ void HttpServer::Work() {
 void HttpServer::ServeConnection(net::SocketStream& socket) {
   beast::flat_buffer buffer;
   buffer.reserve(kReadChunk);
-  BodyBuffer body_buffer;
+  BodyBuffer body_buffer(body_memory_.get());
   const auto keep_alive_timeout = std::chrono::seconds(config_.keep_alive_timeout_s);
   uint64_t requests = 0;
   for (;;) {

@@ -66,7 +66,7 @@ Status ParseHttp(const json& object, HttpConfig& http) {
       object, path,
       {"host", "port", "http_threads", "max_body_bytes", "keep_alive_timeout_s", "keep_alive_max_requests",
        "read_timeout_s", "write_timeout_s", "busy_poll_us", "socket_buffer_bytes", "listen_backlog",
-       "blas_threads", "backend", "gpu_scheduler", "allow_client_shared_memory"}));
+       "pinned_body_bytes", "blas_threads", "backend", "gpu_scheduler", "allow_client_shared_memory"}));
   MISSILE_ASSIGN_OR_RETURN(auto host, ReadString(object, path, "host"));
   if (host) {
     if (host->empty()) return Error(ErrorCode::kInvalidArgument, "server.host: empty");
@@ -89,6 +89,10 @@ Status ParseHttp(const json& object, HttpConfig& http) {
                    bytes);
     }
     http.socket_buffer_bytes = static_cast<int>(bytes);
+  }
+  if (object.contains("pinned_body_bytes")) {
+    MISSILE_ASSIGN_OR_RETURN(http.pinned_body_bytes,
+                             ByteSizeFromJson(object.at("pinned_body_bytes"), "server.pinned_body_bytes"));
   }
   int max_requests = -1;
   MISSILE_RETURN_IF_ERROR(

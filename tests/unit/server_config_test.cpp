@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kFullConfig = R"({
   "server": {"host": "0.0.0.0", "port": 9000, "http_threads": 64, "max_body_bytes": "8MiB",
              "keep_alive_timeout_s": 3, "backend": "cpu", "blas_threads": 2, "busy_poll_us": 80,
-             "socket_buffer_bytes": "4MiB", "gpu_scheduler": true},
+             "socket_buffer_bytes": "4MiB", "pinned_body_bytes": "32MiB", "gpu_scheduler": true},
   "policy": "orion",
   "tenants": [
     {"name": "camera", "class": "LS", "vram_quota": "2GiB", "pcie_nice": -5, "sm_min": 16, "sm_max": 64,
@@ -38,6 +38,7 @@ TEST(ServerConfigTest, ParsesEveryField) {
   EXPECT_EQ(config->http.keep_alive_timeout_s, 3);
   EXPECT_EQ(config->http.busy_poll_us, 80);
   EXPECT_EQ(config->http.socket_buffer_bytes, 4 << 20);
+  EXPECT_EQ(config->http.pinned_body_bytes, uint64_t{32} << 20);
   EXPECT_EQ(config->backend, "cpu");
   EXPECT_EQ(config->blas_threads, 2);
   EXPECT_TRUE(config->gpu_scheduler);

@@ -22,4 +22,18 @@ void PinnedMemory::Free(void* data) {
   cudaFreeHost(data);
 }
 
+bool PinnedMemory::Holds(const void* host, size_t bytes) {
+  if (host == nullptr || bytes == 0) return false;
+  // Both ends: a range that ran past its locked allocation would otherwise pass.
+  const auto locked = [](const void* p) {
+    cudaPointerAttributes attributes{};
+    if (cudaPointerGetAttributes(&attributes, p) != cudaSuccess) {
+      (void)cudaGetLastError();
+      return false;
+    }
+    return attributes.type == cudaMemoryTypeHost;
+  };
+  return locked(host) && locked(static_cast<const std::byte*>(host) + bytes - 1);
+}
+
 }  // namespace missile::device::cuda

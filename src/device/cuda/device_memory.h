@@ -16,6 +16,9 @@ struct DeviceMemory {  // cudaMalloc: 256-byte aligned, which every kernel and l
 struct PinnedMemory {  // cudaMallocHost: the only host memory a copy engine reads or writes asynchronously
   static Status Allocate(void** data, size_t bytes);
   static void Free(void* data);
+  // Whether `bytes` bytes from `host` are page-locked memory CUDA knows (cudaMallocHost, cudaHostAlloc or
+  // registered), which an asynchronous copy or a graph's copy node may read. Ordinary memory: false.
+  static bool Holds(const void* host, size_t bytes);
 };
 
 template <typename Memory>

@@ -1,5 +1,7 @@
 #include "runtime/cuda/cuda_executable.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
@@ -38,9 +40,10 @@ CudaExecutable::~CudaExecutable() {
 }
 
 void CudaExecutable::DropGraph() {
-  for (cudaGraphExec_t& exec : graph_execs_) {
-    if (exec != nullptr) cudaGraphExecDestroy(exec);
-    exec = nullptr;
+  for (CapturedGraph& captured : graphs_) {
+    if (captured.exec != nullptr) cudaGraphExecDestroy(captured.exec);
+    if (captured.graph != nullptr) cudaGraphDestroy(captured.graph);
+    captured = CapturedGraph();
   }
 }
 
@@ -116,39 +119,59 @@ Result<std::unique_ptr<CudaExecutable>> CudaExecutable::Build(graph::Graph graph
   MISSILE_ASSIGN_OR_RETURN(executable->input_staging_, device::cuda::PinnedBuffer::Allocate(input_bytes));
   MISSILE_ASSIGN_OR_RETURN(executable->output_staging_, device::cuda::PinnedBuffer::Allocate(output_bytes));
   executable->output_bytes_ = output_bytes;
+  for (const Transfer& input : executable->inputs_) {
+    executable->input_sources_.push_back(executable->input_staging_.bytes() + input.staging_offset);
+  }
   // Kernel builds ran trial launches on the context's stream: let them finish before the first request.
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(context.stream()));
   return executable;
 }
 
+std::byte* CudaExecutable::StagingOf(size_t input) const {
+  return input_staging_.bytes() + inputs_[input].staging_offset;
+}
+
+void CudaExecutable::StageInput(size_t input, const Tensor& tensor) {
+  if (inputs_[input].bytes > 0) CopyHostBytes(StagingOf(input), tensor.raw_data(), inputs_[input].bytes);
+  input_sources_[input] = StagingOf(input);
+}
+
 void CudaExecutable::StageInputs(const std::vector<const Tensor*>& inputs) {
+  for (size_t i = 0; i < inputs_.size(); ++i) StageInput(i, *inputs[i]);
+}
+
+void CudaExecutable::BindInputs(const std::vector<const Tensor*>& inputs) {
   for (size_t i = 0; i < inputs_.size(); ++i) {
-    if (inputs_[i].bytes == 0) continue;
-    CopyHostBytes(input_staging_.bytes() + inputs_[i].staging_offset, inputs[i]->raw_data(),
-                  inputs_[i].bytes);
+    const std::byte* bytes = static_cast<const std::byte*>(inputs[i]->raw_data());
+    if (direct_inputs_ && device::cuda::PinnedMemory::Holds(bytes, inputs_[i].bytes)) {
+      input_sources_[i] = bytes;
+    } else {
+      StageInput(i, *inputs[i]);
+    }
   }
 }
 
 Status CudaExecutable::EnqueueInputCopies(const ops::cuda::LaunchContext& launch) const {
-  for (const Transfer& input : inputs_) {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const Transfer& input = inputs_[i];
     if (input.bytes == 0 || input.device == nullptr) continue;
-    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(const_cast<void*>(input.device),
-                                                 input_staging_.bytes() + input.staging_offset, input.bytes,
-                                                 cudaMemcpyHostToDevice, launch.stream));
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(const_cast<void*>(input.device), input_sources_[i],
+                                                 input.bytes, cudaMemcpyHostToDevice, launch.stream));
   }
   return Status::Ok();
 }
 
 Status CudaExecutable::RouteCopies(pcie::Direction direction, const std::vector<Transfer>& transfers,
-                                   std::byte* staging) const {
+                                   const std::vector<const std::byte*>& hosts) const {
   const bool to_device = direction == pcie::Direction::kHostToDevice;
   std::vector<HostDeviceCopy> copies;
   copies.reserve(transfers.size());
-  for (const Transfer& transfer : transfers) {
+  for (size_t i = 0; i < transfers.size(); ++i) {
+    const Transfer& transfer = transfers[i];
     if (transfer.bytes == 0 || transfer.device == nullptr) continue;
-    std::byte* host = staging + transfer.staging_offset;
+    std::byte* host = const_cast<std::byte*>(hosts[i]);
     void* device = const_cast<void*>(transfer.device);
-    // The staging buffers are pinned: the route copies them without staging of its own.
+    // Staging buffers and direct inputs are pinned: the route copies them without staging of its own.
     copies.push_back(to_device ? HostDeviceCopy{host, device, transfer.bytes, false}
                                : HostDeviceCopy{device, host, transfer.bytes, false});
   }
@@ -160,7 +183,7 @@ Status CudaExecutable::TransferInputs(const ops::cuda::LaunchContext& launch) co
   if (route_ == nullptr) return EnqueueInputCopies(launch);
   // The previous request's kernels may still read the input buffers this overwrites.
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
-  return RouteCopies(pcie::Direction::kHostToDevice, inputs_, input_staging_.bytes());
+  return RouteCopies(pcie::Direction::kHostToDevice, inputs_, input_sources_);
 }
 
 Status CudaExecutable::TransferOutputs(const ops::cuda::LaunchContext& launch) const {
@@ -171,7 +194,9 @@ Status CudaExecutable::TransferOutputsTo(const ops::cuda::LaunchContext& launch,
                                          std::byte* output_host) const {
   if (route_ == nullptr) return EnqueueOutputCopiesTo(launch, output_host);
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
-  return RouteCopies(pcie::Direction::kDeviceToHost, outputs_, output_host);
+  std::vector<const std::byte*> hosts;
+  for (const Transfer& output : outputs_) hosts.push_back(output_host + output.staging_offset);
+  return RouteCopies(pcie::Direction::kDeviceToHost, outputs_, hosts);
 }
 
 Status CudaExecutable::EnqueueStep(size_t step, const ops::cuda::LaunchContext& launch) const {
@@ -242,8 +267,9 @@ Status CudaExecutable::EnqueueRequest(const ops::cuda::LaunchContext& launch, st
   return route_ == nullptr ? EnqueueOutputCopiesTo(launch, output_host) : Status::Ok();
 }
 
-Result<cudaGraphExec_t> CudaExecutable::GraphFor(size_t slot, std::byte* output_host) {
-  if (graph_execs_[slot] != nullptr) return graph_execs_[slot];
+Result<CudaExecutable::CapturedGraph*> CudaExecutable::GraphFor(size_t slot, std::byte* output_host) {
+  CapturedGraph& captured = graphs_[slot];
+  if (captured.exec != nullptr) return &captured;
   const cudaStream_t stream = context_->stream();
   MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   Status enqueued = EnqueueRequest(context_->launch(), output_host);
@@ -260,10 +286,85 @@ Result<cudaGraphExec_t> CudaExecutable::GraphFor(size_t slot, std::byte* output_
     cudaGraphDestroy(graph);
     return copied.WithContext("giving the captured request the stream's L2 access window");
   }
-  const cudaError_t instantiated = cudaGraphInstantiate(&graph_execs_[slot], graph, 0);
-  cudaGraphDestroy(graph);
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t instantiated = cudaGraphInstantiate(&exec, graph, 0);
+  if (instantiated != cudaSuccess) cudaGraphDestroy(graph);
   MISSILE_CUDA_RETURN_IF_ERROR(instantiated);
-  return graph_execs_[slot];
+  captured.graph = graph;
+  captured.exec = exec;
+  captured.input_nodes =
+      route_ == nullptr ? FindInputCopyNodes(graph) : std::vector<cudaGraphNode_t>(inputs_.size(), nullptr);
+  captured.input_sources = input_sources_;
+  return &captured;
+}
+
+std::vector<cudaGraphNode_t> CudaExecutable::FindInputCopyNodes(cudaGraph_t graph) const {
+  std::vector<cudaGraphNode_t> found(inputs_.size(), nullptr);
+  size_t count = 0;
+  if (cudaGraphGetNodes(graph, nullptr, &count) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return found;
+  }
+  std::vector<cudaGraphNode_t> nodes(count);
+  if (cudaGraphGetNodes(graph, nodes.data(), &count) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return found;
+  }
+  std::vector<int> matches(inputs_.size(), 0);
+  for (cudaGraphNode_t node : nodes) {
+    cudaGraphNodeType type{};
+    if (cudaGraphNodeGetType(node, &type) != cudaSuccess || type != cudaGraphNodeTypeMemcpy) continue;
+    cudaMemcpy3DParms params{};
+    if (cudaGraphMemcpyNodeGetParams(node, &params) != cudaSuccess) continue;
+    const std::byte* destination = static_cast<const std::byte*>(params.dstPtr.ptr) + params.dstPos.x;
+    // Only an input's own copy writes to where the input lives on the device.
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      if (inputs_[i].device == nullptr || inputs_[i].device != destination) continue;
+      found[i] = node;
+      ++matches[i];
+    }
+  }
+  (void)cudaGetLastError();
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (matches[i] != 1) found[i] = nullptr;  // ambiguous: never re-pointed
+  }
+  return found;
+}
+
+Status CudaExecutable::PointGraphInputs(CapturedGraph& captured) const {
+  if (route_ != nullptr) return Status::Ok();  // the graph holds the kernels only
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const Transfer& input = inputs_[i];
+    if (input.bytes == 0 || input.device == nullptr || captured.input_sources[i] == input_sources_[i])
+      continue;
+    if (captured.input_nodes[i] == nullptr) {
+      return Error(ErrorCode::kUnavailable, "input {}'s copy is not a node found in the captured graph", i);
+    }
+    const cudaError_t pointed = cudaGraphExecMemcpyNodeSetParams1D(
+        captured.exec, captured.input_nodes[i], const_cast<void*>(input.device), input_sources_[i],
+        input.bytes, cudaMemcpyHostToDevice);
+    if (pointed != cudaSuccess) {
+      (void)cudaGetLastError();
+      return Error(ErrorCode::kUnavailable, "re-pointing input {}'s copy in the graph: {}", i,
+                   cudaGetErrorString(pointed));
+    }
+    captured.input_sources[i] = input_sources_[i];
+  }
+  return Status::Ok();
+}
+
+Result<cudaGraphExec_t> CudaExecutable::ReadyGraph(size_t slot, std::byte* output_host,
+                                                   const std::vector<const Tensor*>& inputs) {
+  MISSILE_ASSIGN_OR_RETURN(CapturedGraph * captured, GraphFor(slot, output_host));
+  if (Status pointed = PointGraphInputs(*captured); !pointed.ok()) {
+    // The graphs go back to reading the staging buffer, for good: correct on any driver, a host copy slower.
+    spdlog::warn("CUDA graph: inputs are staged from now on ({})", pointed.message());
+    direct_inputs_ = false;
+    DropGraph();
+    StageInputs(inputs);
+    MISSILE_ASSIGN_OR_RETURN(captured, GraphFor(slot, output_host));
+  }
+  return captured->exec;
 }
 
 Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings, std::byte* output_host) {
@@ -292,7 +393,8 @@ Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings, std::byt
 
 Result<std::vector<Tensor>> CudaExecutable::Run(const std::vector<const Tensor*>& inputs,
                                                 std::vector<StepTiming>* timings) {
-  StageInputs(inputs);
+  // The stream is synchronised before this returns, so a page-locked input may be read in place meanwhile.
+  BindInputs(inputs);
   MISSILE_ASSIGN_OR_RETURN(const size_t slot, TakeOutputSlot());
   std::byte* output_host = slot < output_pool_.size() ? output_pool_[slot].get() : output_staging_.bytes();
   // With a route, the inputs land before the kernels are queued and the outputs leave after they finished;
@@ -303,7 +405,7 @@ Result<std::vector<Tensor>> CudaExecutable::Run(const std::vector<const Tensor*>
     MISSILE_RETURN_IF_ERROR(RunWithTimings(timings, output_host));
   } else {
     if (use_graph_) {
-      MISSILE_ASSIGN_OR_RETURN(cudaGraphExec_t exec, GraphFor(slot, output_host));
+      MISSILE_ASSIGN_OR_RETURN(cudaGraphExec_t exec, ReadyGraph(slot, output_host, inputs));
       MISSILE_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec, context_->stream()));
     } else {
       MISSILE_RETURN_IF_ERROR(EnqueueRequest(context_->launch(), output_host));

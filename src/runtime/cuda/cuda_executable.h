@@ -2,14 +2,16 @@
 //
 // Weights live in the session's ConstantStore, activations and kernel scratch in one device arena planned
 // from buffer lifetimes, and the request's inputs and outputs pass through pinned host memory so every
-// copy is asynchronous. Run() copies the outputs straight into pinned buffers that become the returned
-// tensors (a small pool, reused once the caller has dropped them), so no host copy follows the device's;
-// the step-wise calls a scheduler uses keep one output staging buffer and copy out of it (CollectOutputs).
-// With a transfer route (BackendOptions::transfer_route: in the server, the tenant's PCIe transfer
-// schedulers) the input and output copies go through it instead of onto the session's stream, and a captured
-// CUDA graph holds the kernels only. A request runs either kernel by kernel or as one CUDA graph captured on
-// first use (copies included) and replayed after; the step-wise Enqueue* calls are what the compute scheduler
-// uses to release kernels one at a time into the stream (SM partition) it chooses.
+// copy is asynchronous: Run() copies an input that is already page-locked (the HTTP server's request bodies,
+// server/body_memory.h) straight from where it is, re-pointing the graph's copy node at it, and stages the
+// others into its pinned input buffer first. Run() copies the outputs straight into pinned buffers that
+// become the returned tensors (a small pool, reused once the caller has dropped them), so no host copy
+// follows the device's; the step-wise calls a scheduler uses keep one output staging buffer and copy out of
+// it (CollectOutputs). With a transfer route (BackendOptions::transfer_route: in the server, the tenant's
+// PCIe transfer schedulers) the input and output copies go through it instead of onto the session's stream,
+// and a captured CUDA graph holds the kernels only. A request runs either kernel by kernel or as one CUDA
+// graph captured on first use (copies included) and replayed after; the step-wise Enqueue* calls are what the
+// compute scheduler uses to release kernels one at a time into the stream (SM partition) it chooses.
 #pragma once
 
 #include <memory>
@@ -36,7 +38,8 @@ class CudaExecutable final : public Executable {
   Result<std::vector<Tensor>> Run(const std::vector<const Tensor*>& inputs,
                                   std::vector<StepTiming>* timings = nullptr) override;
 
-  // The request as separate pieces, for a scheduler. Stage* touch only host memory. Enqueue*Copies put
+  // The request as separate pieces, for a scheduler. Stage* touch only host memory (and always copy: the
+  // scheduler's inputs may be gone before their copies ran). Enqueue*Copies put
   // the copies on `launch.stream` directly, bypassing any transfer route; Transfer* honour it.
   void StageInputs(const std::vector<const Tensor*>& inputs);
   Status EnqueueInputCopies(const ops::cuda::LaunchContext& launch) const;
@@ -54,6 +57,9 @@ class CudaExecutable final : public Executable {
   std::vector<Tensor> CollectOutputs() const;  // after the output copies completed
 
   size_t arena_bytes() const { return arena_.size(); }
+  // Whether Run() still reads page-locked inputs in place (false once the driver refused to re-point a
+  // graph's copy node: every input is staged since).
+  bool reads_pinned_inputs_in_place() const { return direct_inputs_; }
 
   // Forgets the captured CUDA graphs, so that the next request captures again: for when the stream's launch
   // attributes (the L2 access-policy window) changed after capture.
@@ -77,16 +83,35 @@ class CudaExecutable final : public Executable {
     graph::TensorSpec spec;
   };
 
+  // Run()'s CUDA graph for one output slot, with what its input copy nodes read now.
+  struct CapturedGraph {
+    cudaGraph_t graph = nullptr;  // kept: the copy nodes are re-pointed through their nodes in it
+    cudaGraphExec_t exec = nullptr;
+    std::vector<cudaGraphNode_t> input_nodes;     // by input; null where no single node was found
+    std::vector<const std::byte*> input_sources;  // by input
+  };
+
   CudaExecutable() = default;
+  std::byte* StagingOf(size_t input) const;
+  void StageInput(size_t input, const Tensor& tensor);
+  // Run()'s inputs: page-locked ones are read in place, the others staged.
+  void BindInputs(const std::vector<const Tensor*>& inputs);
   // The kernels, with the copies before and after them (the outputs to `output_host`) unless a route carries
   // those.
   Status EnqueueRequest(const ops::cuda::LaunchContext& launch, std::byte* output_host) const;
   Status EnqueueOutputCopiesTo(const ops::cuda::LaunchContext& launch, std::byte* output_host) const;
+  // Each transfer between the device and hosts[i] (by transfer) through the route.
   Status RouteCopies(pcie::Direction direction, const std::vector<Transfer>& transfers,
-                     std::byte* host) const;
+                     const std::vector<const std::byte*>& hosts) const;
   Status TransferOutputsTo(const ops::cuda::LaunchContext& launch, std::byte* output_host) const;
   // The graph of a request whose outputs land in `output_host`, captured on first use (one per slot).
-  Result<cudaGraphExec_t> GraphFor(size_t slot, std::byte* output_host);
+  Result<CapturedGraph*> GraphFor(size_t slot, std::byte* output_host);
+  std::vector<cudaGraphNode_t> FindInputCopyNodes(cudaGraph_t graph) const;
+  // Makes the graph's input copies read this request's input_sources_.
+  Status PointGraphInputs(CapturedGraph& captured) const;
+  // GraphFor with its inputs pointed; where the driver refuses, inputs are staged from then on.
+  Result<cudaGraphExec_t> ReadyGraph(size_t slot, std::byte* output_host,
+                                     const std::vector<const Tensor*>& inputs);
   Status RunWithTimings(std::vector<StepTiming>* timings, std::byte* output_host);
   // A pool slot whose buffer the caller no longer holds (allocated on first need), or kOutputPoolSize when
   // every slot is taken: then the staging buffer serves and CollectOutputs copies.
@@ -105,8 +130,11 @@ class CudaExecutable final : public Executable {
   std::vector<BoundStep> steps_;
   std::vector<Transfer> inputs_;
   std::vector<Transfer> outputs_;
-  // Run()'s CUDA graphs by output slot (the last entry: the staging buffer); null until captured.
-  std::vector<cudaGraphExec_t> graph_execs_ = std::vector<cudaGraphExec_t>(kOutputPoolSize + 1, nullptr);
+  // Where each input's copy to the device reads from: its staging, or a page-locked input itself.
+  std::vector<const std::byte*> input_sources_;
+  bool direct_inputs_ = true;  // off once the driver refused to re-point a graph's copy
+  // Run()'s CUDA graphs by output slot (the last entry: the staging buffer); empty until captured.
+  std::vector<CapturedGraph> graphs_ = std::vector<CapturedGraph>(kOutputPoolSize + 1);
   std::vector<device::cuda::Event> step_events_;  // profiling: one before each step, one after the last
 };
 

@@ -1,0 +1,105 @@
+// The CUDA executable reads a page-locked input where it is (the HTTP server's request bodies live in such
+// memory, server/body_memory.h) and stages an ordinary one: requests alternating between the two, and
+// between two page-locked inputs at different addresses, must each compute on their own data, kernel by
+// kernel and as a replayed CUDA graph whose copy node is re-pointed per request. Skipped where there is no
+// GPU; compiled wherever nvcc is.
+#ifdef MISSILE_HAVE_CUDA
+
+#include <cuda_runtime.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "device/cuda/device_memory.h"
+#include "runtime/cuda/cuda_executable.h"
+#include "runtime/session.h"
+#include "sched_test_support.h"
+
+namespace missile::runtime {
+namespace {
+
+std::string NoGpuReason() {
+  int count = 0;
+  const cudaError_t error = cudaGetDeviceCount(&count);
+  if (error != cudaSuccess) {
+    (void)cudaGetLastError();
+    return fmt::format("cudaGetDeviceCount: {}", cudaGetErrorString(error));
+  }
+  return count == 0 ? "no CUDA device" : "";
+}
+
+class CudaPinnedInputsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string no_gpu = NoGpuReason();
+    if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, pinned-input test skipped: " << no_gpu;
+  }
+};
+
+// The same values as `tensor`, in page-locked memory.
+Tensor PinnedCopy(const Tensor& tensor) {
+  void* pinned = nullptr;
+  EXPECT_TRUE(device::cuda::PinnedMemory::Allocate(&pinned, tensor.nbytes()).ok());
+  std::memcpy(pinned, tensor.raw_data(), tensor.nbytes());
+  return Tensor::Wrap(tensor.dtype(), tensor.shape(),
+                      std::shared_ptr<std::byte[]>(static_cast<std::byte*>(pinned), [](std::byte* p) {
+                        device::cuda::PinnedMemory::Free(p);
+                      }));
+}
+
+Tensor RunOn(Session& session, const Tensor& input) {
+  NamedTensors inputs;
+  inputs.emplace("x", input);
+  auto outputs = session.Run(inputs);
+  EXPECT_TRUE(outputs.ok()) << outputs.status().ToString();
+  if (!outputs.ok()) return Tensor();
+  return outputs->at("y");
+}
+
+void ExpectSame(const Tensor& got, const Tensor& expected, const std::string& what) {
+  ASSERT_EQ(got.num_elements(), expected.num_elements()) << what;
+  for (int64_t i = 0; i < got.num_elements(); ++i) {
+    ASSERT_NEAR(got.data<float>()[i], expected.data<float>()[i], 1e-5f) << what << ", element " << i;
+  }
+}
+
+TEST_F(CudaPinnedInputsTest, EachRequestComputesOnItsOwnInputWhereverItLives) {
+  EXPECT_TRUE(device::cuda::PinnedMemory::Holds(PinnedCopy(sched::testing::SeededTensor({16}, 1)).raw_data(),
+                                                16 * sizeof(float)));
+  const Tensor a = sched::testing::SeededTensor({1, 3, 16, 16}, 5);
+  const Tensor b = sched::testing::SeededTensor({1, 3, 16, 16}, 6);
+  EXPECT_FALSE(device::cuda::PinnedMemory::Holds(a.raw_data(), a.nbytes()));
+  const Tensor pinned_a = PinnedCopy(a);
+  const Tensor pinned_b = PinnedCopy(b);
+  for (const bool cuda_graph : {false, true}) {
+    SCOPED_TRACE(cuda_graph ? "CUDA graph" : "kernel by kernel");
+    SessionOptions options;
+    options.backend = "cuda";
+    options.cuda_graph = cuda_graph;
+    auto session = Session::FromGraph(sched::testing::SmallConvNet(3), options);
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    const Tensor expected_a = RunOn(**session, a);
+    const Tensor expected_b = RunOn(**session, b);
+    // Each step changes where the input is read from, or its address: a copy node left pointing at the last
+    // source would compute on the previous request's input.
+    const std::vector<std::pair<const Tensor*, const Tensor*>> sequence = {
+        {&pinned_b, &expected_b}, {&pinned_a, &expected_a}, {&b, &expected_b},       {&pinned_a, &expected_a},
+        {&pinned_b, &expected_b}, {&a, &expected_a},        {&pinned_a, &expected_a}};
+    for (size_t step = 0; step < sequence.size(); ++step) {
+      ExpectSame(RunOn(**session, *sequence[step].first), *sequence[step].second,
+                 fmt::format("step {}", step));
+    }
+    NamedTensors inputs;
+    inputs.emplace("x", a);
+    auto executable = (*session)->Prepare(inputs);
+    ASSERT_TRUE(executable.ok());
+    auto* cuda = dynamic_cast<cuda::CudaExecutable*>(*executable);
+    ASSERT_NE(cuda, nullptr);
+    EXPECT_TRUE(cuda->reads_pinned_inputs_in_place()) << "the driver refused to re-point the graph's copy";
+  }
+}
+
+}  // namespace
+}  // namespace missile::runtime
+
+#endif  // MISSILE_HAVE_CUDA
