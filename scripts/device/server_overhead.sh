@@ -15,7 +15,8 @@
 # generator's for CLIENT_POLL_US (default 5000), as the in-process side spins on the GPU; `shm` passes the
 # tensors through the system shared-memory extension instead of binary tensors in the body; `buf` gives both
 # ends' sockets SOCKET_BUFFER_BYTES (default 4 MiB) of buffers; `nopin` receives request bodies into ordinary
-# memory instead of page-locked memory, server.pinned_body_bytes 0), DURATION (measured seconds, default 20 for
+# memory instead of page-locked memory, server.pinned_body_bytes 0; `tl` has the load generator line its
+# clock up with the server's timestamps, `missile bench --timeline`: where the HTTP side's time goes), DURATION (measured seconds, default 20 for
 # graph variants, SHORT_DURATION 10 for kernel-by-kernel ones), WARMUP (s, default 3, before each round),
 # ROUNDS (default 1: the measured time split into rounds that alternate in-process and HTTP, so both see the
 # same drift), REPEAT (default 1: each variant again, with a fresh server and load generator, N times; the
@@ -73,6 +74,7 @@ rm -rf "$work" && mkdir -p "$work"
     case ":${flags:-}:" in *:shm:*) tensors="system shared memory"; tensor_flag=--shared-memory;; esac
     case ":${flags:-}:" in *:buf:*) buffers=$SOCKET_BUFFER_BYTES;; esac
     case ":${flags:-}:" in *:nopin:*) pinned_body=0;; esac
+    timeline_flag=""; case ":${flags:-}:" in *:tl:*) timeline_flag=--timeline;; esac
     config="$work/$name.json"
     cat > "$config" <<JSON
 {
@@ -95,7 +97,7 @@ JSON
     echo "== $name: missile bench --mode both --rounds $ROUNDS, closed loop 1, ${duration} s measured over the rounds, ${WARMUP} s warm-up before each, $tensors tensors, busy poll server ${server_poll} us client ${client_poll} us, socket buffers ${buffers} ($(date -u +%T))"
     "$MISSILE_BIN/missile" bench --mode both --config "$config" --url "http://127.0.0.1:$port" --model resnet50 \
       --closed 1 --duration "$(python3 -c "print($WARMUP + $duration)")" --warmup "$WARMUP" --rounds "$ROUNDS" \
-      --busy-poll-us "$client_poll" --socket-buffer-bytes "$buffers" $tensor_flag \
+      --busy-poll-us "$client_poll" --socket-buffer-bytes "$buffers" $tensor_flag $timeline_flag \
       --out "$work/$name" --quiet
     echo "== $name: bench exit $?"
     python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
@@ -134,11 +136,16 @@ for name in names:
     if n:
         entry["server_request_minus_compute_us"] = 1e6 * (metrics["missile_inference_request_seconds_sum"]
                                                           - metrics["missile_inference_compute_seconds_sum"]) / n
+    if "http_timeline" in r:
+        entry["http_timeline"] = r["http_timeline"]
     summary[name] = entry
     i, h = entry["inproc_ms"], entry["http_ms"]
     print(f"{name:14} inproc p50 {i['p50']:.3f} p99 {i['p99']:.3f} ms | http p50 {h['p50']:.3f} p99 {h['p99']:.3f} ms"
           f" | +p50 {1e3 * (h['p50'] - i['p50']):.1f} us +p99 {1e3 * (h['p99'] - i['p99']):.1f} us"
           f" | server-side non-compute {entry.get('server_request_minus_compute_us', float('nan')):.1f} us/request")
+    if "http_timeline" in entry:
+        phases = entry["http_timeline"]["phases_us"]
+        print(f"{'':14} timeline p50 (us): " + ", ".join(f"{k} {v['p50']:.1f}" for k, v in phases.items()))
 if repeat > 1:
     print("== added p50 over the repeats (us): median, then each run")
     for variant in sys.argv[3:]:

@@ -49,6 +49,7 @@ struct BenchOptions {
   int socket_buffer_bytes = 0;
   int rounds = 1;
   bool shared_memory = false;
+  bool timeline = false;
   std::string out;
   bool quiet = false;
   bool fail_on_error = false;
@@ -186,6 +187,7 @@ json OptionsJson(const BenchOptions& o) {
           {"socket_buffer_bytes", o.socket_buffer_bytes},
           {"rounds", o.rounds},
           {"shared_memory", o.shared_memory},
+          {"timeline", o.timeline},
           {"seed", o.seed}};
 }
 
@@ -218,6 +220,7 @@ int Bench(const BenchOptions& options) {
                  {"cpus", std::thread::hardware_concurrency()}}},
                {"options", OptionsJson(options)}};
   std::vector<Target> targets;
+  const loadgen::HttpClientFactory* http_factory = nullptr;  // owned by targets
   if (options.mode != "http") {
     auto config = server::LoadServerConfig(options.config);
     if (!config.ok()) return ReportError(config.status());
@@ -234,8 +237,10 @@ int Bench(const BenchOptions& options) {
     client.busy_poll_us = options.busy_poll_us;
     client.socket_buffer_bytes = options.socket_buffer_bytes;
     client.shared_memory = options.shared_memory;
+    client.timeline = options.timeline;
     auto factory = loadgen::HttpClientFactory::Create(options.url, client);
     if (!factory.ok()) return ReportError(factory.status());
+    http_factory = factory->get();
     targets.push_back({"http", std::move(factory).value(), {}});
   }
   auto reports = RunTargets(*workload, targets, options);
@@ -249,6 +254,10 @@ int Bench(const BenchOptions& options) {
   if (inproc && http) {
     std::cout << loadgen::FormatOverhead(*inproc, *http) << std::flush;
     results["overhead_us"] = loadgen::OverheadToJson(*inproc, *http);
+  }
+  if (http_factory != nullptr && http_factory->timeline() != nullptr) {
+    std::cout << http_factory->timeline()->Format() << std::flush;
+    results["http_timeline"] = http_factory->timeline()->Summary();
   }
 
   if (!options.out.empty()) {
@@ -310,6 +319,9 @@ Command AddBenchCommand(CLI::App& app) {
   bench->add_flag("--shared-memory", o->shared_memory,
                   "http: pass tensors through the server's system shared-memory extension (a region per "
                   "connection; server on this host, server.allow_client_shared_memory: true)");
+  bench->add_flag("--timeline", o->timeline,
+                  "http: ask the server for its timestamps (server on this host) and report where each "
+                  "request's time went, phase by phase (warm-up included)");
   bench->add_option("--max-outstanding", o->max_outstanding, "open-loop streams: connections at most")
       ->capture_default_str();
   bench->add_option("--seed", o->seed, "seed of the Poisson arrivals and of the request's input values")

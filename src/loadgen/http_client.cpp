@@ -9,6 +9,7 @@
 #include "core/json_fields.h"
 #include "loadgen/request_inputs.h"
 #include "net/http_connection.h"
+#include "net/server_timestamps.h"
 #include "server/oip_datatype.h"
 #include "server/shared_memory_mapping.h"
 
@@ -172,11 +173,16 @@ class HttpInferenceClient final : public InferenceClient {
  public:
   HttpInferenceClient(net::HttpConnection connection,
                       std::shared_ptr<const HttpClientFactory::PreparedRequest> request,
+                      std::shared_ptr<HttpTimeline> timeline,
                       std::optional<ClientRegion> region = std::nullopt)
-      : connection_(std::move(connection)), request_(std::move(request)), region_(std::move(region)) {
+      : connection_(std::move(connection)),
+        request_(std::move(request)),
+        timeline_(std::move(timeline)),
+        region_(std::move(region)) {
     if (request_->json_length) {
       headers_.emplace_back(server::kInferenceHeaderContentLength, std::to_string(*request_->json_length));
     }
+    if (timeline_) headers_.emplace_back(net::kTimestampsHeader, "1");
   }
   ~HttpInferenceClient() override {
     // Best effort: a server that is gone has forgotten the region anyway; the object goes with the mapping.
@@ -188,6 +194,7 @@ class HttpInferenceClient final : public InferenceClient {
   }
 
   CallResult Infer() override {
+    const auto start = std::chrono::steady_clock::now();
     auto response =
         connection_.Request("POST", request_->path, headers_, request_->body, request_->content_type);
     if (!response.ok()) return CallResult::Failure("connection", response.status().message());
@@ -198,12 +205,19 @@ class HttpInferenceClient final : public InferenceClient {
     if (request_->json_length && !response->Header(server::kInferenceHeaderContentLength)) {
       return CallResult::Failure("bad_response", "binary outputs were requested, the response has none");
     }
+    if (timeline_) {
+      // A server without the diagnostic answers without the header: nothing to line up.
+      if (auto stamps = response->Header(net::kTimestampsHeader)) {
+        if (auto server = net::ParseServerTimestamps(*stamps)) timeline_->Record(start, *response, *server);
+      }
+    }
     return {};
   }
 
  private:
   net::HttpConnection connection_;
   std::shared_ptr<const HttpClientFactory::PreparedRequest> request_;
+  std::shared_ptr<HttpTimeline> timeline_;  // may be null
   std::optional<ClientRegion> region_;
   std::vector<std::pair<std::string, std::string>> headers_;
 };
@@ -243,11 +257,12 @@ Result<std::unique_ptr<InferenceClient>> HttpClientFactory::Connect(const Stream
   }
   net::HttpConnection connection = OpenConnection(endpoint_, options_);
   if (!options_.shared_memory) {
-    return std::unique_ptr<InferenceClient>(new HttpInferenceClient(std::move(connection), it->second));
+    return std::unique_ptr<InferenceClient>(
+        new HttpInferenceClient(std::move(connection), it->second, timeline_));
   }
   MISSILE_ASSIGN_OR_RETURN(auto region, MakeClientRegion(connection, *it->second));
-  return std::unique_ptr<InferenceClient>(
-      new HttpInferenceClient(std::move(connection), std::move(region.second), std::move(region.first)));
+  return std::unique_ptr<InferenceClient>(new HttpInferenceClient(
+      std::move(connection), std::move(region.second), timeline_, std::move(region.first)));
 }
 
 std::string HttpClientFactory::Describe() const {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "loadgen/http_timeline.h"
 #include "loadgen/inference_client.h"
 #include "server/infer_codec.h"
 #include "server/served_model.h"
@@ -35,6 +36,9 @@ struct HttpClientOptions {
   // buffers would) and room for the outputs, registers it as a region, and sends only the JSON that names
   // it. The server must allow client shared memory and run on this host.
   bool shared_memory = false;
+  // Ask the server for its timestamps (net/server_timestamps.h) and line them up with the client's:
+  // timeline().
+  bool timeline = false;
 };
 
 class HttpClientFactory final : public ClientFactory {
@@ -44,6 +48,8 @@ class HttpClientFactory final : public ClientFactory {
   Status Prepare(const StreamSpec& stream) override;
   Result<std::unique_ptr<InferenceClient>> Connect(const StreamSpec& stream) override;
   std::string Describe() const override;
+  // With HttpClientOptions::timeline: every successful exchange's phases so far; null without.
+  const HttpTimeline* timeline() const { return timeline_.get(); }
 
   // A request's encoded form, shared by every client of the model's streams (with shared memory, the
   // request each client encodes for its own region).
@@ -58,12 +64,16 @@ class HttpClientFactory final : public ClientFactory {
 
  private:
   HttpClientFactory(HttpEndpoint endpoint, std::string url, HttpClientOptions options)
-      : endpoint_(std::move(endpoint)), url_(std::move(url)), options_(options) {}
+      : endpoint_(std::move(endpoint)),
+        url_(std::move(url)),
+        options_(options),
+        timeline_(options.timeline ? std::make_shared<HttpTimeline>() : nullptr) {}
 
   HttpEndpoint endpoint_;
   std::string url_;
   HttpClientOptions options_;
   std::map<std::string, std::shared_ptr<const PreparedRequest>> prepared_;  // by model
+  std::shared_ptr<HttpTimeline> timeline_;                                  // shared with the clients
 };
 
 }  // namespace missile::loadgen

@@ -95,6 +95,7 @@ Result<HttpResponse> HttpConnection::Exchange(std::string_view method, std::stri
     return Error(ErrorCode::kUnavailable, "sending {} {} to {}:{} failed: {}", method, target, host_, port_,
                  ec.message());
   }
+  const auto sent = std::chrono::steady_clock::now();
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   http::read(socket_, buffer_->buffer, parser, ec);
@@ -105,6 +106,8 @@ Result<HttpResponse> HttpConnection::Exchange(std::string_view method, std::stri
   }
   http::response<http::string_body> message = parser.release();
   HttpResponse response;
+  response.received = std::chrono::steady_clock::now();
+  response.sent = sent;
   response.status = static_cast<int>(message.result_int());
   for (const auto& field : message) {
     response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));

@@ -19,6 +19,9 @@ struct HttpResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When the request's last byte went to the kernel, and when the response had been read whole.
+  std::chrono::steady_clock::time_point sent;
+  std::chrono::steady_clock::time_point received;
   // The value of a header (names compare case-insensitively), when present.
   std::optional<std::string_view> Header(std::string_view name) const;
 };

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "memory/vram_quota.h"
+#include "net/server_timestamps.h"
 #include "server/body_buffer.h"
 #include "server/http_routes.h"
 #include "server/infer_codec.h"
@@ -46,6 +47,7 @@ struct RequestHead {
   unsigned version = 11;
   bool keep_alive = true;
   bool expects_continue = false;
+  bool wants_timestamps = false;  // net/server_timestamps.h
 };
 
 RequestHead ReadHead(const http::request<http::empty_body>& request) {
@@ -59,6 +61,7 @@ RequestHead ReadHead(const http::request<http::empty_body>& request) {
   head.keep_alive = request.keep_alive();
   head.expects_continue =
       request.version() >= 11 && beast::iequals(request[http::field::expect], "100-continue");
+  head.wants_timestamps = request[net::kTimestampsHeader] == "1";
   return head;
 }
 
@@ -192,6 +195,8 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       }
       return;
     }
+    net::ServerTimestamps timestamps;
+    timestamps.head_ns = net::SteadyNanoseconds(std::chrono::steady_clock::now());
     RequestHead head = ReadHead(parser.get());
     bool keep_alive = head.keep_alive && ++requests < config_.keep_alive_max_requests;
     const auto send_continue = [&] {
@@ -270,6 +275,7 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       body_owner = body_buffer.owner();
     }
 
+    timestamps.body_ns = net::SteadyNanoseconds(std::chrono::steady_clock::now());
     HttpRequest request{head.method, head.target, std::nullopt, body, std::move(body_owner)};
     if (head.inference_header_length) request.inference_header_length = *head.inference_header_length;
     HttpReply reply;
@@ -277,6 +283,10 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       reply = Dispatch(service_, request);
     } catch (const std::exception& e) {
       reply = ErrorReply(500, fmt::format("internal error: {}", e.what()));
+    }
+    if (head.wants_timestamps) {
+      timestamps.reply_ns = net::SteadyNanoseconds(std::chrono::steady_clock::now());
+      reply.headers.emplace_back(net::kTimestampsHeader, net::FormatServerTimestamps(timestamps));
     }
     request = {};
     body_buffer.Finish();

@@ -858,6 +858,30 @@ class BenchTest(unittest.TestCase):
         self.assertIn("--rounds", refused.stderr)
         self.assertIn("cannot be split into rounds", refused.stderr)
 
+    def test_timeline_lines_up_the_servers_timestamps(self):
+        out = self.dir / "timeline"
+        result = self.bench("--url", self.url, "--model", "conv", "--closed", "1", "--duration", "1",
+                            "--timeline", "--out", out)
+        self.assertIn("HTTP timeline over", result.stdout)
+        results = json.loads((out / "results.json").read_text())
+        timeline = results["http_timeline"]
+        self.assertGreater(timeline["exchanges"], 0)
+        phases = timeline["phases_us"]
+        for phase in ("client_send", "server_header", "server_body", "server_handling", "response_return"):
+            self.assertGreaterEqual(phases[phase]["p50"], 0, phase)
+        # The server ran the model between its body and its response; the client saw all of it.
+        self.assertGreater(phases["server_handling"]["p50"], 0)
+        self.assertLess(phases["server_handling"]["p50"], phases["total"]["p50"])
+        self.assertLess(phases["server_header"]["p50"], phases["total"]["p50"])
+        # Any request that asks gets them, in order; one that does not, none.
+        _, headers, _ = self.server.request("GET", "/v2/health/live", headers={"Missile-Timestamps": "1"})
+        stamps = dict(field.split("=") for field in headers["Missile-Timestamps"].split(" "))
+        self.assertEqual(sorted(stamps), ["body", "head", "reply"])
+        self.assertLessEqual(int(stamps["head"]), int(stamps["body"]))
+        self.assertLessEqual(int(stamps["body"]), int(stamps["reply"]))
+        _, headers, _ = self.server.request("GET", "/v2/health/live")
+        self.assertNotIn("missile-timestamps", {k.lower() for k in headers})
+
     @unittest.skipUnless(DISB_TRACE.exists(), "the shared DISB trace is not next to this checkout")
     def test_disb_replay(self):
         maps = [f"--map={m}=conv" for m in ("resnet152-imagenet", "densenet201-imagenet", "vgg19-imagenet",
