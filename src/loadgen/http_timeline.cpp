@@ -6,32 +6,53 @@
 
 namespace missile::loadgen {
 
-void HttpTimeline::Record(std::chrono::steady_clock::time_point start, const net::HttpResponse& response,
+bool HttpTimeline::Record(std::chrono::steady_clock::time_point start, const net::HttpResponse& response,
                           const net::ServerTimestamps& server) {
+  const auto head = net::TimestampOf(server, "head");
+  const auto body = net::TimestampOf(server, "body");
+  const auto reply = net::TimestampOf(server, "reply");
+  if (!head || !body || !reply) return false;
   const int64_t start_ns = net::SteadyNanoseconds(start);
+  const int64_t received_ns = net::SteadyNanoseconds(response.received);
   const auto us = [](int64_t from, int64_t to) { return static_cast<double>(to - from) / 1e3; };
-  const std::array<double, kPhases.size()> phases = {
-      us(start_ns, net::SteadyNanoseconds(response.sent)),
-      us(start_ns, server.head_ns),
-      us(server.head_ns, server.body_ns),
-      us(server.body_ns, server.reply_ns),
-      us(server.reply_ns, net::SteadyNanoseconds(response.received)),
-      us(start_ns, net::SteadyNanoseconds(response.received)),
-  };
   std::lock_guard lock(mutex_);
-  samples_.push_back(phases);
+  ++exchanges_;
+  Add("client_send", us(start_ns, net::SteadyNanoseconds(response.sent)));
+  Add("server_header", us(start_ns, *head));
+  Add("server_body", us(*head, *body));
+  Add("server_handling", us(*body, *reply));
+  // The marks between the body and the reply, each from the point before it.
+  int64_t previous = *body;
+  bool inside = false;
+  for (const auto& [name, ns] : server) {
+    if (name == "body") {
+      inside = true;
+      continue;
+    }
+    if (!inside) continue;
+    Add("server_" + name, us(previous, ns));
+    previous = ns;
+    if (name == "reply") break;
+  }
+  Add("response_return", us(*reply, received_ns));
+  Add("total", us(start_ns, received_ns));
+  return true;
+}
+
+void HttpTimeline::Add(const std::string& phase, double us) {
+  auto [it, added] = samples_.try_emplace(phase);
+  if (added) order_.push_back(phase);
+  it->second.push_back(us);
 }
 
 nlohmann::json HttpTimeline::Summary() const {
   std::lock_guard lock(mutex_);
-  nlohmann::json summary{{"exchanges", samples_.size()}};
-  for (size_t phase = 0; phase < kPhases.size(); ++phase) {
-    std::vector<double> values;
-    values.reserve(samples_.size());
-    for (const auto& sample : samples_) values.push_back(sample[phase]);
-    const LatencySummary stats = Summarize(std::move(values));
-    summary["phases_us"][kPhases[phase]] = {{"p50", stats.p50}, {"p90", stats.p90}, {"mean", stats.mean}};
+  nlohmann::json summary{{"exchanges", exchanges_}, {"phases_us", nlohmann::json::object()}};
+  for (const std::string& phase : order_) {
+    const LatencySummary stats = Summarize(samples_.at(phase));
+    summary["phases_us"][phase] = {{"p50", stats.p50}, {"p90", stats.p90}, {"mean", stats.mean}};
   }
+  summary["order"] = order_;
   return summary;
 }
 
@@ -39,7 +60,8 @@ std::string HttpTimeline::Format() const {
   const nlohmann::json summary = Summary();
   std::string text =
       fmt::format("HTTP timeline over {} exchanges (us, p50 / p90):\n", summary["exchanges"].get<size_t>());
-  for (const char* phase : kPhases) {
+  for (const nlohmann::json& entry : summary["order"]) {
+    const std::string phase = entry.get<std::string>();
     const nlohmann::json& stats = summary["phases_us"][phase];
     text += fmt::format("  {:16} {:9.1f} / {:9.1f}\n", phase, stats["p50"].get<double>(),
                         stats["p90"].get<double>());

@@ -1,8 +1,9 @@
 // A same-host diagnostic for where a request's time goes between a client and the server: a request carrying
-// the header `Missile-Timestamps: 1` gets back `Missile-Timestamps: head=NS body=NS reply=NS`, the server's
-// steady clock (CLOCK_MONOTONIC, shared by the processes of one host) when the request's header had been
-// parsed, its body read whole, and its response built. `missile bench --timeline` lines them up with its own
-// (docs/server.md). Across hosts the clocks do not compare.
+// the header `Missile-Timestamps: 1` gets back `Missile-Timestamps: head=NS body=NS ... reply=NS`, the
+// server's steady clock (CLOCK_MONOTONIC, shared by the processes of one host) at named points, in order: the
+// request's header parsed (`head`), its body read whole (`body`), any marks the handler set on the way (the
+// inference route's `decoded`, `ran`, `encoded`), and its response built (`reply`). `missile bench
+// --timeline` lines them up with its own clock (docs/server.md). Across hosts the clocks do not compare.
 #pragma once
 
 #include <chrono>
@@ -10,20 +11,25 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace missile::net {
 
 inline constexpr std::string_view kTimestampsHeader = "Missile-Timestamps";
 
-struct ServerTimestamps {
-  int64_t head_ns = 0;
-  int64_t body_ns = 0;
-  int64_t reply_ns = 0;
-};
+// Named points in time, in the order they happened.
+using ServerTimestamps = std::vector<std::pair<std::string, int64_t>>;
 
 int64_t SteadyNanoseconds(std::chrono::steady_clock::time_point time);
+inline int64_t SteadyNanosecondsNow() {
+  return SteadyNanoseconds(std::chrono::steady_clock::now());
+}
 std::string FormatServerTimestamps(const ServerTimestamps& timestamps);
-// Null when `value` is not exactly what FormatServerTimestamps writes.
+// Null unless `value` is what FormatServerTimestamps writes: name=NS fields (names of letters and '_')
+// separated by single spaces, at least one.
 std::optional<ServerTimestamps> ParseServerTimestamps(std::string_view value);
+// The time of the named point; null when absent.
+std::optional<int64_t> TimestampOf(const ServerTimestamps& timestamps, std::string_view name);
 
 }  // namespace missile::net

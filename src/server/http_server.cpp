@@ -195,8 +195,7 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       }
       return;
     }
-    net::ServerTimestamps timestamps;
-    timestamps.head_ns = net::SteadyNanoseconds(std::chrono::steady_clock::now());
+    net::ServerTimestamps timestamps{{"head", net::SteadyNanosecondsNow()}};
     RequestHead head = ReadHead(parser.get());
     bool keep_alive = head.keep_alive && ++requests < config_.keep_alive_max_requests;
     const auto send_continue = [&] {
@@ -275,7 +274,7 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       body_owner = body_buffer.owner();
     }
 
-    timestamps.body_ns = net::SteadyNanoseconds(std::chrono::steady_clock::now());
+    timestamps.emplace_back("body", net::SteadyNanosecondsNow());
     HttpRequest request{head.method, head.target, std::nullopt, body, std::move(body_owner)};
     if (head.inference_header_length) request.inference_header_length = *head.inference_header_length;
     HttpReply reply;
@@ -285,7 +284,8 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       reply = ErrorReply(500, fmt::format("internal error: {}", e.what()));
     }
     if (head.wants_timestamps) {
-      timestamps.reply_ns = net::SteadyNanoseconds(std::chrono::steady_clock::now());
+      timestamps.insert(timestamps.end(), reply.marks.begin(), reply.marks.end());
+      timestamps.emplace_back("reply", net::SteadyNanosecondsNow());
       reply.headers.emplace_back(net::kTimestampsHeader, net::FormatServerTimestamps(timestamps));
     }
     request = {};

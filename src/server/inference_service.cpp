@@ -33,7 +33,7 @@ int HttpStatusFor(ErrorCode code) {
 }
 
 HttpReply ErrorReply(int http_status, std::string_view message) {
-  return HttpReply{http_status, "application/json", json{{"error", message}}.dump(), {}};
+  return HttpReply{http_status, "application/json", json{{"error", message}}.dump(), {}, {}};
 }
 
 HttpReply ErrorReply(const Status& status) {
@@ -43,7 +43,7 @@ HttpReply ErrorReply(const Status& status) {
 namespace {
 
 HttpReply JsonReply(const json& body, int status = 200) {
-  return HttpReply{status, "application/json", body.dump(), {}};
+  return HttpReply{status, "application/json", body.dump(), {}, {}};
 }
 
 json SignatureJson(const std::vector<TensorSignature>& tensors) {
@@ -266,7 +266,9 @@ HttpReply InferenceService::Infer(const std::string& model, const std::string& v
   const bool binary_default = request->binary_data_output;
   const std::string id = request->id;
 
+  const int64_t decoded_ns = net::SteadyNanosecondsNow();
   auto ran = engine_->Run(served, std::move(request).value());
+  const int64_t ran_ns = net::SteadyNanosecondsNow();
   if (!ran.ok()) return ErrorReply(ran.status());
   JobOutcome outcome = std::move(ran).value();
   if (!outcome.outputs.ok()) {
@@ -292,6 +294,7 @@ HttpReply InferenceService::Infer(const std::string& model, const std::string& v
   }
   EncodedBody encoded = EncodeInferResponse(response, binary);
   HttpReply reply;
+  reply.marks = {{"decoded", decoded_ns}, {"ran", ran_ns}, {"encoded", net::SteadyNanosecondsNow()}};
   reply.body = std::move(encoded.bytes);
   if (encoded.json_length) {
     reply.content_type = "application/octet-stream";
@@ -374,7 +377,7 @@ HttpReply InferenceService::SharedMemoryRegister(const std::string& region, std:
     MISSILE_ASSIGN_OR_RETURN(const RegionRequest request, ParseRegionRequest(body));
     return shared_memory_->Register(region, request.key, request.offset, request.byte_size);
   }();
-  if (registered.ok()) return HttpReply{200, "application/json", "", {}};
+  if (registered.ok()) return HttpReply{200, "application/json", "", {}, {}};
   // A key that names no object is the request's fault (400), not an unknown route.
   if (registered.code() == ErrorCode::kNotFound)
     return ErrorReply(400, registered.WithContext(what).message());
@@ -388,7 +391,7 @@ HttpReply InferenceService::SharedMemoryUnregister(const std::string& region) {
   } else if (Status unregistered = shared_memory_->Unregister(region); !unregistered.ok()) {
     return ErrorReply(unregistered);
   }
-  return HttpReply{200, "application/json", "", {}};
+  return HttpReply{200, "application/json", "", {}, {}};
 }
 
 HttpReply InferenceService::Metrics() const {
@@ -416,7 +419,7 @@ HttpReply InferenceService::Metrics() const {
     view.l2 = L2MetricsView{l2_setaside->persisting_limit(), l2_setaside->Report()};
   }
   view.resident_bytes = ResidentSetBytes();
-  return HttpReply{200, "text/plain; version=0.0.4", RenderMetrics(view), {}};
+  return HttpReply{200, "text/plain; version=0.0.4", RenderMetrics(view), {}, {}};
 }
 
 }  // namespace missile::server

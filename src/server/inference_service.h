@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "net/server_timestamps.h"
 #include "server/server_config.h"
 #include "server/server_metrics.h"
 #include "server/serving_engine.h"
@@ -31,6 +32,8 @@ struct HttpReply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Points on the way the handler marked (net/server_timestamps.h), sent back to a client that asks.
+  net::ServerTimestamps marks;
 };
 
 // The reply for an error: {"error": message} with the status its code maps to.

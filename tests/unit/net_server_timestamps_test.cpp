@@ -7,44 +7,55 @@ namespace missile::net {
 namespace {
 
 TEST(ServerTimestampsTest, RoundTripsThroughItsHeaderValue) {
-  const ServerTimestamps stamps{1'000'000'123, 1'000'050'000, 1'000'800'000};
+  const ServerTimestamps stamps{{"head", 1'000'000'123}, {"body", 1'000'050'000}, {"reply", 1'000'800'000}};
   const std::string value = FormatServerTimestamps(stamps);
   EXPECT_EQ(value, "head=1000000123 body=1000050000 reply=1000800000");
   auto parsed = ParseServerTimestamps(value);
   ASSERT_TRUE(parsed.has_value());
-  EXPECT_EQ(parsed->head_ns, stamps.head_ns);
-  EXPECT_EQ(parsed->body_ns, stamps.body_ns);
-  EXPECT_EQ(parsed->reply_ns, stamps.reply_ns);
+  EXPECT_EQ(*parsed, stamps);
+  EXPECT_EQ(TimestampOf(*parsed, "body"), 1'000'050'000);
+  EXPECT_FALSE(TimestampOf(*parsed, "ran").has_value());
 }
 
 TEST(ServerTimestampsTest, RefusesAnythingElse) {
-  for (const char* value :
-       {"", "1", "head=1 body=2", "head=1 body=2 reply=3 extra=4", "head=1  body=2 reply=3",
-        "body=2 head=1 reply=3", "head=x body=2 reply=3", "head=1 body=2 reply=3 "}) {
+  for (const char* value : {"", "1", "head=", "=1", "head=1  body=2", "head=1 body=2 ", " head=1", "he-ad=1",
+                            "head=x", "head=1body=2"}) {
     EXPECT_FALSE(ParseServerTimestamps(value).has_value()) << value;
   }
 }
 
-TEST(HttpTimelineTest, SplitsEachExchangeIntoPhases) {
+std::chrono::steady_clock::time_point At(int us) {
+  return std::chrono::steady_clock::time_point(std::chrono::microseconds(us));
+}
+
+TEST(HttpTimelineTest, SplitsEachExchangeIntoPhasesAndMarks) {
   loadgen::HttpTimeline timeline;
-  const auto start = std::chrono::steady_clock::time_point(std::chrono::microseconds(1000));
   HttpResponse response;
-  response.sent = start + std::chrono::microseconds(30);
-  response.received = start + std::chrono::microseconds(900);
-  const ServerTimestamps server{SteadyNanoseconds(start + std::chrono::microseconds(10)),
-                                SteadyNanoseconds(start + std::chrono::microseconds(50)),
-                                SteadyNanoseconds(start + std::chrono::microseconds(850))};
-  timeline.Record(start, response, server);
+  response.sent = At(1030);
+  response.received = At(1900);
+  const ServerTimestamps server{{"head", SteadyNanoseconds(At(1010))},
+                                {"body", SteadyNanoseconds(At(1050))},
+                                {"decoded", SteadyNanoseconds(At(1055))},
+                                {"ran", SteadyNanoseconds(At(1840))},
+                                {"reply", SteadyNanoseconds(At(1850))}};
+  ASSERT_TRUE(timeline.Record(At(1000), response, server));
   const nlohmann::json summary = timeline.Summary();
   EXPECT_EQ(summary["exchanges"], 1);
   const nlohmann::json& phases = summary["phases_us"];
-  EXPECT_DOUBLE_EQ(phases["client_send"]["p50"].get<double>(), 30);
-  EXPECT_DOUBLE_EQ(phases["server_header"]["p50"].get<double>(), 10);
-  EXPECT_DOUBLE_EQ(phases["server_body"]["p50"].get<double>(), 40);
-  EXPECT_DOUBLE_EQ(phases["server_handling"]["p50"].get<double>(), 800);
-  EXPECT_DOUBLE_EQ(phases["response_return"]["p50"].get<double>(), 50);
-  EXPECT_DOUBLE_EQ(phases["total"]["p50"].get<double>(), 900);
-  EXPECT_NE(timeline.Format().find("server_handling"), std::string::npos);
+  const std::vector<std::pair<std::string, double>> expected = {
+      {"client_send", 30},      {"server_header", 10},   {"server_body", 40},
+      {"server_handling", 800}, {"server_decoded", 5},   {"server_ran", 785},
+      {"server_reply", 10},     {"response_return", 50}, {"total", 900}};
+  std::vector<std::string> order;
+  for (const auto& [phase, us] : expected) {
+    EXPECT_DOUBLE_EQ(phases[phase]["p50"].get<double>(), us) << phase;
+    order.push_back(phase);
+  }
+  EXPECT_EQ(summary["order"].get<std::vector<std::string>>(), order);
+  EXPECT_NE(timeline.Format().find("server_ran"), std::string::npos);
+  // Stamps without the three fixed points are not an exchange to line up.
+  EXPECT_FALSE(timeline.Record(At(0), response, {{"head", 1}, {"reply", 2}}));
+  EXPECT_EQ(timeline.Summary()["exchanges"], 1);
 }
 
 }  // namespace
