@@ -133,6 +133,7 @@ int Main(int argc, char** argv) {
       const size_t c = (k + static_cast<size_t>(round)) % cases.size();
       for (int i = 0; i < options.iterations; ++i) {
         const Tensor& input = !cases[c].pinned                    ? pageable
+                              : cases[c].in_body                  ? pinned_in_body
                               : !cases[c].alternate || i % 2 == 0 ? pinned
                                                                   : pinned_other;
         if (cases[c].written)

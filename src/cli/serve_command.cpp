@@ -90,7 +90,7 @@ int Serve(const ServeOptions& options) {
         "receive\n",
         effective.http.socket_buffer_bytes, buffers->send_bytes, buffers->receive_bytes);
   }
-  if (http.body_memory().page_locked()) {
+  if ((*service)->body_memory().page_locked()) {
     std::cout << fmt::format(
         "missile serve: request bodies in page-locked memory (up to {}, server.pinned_body_bytes): binary "
         "inputs go to the GPU from where they arrive\n",

@@ -22,6 +22,8 @@ std::span<std::byte> BodyBuffer::Prepare(size_t size, size_t aligned_at) {
     // before this request's writes.
     std::atomic_thread_fence(std::memory_order_acquire);
   } else {
+    // Let go of the old storage first: from a pool, it can then serve this body again.
+    storage_.reset();
     storage_ = memory_ != nullptr ? memory_->Allocate(needed) : AllocateUninitializedHostBytes(needed);
     capacity_ = needed;
   }

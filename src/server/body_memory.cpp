@@ -1,5 +1,7 @@
 #include "server/body_memory.h"
 
+#include <spdlog/spdlog.h>
+
 #include <bit>
 #include <map>
 #include <mutex>
@@ -13,8 +15,10 @@
 
 namespace missile::server {
 namespace {
-constexpr size_t kAlignment = 4096;
-}
+// What a body needs (body_buffer.h places its binary part on a 64-byte boundary). Not a page: once a process
+// holds many page-locked allocations, CUDA hands out small ones inside larger ones, 512-byte aligned.
+constexpr size_t kAlignment = 64;
+}  // namespace
 
 struct BodyMemory::Pool {
   std::unique_ptr<pcie::HostAllocator> allocator;
@@ -69,21 +73,29 @@ std::shared_ptr<std::byte[]> BodyMemory::Allocate(size_t bytes) {
   const size_t size = std::bit_ceil(std::max(bytes, kSmallestBlock));
   if (pool_->limit > 0 && size <= kLargestBlock) {
     std::byte* block = nullptr;
+    bool reserved = false;
     {
       std::lock_guard lock(pool_->mutex);
       if (auto it = pool_->free_blocks.find(size); it != pool_->free_blocks.end() && !it->second.empty()) {
         block = it->second.back();
         it->second.pop_back();
       } else if (!pool_->exhausted && pool_->taken + size <= pool_->limit) {
-        // Under the lock: two connections must not both pass the limit check. Rare (a new block size or
-        // a new connection's first body), so holding others up meanwhile costs little.
-        auto allocated = pool_->allocator->Allocate(size, kAlignment);
-        if (allocated.ok()) {
-          block = *allocated;
-          pool_->taken += size;
-        } else {
-          pool_->exhausted = true;
-        }
+        pool_->taken += size;  // reserved, so that two connections cannot both pass the limit
+        reserved = true;
+      }
+    }
+    if (reserved) {
+      // Outside the lock: page-locking takes up to milliseconds, and blocks come back meanwhile.
+      auto allocated = pool_->allocator->Allocate(size, kAlignment);
+      if (allocated.ok()) {
+        block = *allocated;
+      } else {
+        spdlog::warn(
+            "request bodies: page-locking {} bytes failed ({}); bodies get ordinary memory from now on", size,
+            allocated.status().message());
+        std::lock_guard lock(pool_->mutex);
+        pool_->taken -= size;
+        pool_->exhausted = true;
       }
     }
     if (block != nullptr) {

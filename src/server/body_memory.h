@@ -33,8 +33,7 @@ class BodyMemory {
   BodyMemory(const BodyMemory&) = delete;
   BodyMemory& operator=(const BodyMemory&) = delete;
 
-  // At least `bytes`, 64-byte aligned (page-aligned when page-locked); never null (throws std::bad_alloc as
-  // ordinary allocation does).
+  // At least `bytes`, 64-byte aligned; never null (throws std::bad_alloc as ordinary allocation does).
   std::shared_ptr<std::byte[]> Allocate(size_t bytes);
 
   bool page_locked() const;

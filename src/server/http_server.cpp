@@ -79,9 +79,7 @@ bool IsHttpSyntaxError(const net::error_code& ec) {
 }  // namespace
 
 HttpServer::HttpServer(InferenceService& service, const HttpConfig& config)
-    : service_(service),
-      config_(config),
-      body_memory_(BodyMemory::ForBackend(service.config().backend, config.pinned_body_bytes)) {}
+    : service_(service), config_(config) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -167,7 +165,7 @@ void HttpServer::Work() {
 void HttpServer::ServeConnection(net::SocketStream& socket) {
   beast::flat_buffer buffer;
   buffer.reserve(kReadChunk);
-  BodyBuffer body_buffer(body_memory_.get());
+  BodyBuffer body_buffer(&service_.body_memory());
   const auto keep_alive_timeout = std::chrono::seconds(config_.keep_alive_timeout_s);
   uint64_t requests = 0;
   for (;;) {
@@ -195,7 +193,7 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       }
       return;
     }
-    net::ServerTimestamps timestamps{{"head", net::SteadyNanosecondsNow()}};
+    const int64_t head_ns = net::SteadyNanosecondsNow();
     RequestHead head = ReadHead(parser.get());
     bool keep_alive = head.keep_alive && ++requests < config_.keep_alive_max_requests;
     const auto send_continue = [&] {
@@ -274,7 +272,7 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       body_owner = body_buffer.owner();
     }
 
-    timestamps.emplace_back("body", net::SteadyNanosecondsNow());
+    const int64_t body_ns = net::SteadyNanosecondsNow();
     HttpRequest request{head.method, head.target, std::nullopt, body, std::move(body_owner)};
     if (head.inference_header_length) request.inference_header_length = *head.inference_header_length;
     HttpReply reply;
@@ -284,6 +282,7 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
       reply = ErrorReply(500, fmt::format("internal error: {}", e.what()));
     }
     if (head.wants_timestamps) {
+      net::ServerTimestamps timestamps{{"head", head_ns}, {"body", body_ns}};
       timestamps.insert(timestamps.end(), reply.marks.begin(), reply.marks.end());
       timestamps.emplace_back("reply", net::SteadyNanosecondsNow());
       reply.headers.emplace_back(net::kTimestampsHeader, net::FormatServerTimestamps(timestamps));

@@ -18,7 +18,6 @@
 
 #include "net/socket_stream.h"
 #include "net/tcp_listener.h"
-#include "server/body_memory.h"
 #include "server/inference_service.h"
 
 namespace missile::server {
@@ -34,7 +33,6 @@ class HttpServer {
   Result<int> Bind();
   // After Bind(): the socket buffers the kernel gives each connection (what server.socket_buffer_bytes got).
   Result<net::SocketBuffers> socket_buffers() const;
-  const BodyMemory& body_memory() const { return *body_memory_; }
   // Serves until Stop(); returns once the connection threads have answered every request they had received.
   Status Serve();
   // Stops accepting connections, lets each connection finish the request it is receiving or running (its
@@ -51,8 +49,6 @@ class HttpServer {
 
   InferenceService& service_;
   const HttpConfig config_;
-  // Request bodies' memory, shared by the connections (page-locked on the CUDA backend).
-  const std::unique_ptr<BodyMemory> body_memory_;
   std::optional<net::TcpListener> listener_;
   std::optional<net::StopEvent> stop_event_;
   std::atomic<bool> stopping_{false};

@@ -94,6 +94,11 @@ Result<std::unique_ptr<InferenceService>> InferenceService::Create(const ServerC
   MISSILE_ASSIGN_OR_RETURN(std::unique_ptr<ServingEngine> engine, ServingEngine::Create(config));
   std::unique_ptr<InferenceService> service(new InferenceService(std::move(engine)));
   if (config.allow_client_shared_memory) service->shared_memory_ = std::make_unique<SharedMemoryRegistry>();
+  // The GPU scheduler's launcher copies every input into staging anyway: page-locked bodies would gain
+  // nothing.
+  const ServerConfig& effective = service->config();
+  service->body_memory_ = BodyMemory::ForBackend(
+      effective.backend, effective.gpu_scheduler ? 0 : effective.http.pinned_body_bytes);
   for (const ModelConfig& model : service->config().models) {
     service->model_metrics_.emplace(model.name, std::make_unique<ModelMetrics>(model.name, model.tenant));
   }
@@ -419,6 +424,7 @@ HttpReply InferenceService::Metrics() const {
     view.l2 = L2MetricsView{l2_setaside->persisting_limit(), l2_setaside->Report()};
   }
   view.resident_bytes = ResidentSetBytes();
+  if (body_memory_->page_locked()) view.pinned_body_bytes = body_memory_->pinned_bytes();
   return HttpReply{200, "text/plain; version=0.0.4", RenderMetrics(view), {}, {}};
 }
 

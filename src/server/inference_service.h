@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "net/server_timestamps.h"
+#include "server/body_memory.h"
 #include "server/server_config.h"
 #include "server/server_metrics.h"
 #include "server/serving_engine.h"
@@ -85,6 +86,9 @@ class InferenceService {
   const std::vector<std::string>& executor_notes() const { return engine_->executor_notes(); }
   bool tenants_compute_side_by_side() const { return engine_->tenants_compute_side_by_side(); }
 
+  // Where the HTTP transport puts request bodies (page-locked on the CUDA backend; its size is a metric).
+  BodyMemory& body_memory() { return *body_memory_; }
+
  private:
   explicit InferenceService(std::unique_ptr<ServingEngine> engine) : engine_(std::move(engine)) {}
   // The reply refusing the extension's endpoints when it is off.
@@ -97,6 +101,7 @@ class InferenceService {
 
   std::unique_ptr<ServingEngine> engine_;
   std::unique_ptr<SharedMemoryRegistry> shared_memory_;  // null: the extension is off
+  std::unique_ptr<BodyMemory> body_memory_;
   std::map<std::string, std::unique_ptr<ModelMetrics>> model_metrics_;
   HttpResponseCounter http_responses_;
   std::atomic<bool> ready_{false};

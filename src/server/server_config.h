@@ -73,8 +73,9 @@ struct HttpConfig {
   // Socket buffers of each connection (net/socket_buffers.h; 0: the kernel's autotuned sizes). Large enough
   // for a whole request, the client's send completes at once instead of in steps paced by the server's reads.
   int socket_buffer_bytes = 0;
-  // CUDA backend: page-locked memory kept for request bodies, in all (body_memory.h; 0: ordinary memory).
-  // Binary input tensors are then copied to the GPU straight from the body, without a host copy first.
+  // CUDA backend without the GPU scheduler: page-locked memory kept for request bodies, in all
+  // (body_memory.h; 0: ordinary memory). Binary input tensors are then copied to the GPU straight from the
+  // body, without a host copy first.
   uint64_t pinned_body_bytes = uint64_t{256} << 20;
   int listen_backlog = 1024;
 };

@@ -355,6 +355,11 @@ std::string RenderMetrics(const MetricsView& view) {
   RenderTenants(out, view);
   RenderPcie(out, view);
   if (view.l2) RenderL2(out, *view.l2);
+  if (view.pinned_body_bytes) {
+    out.Family("missile_http_body_pinned_bytes", "gauge",
+               "Page-locked host memory the server holds for request bodies, free or in use.");
+    out.Sample("missile_http_body_pinned_bytes", {}, static_cast<double>(*view.pinned_body_bytes));
+  }
   if (view.resident_bytes) {
     out.Family("process_resident_memory_bytes", "gauge", "Resident set size of the server process.");
     out.Sample("process_resident_memory_bytes", {}, static_cast<double>(*view.resident_bytes));

@@ -125,6 +125,7 @@ struct MetricsView {
   std::map<std::string, pcie::TenantTransferStats> to_host;
   std::optional<L2MetricsView> l2;
   std::optional<uint64_t> resident_bytes;
+  std::optional<uint64_t> pinned_body_bytes;  // where bodies are page-locked (body_memory.h)
 };
 
 std::string RenderMetrics(const MetricsView& view);

@@ -14,6 +14,8 @@
 #include "runtime/cuda/cuda_executable.h"
 #include "runtime/session.h"
 #include "sched_test_support.h"
+#include "server/body_buffer.h"
+#include "server/body_memory.h"
 
 namespace missile::runtime {
 namespace {
@@ -80,23 +82,45 @@ TEST_F(CudaPinnedInputsTest, EachRequestComputesOnItsOwnInputWhereverItLives) {
     ASSERT_TRUE(session.ok()) << session.status().ToString();
     const Tensor expected_a = RunOn(**session, a);
     const Tensor expected_b = RunOn(**session, b);
-    // Each step changes where the input is read from, or its address: a copy node left pointing at the last
-    // source would compute on the previous request's input.
-    const std::vector<std::pair<const Tensor*, const Tensor*>> sequence = {
-        {&pinned_b, &expected_b}, {&pinned_a, &expected_a}, {&b, &expected_b},       {&pinned_a, &expected_a},
-        {&pinned_b, &expected_b}, {&a, &expected_a},        {&pinned_a, &expected_a}};
-    for (size_t step = 0; step < sequence.size(); ++step) {
-      ExpectSame(RunOn(**session, *sequence[step].first), *sequence[step].second,
-                 fmt::format("step {}", step));
-    }
-    NamedTensors inputs;
-    inputs.emplace("x", a);
-    auto executable = (*session)->Prepare(inputs);
+    NamedTensors probe;
+    probe.emplace("x", a);
+    auto executable = (*session)->Prepare(probe);
     ASSERT_TRUE(executable.ok());
     auto* cuda = dynamic_cast<cuda::CudaExecutable*>(*executable);
     ASSERT_NE(cuda, nullptr);
+    const cuda::CudaExecutable::InputCopyStats before = cuda->input_copy_stats();
+    // Each step changes where the input is read from, or its address: a copy node left pointing at the last
+    // source would compute on the previous request's input. Outputs are held for a step, as a caller holds
+    // them while it answers, so the requests rotate over the output slots (each with its own graph).
+    const std::vector<std::pair<const Tensor*, const Tensor*>> sequence = {
+        {&pinned_b, &expected_b}, {&pinned_a, &expected_a}, {&b, &expected_b},
+        {&pinned_a, &expected_a}, {&pinned_b, &expected_b}, {&a, &expected_a},
+        {&pinned_a, &expected_a}, {&pinned_b, &expected_b}, {&b, &expected_b},
+        {&pinned_b, &expected_b}};
+    Tensor held;
+    for (size_t step = 0; step < sequence.size(); ++step) {
+      Tensor got = RunOn(**session, *sequence[step].first);
+      ExpectSame(got, *sequence[step].second, fmt::format("step {}", step));
+      held = std::move(got);
+    }
+    const cuda::CudaExecutable::InputCopyStats& after = cuda->input_copy_stats();
+    EXPECT_EQ(after.read_in_place - before.read_in_place, 7u) << "page-locked inputs must be read in place";
+    EXPECT_EQ(after.staged - before.staged, 3u);
+    if (cuda_graph) EXPECT_GT(after.graph_repoints, before.graph_repoints);
     EXPECT_TRUE(cuda->reads_pinned_inputs_in_place()) << "the driver refused to re-point the graph's copy";
   }
+}
+
+// What the HTTP server does with a body on the CUDA backend: its block is page-locked, so the executable
+// reads a tensor in it in place.
+TEST_F(CudaPinnedInputsTest, TheServersBodiesArePageLocked) {
+  std::unique_ptr<server::BodyMemory> memory = server::BodyMemory::ForBackend("cuda", size_t{4} << 20);
+  ASSERT_TRUE(memory->page_locked());
+  server::BodyBuffer buffer(memory.get());
+  std::span<std::byte> body = buffer.Prepare(602'112 + 151, 151);
+  EXPECT_EQ(memory->pinned_bytes(), size_t{1} << 20);
+  EXPECT_TRUE(device::cuda::PinnedMemory::Holds(body.data() + 151, 602'112));
+  buffer.Finish();
 }
 
 }  // namespace

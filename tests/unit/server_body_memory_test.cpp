@@ -2,7 +2,10 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "server/body_buffer.h"
 #include "server/body_memory.h"
@@ -47,7 +50,7 @@ TEST(BodyMemoryTest, ReusesABlockOnceItsLastHolderDropsIt) {
   EXPECT_TRUE(memory.page_locked());
   std::shared_ptr<std::byte[]> first = memory.Allocate(602'112 + 64);
   ASSERT_TRUE(FromAllocator(counts, first));
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(first.get()) % 4096, 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(first.get()) % 64, 0u);
   EXPECT_EQ(memory.pinned_bytes(), size_t{1} << 20);               // the next power of two
   std::shared_ptr<std::byte[]> second = memory.Allocate(700'000);  // the first is still held
   EXPECT_NE(second.get(), first.get());
@@ -131,6 +134,49 @@ TEST(BodyMemoryTest, ABodyBufferTakesItsStorageFromIt) {
   EXPECT_EQ(next.Prepare(602'112 + 300, 300).data(), first_body);
   EXPECT_EQ(counts.allocations, 1);
   next.Finish();
+}
+
+TEST(BodyMemoryTest, ConnectionsTakeAndReturnBlocksConcurrently) {
+  CountingAllocator::Counts counts;
+  std::mutex counts_mutex;  // the fake allocator's bookkeeping is not thread-safe; the pool calls it unlocked
+  class LockedAllocator final : public pcie::HostAllocator {
+   public:
+    LockedAllocator(CountingAllocator::Counts& counts, std::mutex& mutex) : inner_(counts), mutex_(mutex) {}
+    Result<std::byte*> Allocate(size_t bytes, size_t alignment) override {
+      std::lock_guard lock(mutex_);
+      return inner_.Allocate(bytes, alignment);
+    }
+    void Free(std::byte* data, size_t bytes, size_t alignment) override {
+      std::lock_guard lock(mutex_);
+      inner_.Free(data, bytes, alignment);
+    }
+
+   private:
+    CountingAllocator inner_;
+    std::mutex& mutex_;
+  };
+  constexpr int kThreads = 8;
+  {
+    BodyMemory memory(std::make_unique<LockedAllocator>(counts, counts_mutex), size_t{6} << 20);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&memory, t] {
+        for (int i = 0; i < 2000; ++i) {
+          // Two size classes; each body is written whole, as a connection's recv() would.
+          const size_t bytes = (i + t) % 2 == 0 ? 600'000 : 100'000;
+          std::shared_ptr<std::byte[]> body = memory.Allocate(bytes);
+          std::memset(body.get(), t, bytes);
+          EXPECT_EQ(body[bytes - 1], static_cast<std::byte>(t));
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    // Never more page-locked than the limit, and blocks were reused rather than taken anew.
+    EXPECT_LE(memory.pinned_bytes(), size_t{6} << 20);
+    EXPECT_LE(counts.allocations, 2 * kThreads);
+  }
+  EXPECT_TRUE(counts.live.empty());
+  EXPECT_EQ(counts.frees, counts.allocations);
 }
 
 }  // namespace

@@ -76,11 +76,13 @@ TEST(ServerMetricsTest, RendersEveryDocumentedFamilyFromAView) {
   to_device.queue_wait.p50 = std::chrono::microseconds(10);
   view.to_device = {{"camera", to_device}};
   view.resident_bytes = 123456;
+  view.pinned_body_bytes = size_t{3} << 20;
   const std::string text = RenderMetrics(view);
 
   const std::string expected_lines[] = {
       "missile_build_info{version=\"0.1.0\",backend=\"cpu\",policy=\"missile\"} 1",
       "missile_http_responses_total{code=\"400\"} 2",
+      "missile_http_body_pinned_bytes 3145728",
       "missile_inference_requests_total{model=\"resnet\",tenant=\"camera\",outcome=\"success\"} 1",
       "missile_inference_requests_total{model=\"resnet\",tenant=\"camera\",outcome=\"invalid_input\"} 2",
       "missile_inference_requests_total{model=\"resnet\",tenant=\"camera\",outcome=\"execution_error\"} 0",
@@ -115,7 +117,7 @@ TEST(ServerMetricsTest, RendersEveryDocumentedFamilyFromAView) {
   size_t families = 0;
   for (size_t at = text.find("# TYPE "); at != std::string::npos; at = text.find("# TYPE ", at + 1))
     ++families;
-  EXPECT_EQ(families, 23u);  // the families docs/server.md lists
+  EXPECT_EQ(families, 24u);  // the families docs/server.md lists
 }
 
 TEST(ServerMetricsTest, RendersTheL2SetAsideOfEachLsTenantUnderItsFamilies) {

@@ -145,8 +145,10 @@ void CudaExecutable::BindInputs(const std::vector<const Tensor*>& inputs) {
     const std::byte* bytes = static_cast<const std::byte*>(inputs[i]->raw_data());
     if (direct_inputs_ && device::cuda::PinnedMemory::Holds(bytes, inputs_[i].bytes)) {
       input_sources_[i] = bytes;
+      ++input_copy_stats_.read_in_place;
     } else {
       StageInput(i, *inputs[i]);
+      ++input_copy_stats_.staged;
     }
   }
 }
@@ -317,9 +319,12 @@ std::vector<cudaGraphNode_t> CudaExecutable::FindInputCopyNodes(cudaGraph_t grap
     cudaMemcpy3DParms params{};
     if (cudaGraphMemcpyNodeGetParams(node, &params) != cudaSuccess) continue;
     const std::byte* destination = static_cast<const std::byte*>(params.dstPtr.ptr) + params.dstPos.x;
-    // Only an input's own copy writes to where the input lives on the device.
+    const std::byte* source = static_cast<const std::byte*>(params.srcPtr.ptr) + params.srcPos.x;
+    // An input's own copy: from where it was read at capture to where it lives on the device (an operator's
+    // copy may write there too, into memory the arena reuses, but not from the host).
     for (size_t i = 0; i < inputs_.size(); ++i) {
-      if (inputs_[i].device == nullptr || inputs_[i].device != destination) continue;
+      if (inputs_[i].device == nullptr || inputs_[i].device != destination || input_sources_[i] != source)
+        continue;
       found[i] = node;
       ++matches[i];
     }
@@ -331,7 +336,7 @@ std::vector<cudaGraphNode_t> CudaExecutable::FindInputCopyNodes(cudaGraph_t grap
   return found;
 }
 
-Status CudaExecutable::PointGraphInputs(CapturedGraph& captured) const {
+Status CudaExecutable::PointGraphInputs(CapturedGraph& captured) {
   if (route_ != nullptr) return Status::Ok();  // the graph holds the kernels only
   for (size_t i = 0; i < inputs_.size(); ++i) {
     const Transfer& input = inputs_[i];
@@ -349,6 +354,7 @@ Status CudaExecutable::PointGraphInputs(CapturedGraph& captured) const {
                    cudaGetErrorString(pointed));
     }
     captured.input_sources[i] = input_sources_[i];
+    ++input_copy_stats_.graph_repoints;
   }
   return Status::Ok();
 }
@@ -393,8 +399,18 @@ Status CudaExecutable::RunWithTimings(std::vector<StepTiming>* timings, std::byt
 
 Result<std::vector<Tensor>> CudaExecutable::Run(const std::vector<const Tensor*>& inputs,
                                                 std::vector<StepTiming>* timings) {
-  // The stream is synchronised before this returns, so a page-locked input may be read in place meanwhile.
+  // A page-locked input is read in place until the stream is synchronised, which happens before this returns:
+  // on an error too, so that no copy still reads the caller's memory once it has it back.
   BindInputs(inputs);
+  Result<std::vector<Tensor>> outputs = RunBound(inputs, timings);
+  if (!outputs.ok()) (void)cudaStreamSynchronize(context_->stream());
+  // Outside Run() the input copies read the staging buffer: the scheduler's step-wise calls rely on it.
+  for (size_t i = 0; i < inputs_.size(); ++i) input_sources_[i] = StagingOf(i);
+  return outputs;
+}
+
+Result<std::vector<Tensor>> CudaExecutable::RunBound(const std::vector<const Tensor*>& inputs,
+                                                     std::vector<StepTiming>* timings) {
   MISSILE_ASSIGN_OR_RETURN(const size_t slot, TakeOutputSlot());
   std::byte* output_host = slot < output_pool_.size() ? output_pool_[slot].get() : output_staging_.bytes();
   // With a route, the inputs land before the kernels are queued and the outputs leave after they finished;

@@ -60,6 +60,13 @@ class CudaExecutable final : public Executable {
   // Whether Run() still reads page-locked inputs in place (false once the driver refused to re-point a
   // graph's copy node: every input is staged since).
   bool reads_pinned_inputs_in_place() const { return direct_inputs_; }
+  // Run()'s inputs so far: read in place, staged, and graph copy nodes re-pointed.
+  struct InputCopyStats {
+    uint64_t read_in_place = 0;
+    uint64_t staged = 0;
+    uint64_t graph_repoints = 0;
+  };
+  const InputCopyStats& input_copy_stats() const { return input_copy_stats_; }
 
   // Forgets the captured CUDA graphs, so that the next request captures again: for when the stream's launch
   // attributes (the L2 access-policy window) changed after capture.
@@ -108,7 +115,10 @@ class CudaExecutable final : public Executable {
   Result<CapturedGraph*> GraphFor(size_t slot, std::byte* output_host);
   std::vector<cudaGraphNode_t> FindInputCopyNodes(cudaGraph_t graph) const;
   // Makes the graph's input copies read this request's input_sources_.
-  Status PointGraphInputs(CapturedGraph& captured) const;
+  Status PointGraphInputs(CapturedGraph& captured);
+  // Run() once its inputs are bound.
+  Result<std::vector<Tensor>> RunBound(const std::vector<const Tensor*>& inputs,
+                                       std::vector<StepTiming>* timings);
   // GraphFor with its inputs pointed; where the driver refuses, inputs are staged from then on.
   Result<cudaGraphExec_t> ReadyGraph(size_t slot, std::byte* output_host,
                                      const std::vector<const Tensor*>& inputs);
@@ -133,6 +143,7 @@ class CudaExecutable final : public Executable {
   // Where each input's copy to the device reads from: its staging, or a page-locked input itself.
   std::vector<const std::byte*> input_sources_;
   bool direct_inputs_ = true;  // off once the driver refused to re-point a graph's copy
+  InputCopyStats input_copy_stats_;
   // Run()'s CUDA graphs by output slot (the last entry: the staging buffer); empty until captured.
   std::vector<CapturedGraph> graphs_ = std::vector<CapturedGraph>(kOutputPoolSize + 1);
   std::vector<device::cuda::Event> step_events_;  // profiling: one before each step, one after the last
