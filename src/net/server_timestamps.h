@@ -6,6 +6,7 @@
 // --timeline` lines them up with its own clock (docs/server.md). Across hosts the clocks do not compare.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -20,6 +21,24 @@ inline constexpr std::string_view kTimestampsHeader = "Missile-Timestamps";
 
 // Named points in time, in the order they happened.
 using ServerTimestamps = std::vector<std::pair<std::string, int64_t>>;
+
+// The points a request's handler marks on its way, kept without allocating (every request marks them, few
+// ask to see them): names are string literals, at most kCapacity points; further ones are dropped.
+class HandlerMarks {
+ public:
+  static constexpr size_t kCapacity = 4;
+  void Mark(std::string_view literal_name, int64_t ns) {
+    if (count_ < kCapacity) points_[count_++] = {literal_name, ns};
+  }
+  void AppendTo(ServerTimestamps& timestamps) const {
+    for (size_t i = 0; i < count_; ++i)
+      timestamps.emplace_back(std::string(points_[i].first), points_[i].second);
+  }
+
+ private:
+  std::array<std::pair<std::string_view, int64_t>, kCapacity> points_{};
+  size_t count_ = 0;
+};
 
 int64_t SteadyNanoseconds(std::chrono::steady_clock::time_point time);
 inline int64_t SteadyNanosecondsNow() {

@@ -21,7 +21,7 @@ namespace missile::server {
 class BodyBuffer {
  public:
   // Bytes kept between requests at most: a connection that once received a huge body gives it back after.
-  static constexpr size_t kKeepBytes = size_t{16} << 20;
+  static constexpr size_t kKeepBytes = BodyMemory::kLargestBlock;
 
   // `memory`, when given, must outlive this; without it, bodies get ordinary memory.
   explicit BodyBuffer(BodyMemory* memory = nullptr) : memory_(memory) {}

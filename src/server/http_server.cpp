@@ -283,7 +283,7 @@ void HttpServer::ServeConnection(net::SocketStream& socket) {
     }
     if (head.wants_timestamps) {
       net::ServerTimestamps timestamps{{"head", head_ns}, {"body", body_ns}};
-      timestamps.insert(timestamps.end(), reply.marks.begin(), reply.marks.end());
+      reply.marks.AppendTo(timestamps);
       timestamps.emplace_back("reply", net::SteadyNanosecondsNow());
       reply.headers.emplace_back(net::kTimestampsHeader, net::FormatServerTimestamps(timestamps));
     }

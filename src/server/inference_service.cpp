@@ -299,7 +299,9 @@ HttpReply InferenceService::Infer(const std::string& model, const std::string& v
   }
   EncodedBody encoded = EncodeInferResponse(response, binary);
   HttpReply reply;
-  reply.marks = {{"decoded", decoded_ns}, {"ran", ran_ns}, {"encoded", net::SteadyNanosecondsNow()}};
+  reply.marks.Mark("decoded", decoded_ns);
+  reply.marks.Mark("ran", ran_ns);
+  reply.marks.Mark("encoded", net::SteadyNanosecondsNow());
   reply.body = std::move(encoded.bytes);
   if (encoded.json_length) {
     reply.content_type = "application/octet-stream";

@@ -34,7 +34,7 @@ struct HttpReply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   // Points on the way the handler marked (net/server_timestamps.h), sent back to a client that asks.
-  net::ServerTimestamps marks;
+  net::HandlerMarks marks;
 };
 
 // The reply for an error: {"error": message} with the status its code maps to.

@@ -14,20 +14,11 @@
 
 #include "device/cuda/green_partitions.h"
 #include "device/cuda/sm_census.h"
+#include "gpu_test_support.h"
 #include "sched/sm_layout.h"
 
 namespace missile::device::cuda {
 namespace {
-
-std::string NoGpuReason() {
-  int count = 0;
-  const cudaError_t error = cudaGetDeviceCount(&count);
-  if (error != cudaSuccess) {
-    (void)cudaGetLastError();
-    return fmt::format("cudaGetDeviceCount: {} ({})", cudaGetErrorString(error), cudaGetErrorName(error));
-  }
-  return count == 0 ? "no CUDA device" : "";
-}
 
 // SMs in groups [begin, end) of the layout: every group full but the last, which holds the remainder.
 int SmsIn(const SmGroups& layout, int begin, int end) {
@@ -37,7 +28,7 @@ int SmsIn(const SmGroups& layout, int begin, int end) {
 class GreenPartitionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string no_gpu = NoGpuReason();
+    const std::string no_gpu = missile::testing::NoGpuReason();
     if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, green-context partition test skipped: " << no_gpu;
     auto created = GreenPartitions::Create(8);
     ASSERT_TRUE(created.ok()) << created.status().ToString();

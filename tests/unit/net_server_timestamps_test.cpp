@@ -17,6 +17,16 @@ TEST(ServerTimestampsTest, RoundTripsThroughItsHeaderValue) {
   EXPECT_FALSE(TimestampOf(*parsed, "ran").has_value());
 }
 
+TEST(ServerTimestampsTest, HandlerMarksKeepTheirOrderUpToTheirCapacity) {
+  HandlerMarks marks;
+  const char* names[] = {"a", "b", "c", "d", "e"};
+  for (int i = 0; i < 5; ++i) marks.Mark(names[i], 10 * i);
+  ServerTimestamps timestamps{{"head", 1}};
+  marks.AppendTo(timestamps);
+  const ServerTimestamps expected{{"head", 1}, {"a", 0}, {"b", 10}, {"c", 20}, {"d", 30}};
+  EXPECT_EQ(timestamps, expected);
+}
+
 TEST(ServerTimestampsTest, RefusesAnythingElse) {
   for (const char* value : {"", "1", "head=", "=1", "head=1  body=2", "head=1 body=2 ", " head=1", "he-ad=1",
                             "head=x", "head=1body=2"}) {

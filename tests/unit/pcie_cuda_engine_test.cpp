@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "device/cuda/device_memory.h"
+#include "gpu_test_support.h"
 #include "pcie/cuda/cuda_copy_engine.h"
 #include "pcie/cuda/pinned_host_allocator.h"
 #include "pcie/transfer_scheduler.h"
@@ -32,20 +33,10 @@ using device::cuda::PinnedBuffer;
 
 constexpr auto kTimeout = std::chrono::seconds(60);
 
-std::string NoGpuReason() {
-  int count = 0;
-  const cudaError_t error = cudaGetDeviceCount(&count);
-  if (error != cudaSuccess) {
-    (void)cudaGetLastError();  // clear it, so that it does not surface in a later call
-    return fmt::format("cudaGetDeviceCount: {} ({})", cudaGetErrorString(error), cudaGetErrorName(error));
-  }
-  return count == 0 ? "no CUDA device" : "";
-}
-
 class PcieCudaEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string no_gpu = NoGpuReason();
+    const std::string no_gpu = missile::testing::NoGpuReason();
     if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, CUDA copy engine test skipped: " << no_gpu;
   }
 };

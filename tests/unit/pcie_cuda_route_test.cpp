@@ -12,6 +12,7 @@
 #include <random>
 
 #include "device/cuda/device_memory.h"
+#include "gpu_test_support.h"
 #include "runtime/session.h"
 #include "sched_test_support.h"
 #include "server/device_transfers.h"
@@ -21,20 +22,10 @@ namespace {
 
 using pcie::Direction;
 
-std::string NoGpuReason() {
-  int count = 0;
-  const cudaError_t error = cudaGetDeviceCount(&count);
-  if (error != cudaSuccess) {
-    (void)cudaGetLastError();
-    return fmt::format("cudaGetDeviceCount: {}", cudaGetErrorString(error));
-  }
-  return count == 0 ? "no CUDA device" : "";
-}
-
 class PcieCudaRouteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string no_gpu = NoGpuReason();
+    const std::string no_gpu = missile::testing::NoGpuReason();
     if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, CUDA transfer route test skipped: " << no_gpu;
   }
 };

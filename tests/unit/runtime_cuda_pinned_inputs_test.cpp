@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "device/cuda/device_memory.h"
+#include "gpu_test_support.h"
 #include "runtime/cuda/cuda_executable.h"
 #include "runtime/session.h"
 #include "sched_test_support.h"
@@ -20,20 +21,10 @@
 namespace missile::runtime {
 namespace {
 
-std::string NoGpuReason() {
-  int count = 0;
-  const cudaError_t error = cudaGetDeviceCount(&count);
-  if (error != cudaSuccess) {
-    (void)cudaGetLastError();
-    return fmt::format("cudaGetDeviceCount: {}", cudaGetErrorString(error));
-  }
-  return count == 0 ? "no CUDA device" : "";
-}
-
 class CudaPinnedInputsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string no_gpu = NoGpuReason();
+    const std::string no_gpu = missile::testing::NoGpuReason();
     if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, pinned-input test skipped: " << no_gpu;
   }
 };

@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 
+#include "gpu_test_support.h"
 #include "pcie/clock.h"
 #include "runtime/cuda/cuda_executable.h"
 #include "runtime/session.h"
@@ -23,16 +24,6 @@
 
 namespace missile::sched::testing {
 namespace {
-
-std::string NoGpuReason() {
-  int count = 0;
-  const cudaError_t error = cudaGetDeviceCount(&count);
-  if (error != cudaSuccess) {
-    (void)cudaGetLastError();
-    return fmt::format("cudaGetDeviceCount: {}", cudaGetErrorString(error));
-  }
-  return count == 0 ? "no CUDA device" : "";
-}
 
 struct GpuModel {
   std::unique_ptr<runtime::Session> session;
@@ -65,7 +56,7 @@ GpuModel LoadSmallNet(uint32_t seed) {
 class CudaLauncherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string no_gpu = NoGpuReason();
+    const std::string no_gpu = missile::testing::NoGpuReason();
     if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, CUDA launcher test skipped: " << no_gpu;
   }
 };
