@@ -103,26 +103,44 @@ def torch_side(model, x1, x32, half, iterations, throughput_iterations):
     return reference, result
 
 
-def strict_accuracy(model, x1, spec, work, bench, entry):
+def torch_output(model, x1, half=False, tf32=True, benchmark=True):
+    """PyTorch's batch-1 output with these settings (TF32 for convolutions and matmuls; cuDNN's algorithms
+    timed (benchmark) or taken from its heuristics), the settings restored afterwards."""
     import copy
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark)
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    torch.backends.cudnn.benchmark = benchmark
     try:
+        module = copy.deepcopy(model).cuda()
+        x = x1.cuda()
+        if half:
+            module = module.half()
+            x = x if x.dtype == torch.int64 else x.half()
         with torch.inference_mode():
-            strict = copy.deepcopy(model).cuda()(x1.cuda()).float().cpu().numpy()
+            return module(x).float().cpu().numpy()
     finally:
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark = saved
+
+
+def strict_accuracy(model, x1, spec, work, bench, entry):
+    """Where the fp32 and fp16 comparisons' errors come from: Missile without TF32 against PyTorch without TF32
+    (Missile's own error), each engine against that fp32 truth, and PyTorch against itself with cuDNN's
+    heuristic algorithms instead of the timed ones (how far the reference moves with its own kernel choice)."""
+    strict = torch_output(model, x1, tf32=False)
     command = [bench, "--model", str(work / "model.onnx"), "--input", spec.input_name, "--batch1", str(work / "x1.npy"),
                "--precision", "fp32", "--no-tf32", "--output", str(work / "out-fp32-strict.npy"),
                "--json", str(work / "missile-fp32-strict.json"), "--iterations", "2", "--warmup", "1"]
     run = subprocess.run(command, capture_output=True, text=True)
-    result = {"torch_tf32_vs_torch_fp32": relative_error(np.load(work / "torch-fp32.npy"), strict)
-              if (work / "torch-fp32.npy").exists() else None}
-    # fp16 against the fp32 truth, for both engines: whose rounding the fp16 comparison's error comes from.
-    for side, file in (("missile_fp16_vs_torch_fp32", "out-fp16.npy"), ("torch_fp16_vs_torch_fp32", "torch-fp16.npy")):
+    result = {}
+    for side, file in (("torch_tf32_vs_torch_fp32", "torch-fp32.npy"), ("missile_tf32_vs_torch_fp32", "out-fp32.npy"),
+                       ("missile_fp16_vs_torch_fp32", "out-fp16.npy"), ("torch_fp16_vs_torch_fp32", "torch-fp16.npy")):
         if (work / file).exists():
             result[side] = relative_error(np.load(work / file), strict)
+    for side, file, half in (("torch_tf32_heuristic_vs_torch_tf32", "torch-fp32.npy", False),
+                             ("torch_fp16_heuristic_vs_torch_fp16", "torch-fp16.npy", True)):
+        if (work / file).exists():
+            result[side] = relative_error(torch_output(model, x1, half=half, benchmark=False), np.load(work / file))
     if run.returncode != 0:
         result["error"] = run.stderr[-1000:]
         return result

@@ -42,7 +42,7 @@ if [ -n "${CASES:-}" ]; then
     stamp "attention cases failed: again with MISSILE_ATTENTION_KERNEL=wmma"
     MISSILE_ATTENTION_KERNEL=wmma cases '*Cuda*ttention*' | tee /tmp/cases-wmma.log
     if grep -q "PASSED" /tmp/cases-wmma.log && ! grep -q "FAILED" /tmp/cases-wmma.log; then
-      stamp "the rest of this run uses the WMMA attention kernel for fp16"
+      stamp "the rest of this run uses the WMMA attention kernel"
     fi
   fi
   if [ -n "$sanitizer" ]; then

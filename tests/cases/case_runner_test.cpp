@@ -112,8 +112,8 @@ void ExpectClose(const runtime::NamedTensors& got, const runtime::NamedTensors& 
   }
 }
 
-// fp32 without TF32 must agree with the CPU backend as closely as the case's own tolerance; fp16 within 1e-2
-// (docs/cuda-backend.md); a replayed CUDA graph as the kernel-by-kernel run (to 1e-6: kernels that reduce
+// fp32 without TF32 must agree with the CPU backend as closely as the case's own tolerance; fp32 with TF32 and
+// fp16 within 1e-2 (docs/cuda-backend.md); a replayed CUDA graph as the kernel-by-kernel run (to 1e-6: kernels that reduce
 // with atomics may sum in another order).
 void CheckCaseOnCuda(const fs::path& dir) {
   const std::string no_gpu = NoGpuReason();
@@ -139,6 +139,14 @@ void CheckCaseOnCuda(const fs::path& dir) {
   auto replayed = RunOn(dir, inputs, fp32);
   ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
   ExpectClose(*replayed, *on_gpu, 1e-6, "cuda graph vs kernel by kernel");
+
+  // TF32 rounds the products' inputs to fp16's 10-bit significand (in float's range): fp16's bound.
+  runtime::SessionOptions tf32;
+  tf32.backend = "cuda";
+  tf32.allow_tf32 = true;
+  auto with_tf32 = RunOn(dir, inputs, tf32);
+  ASSERT_TRUE(with_tf32.ok()) << with_tf32.status().ToString();
+  ExpectClose(*with_tf32, *on_cpu, std::max(tolerance, 1e-2), "cuda tf32 vs cpu");
 
   if (!meta.value("fp16", true)) return;  // the case's values do not fit in fp16 (see make_op_cases.py)
   runtime::SessionOptions fp16;

@@ -1,8 +1,8 @@
 // FusedAttention's CUDA kernel: the node's geometry read once, then per launch one of attention_launch.h's
-// kernels: fp16 on the register-resident mma kernel, fp32 with TF32 allowed on the WMMA tiles (both for heads
-// of one width up to 128), and the exact one-warp-per-row kernel for fp32 without TF32 (as the op cases
-// compare with the CPU backend) and any other heads. MISSILE_ATTENTION_KERNEL=wmma or rows overrides the
-// choice where it applies, for comparisons on one GPU.
+// kernels: fp16, and fp32 with TF32 allowed, on the register-resident mma kernel (heads of one width up to
+// 128), and the exact one-warp-per-row kernel for fp32 without TF32 (as the op cases compare with the CPU
+// backend) and any other heads. MISSILE_ATTENTION_KERNEL=wmma or rows overrides the choice where it
+// applies, for comparisons on one GPU.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -34,7 +34,8 @@ class AttentionKernel final : public Kernel {
     if (variant_ == Variant::kRows) return LaunchAttentionRows(dtype_, p, q, k, v, args.outputs[0], stream);
     // 16-byte loads need 16-byte aligned buffers too (arena and constants are; a view's offset was checked).
     const bool aligned = vector_loads_ && Aligned(q) && Aligned(k) && Aligned(v);
-    if (variant_ == Variant::kMma) return LaunchAttentionMma(p, aligned, q, k, v, args.outputs[0], stream);
+    if (variant_ == Variant::kMma)
+      return LaunchAttentionMma(dtype_, p, aligned, q, k, v, args.outputs[0], stream);
     return LaunchAttentionTiles(dtype_, p, aligned, q, k, v, args.outputs[0], stream);
   }
 
@@ -58,7 +59,7 @@ bool RowsAligned(const AttentionOperand& operand, int dim, int64_t width) {
 }
 
 // The kernel for this dtype and these heads: the fastest that applies, unless MISSILE_ATTENTION_KERNEL names
-// another ("wmma": the WMMA tiles for fp16 too; "rows": the exact kernel throughout).
+// another ("wmma": the WMMA tiles; "rows": the exact kernel throughout).
 Result<Variant> ChooseVariant(DataType dtype, bool allow_tf32, const AttentionParams& p) {
   const char* env = std::getenv("MISSILE_ATTENTION_KERNEL");
   const std::string_view requested = env == nullptr ? "" : env;
@@ -69,8 +70,7 @@ Result<Variant> ChooseVariant(DataType dtype, bool allow_tf32, const AttentionPa
   const bool tensor_cores = dtype == DataType::kFloat16 || allow_tf32;
   if (requested == "rows" || !tensor_cores || !AttentionTilesSupport(p.head_dim, p.value_dim))
     return Variant::kRows;
-  if (dtype == DataType::kFloat16 && requested != "wmma") return Variant::kMma;
-  return Variant::kTiles;
+  return requested == "wmma" ? Variant::kTiles : Variant::kMma;
 }
 
 KernelResult CreateAttention(const NodeContext& ctx, const BuildContext& build) {
@@ -104,7 +104,7 @@ KernelResult CreateAttention(const NodeContext& ctx, const BuildContext& build) 
                    RowsAligned(p.v, p.value_dim, width);
     for (bool vector : {false, true}) {
       if (vector && !vector_loads) continue;
-      MISSILE_RETURN_IF_ERROR(variant == Variant::kMma ? PrepareAttentionMma(p, vector)
+      MISSILE_RETURN_IF_ERROR(variant == Variant::kMma ? PrepareAttentionMma(dtype, p, vector)
                                                        : PrepareAttentionTiles(dtype, p.head_dim, vector));
     }
   }

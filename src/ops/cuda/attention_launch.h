@@ -4,8 +4,9 @@
 //  * tiles (attention_tiles.cu): a block of 64 query rows walks the keys in blocks of 64 with tensor cores
 //    (WMMA: fp16 inputs, or TF32 for fp32 data), scores and the running output in shared memory, an online
 //    softmax in float: the flash-attention scheme. Q, K and V heads of the same width, up to 128.
-//  * mma (attention_mma.cu): the same scheme for fp16 with scores, weights and output in registers
-//    (mma.sync and ldmatrix), several times fewer instructions per tile; fp16's default.
+//  * mma (attention_mma.cu): the same scheme and heads with scores, weights and output in registers
+//    (mma.sync: fp16, or TF32 for fp32 data), several times fewer instructions per tile; the default on
+//    tensor cores.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -43,9 +44,10 @@ Status PrepareAttentionTiles(DataType dtype, int head_dim, bool vector_loads);
 Status LaunchAttentionTiles(DataType dtype, const AttentionParams& params, bool vector_loads, const void* q,
                             const void* k, const void* v, void* out, cudaStream_t stream);
 
-// fp16 only, the same heads as the tiles (AttentionTilesSupport); Prepare once before the first launch.
-Status PrepareAttentionMma(const AttentionParams& params, bool vector_loads);
-Status LaunchAttentionMma(const AttentionParams& params, bool vector_loads, const void* q, const void* k,
-                          const void* v, void* out, cudaStream_t stream);
+// The same heads as the tiles (AttentionTilesSupport); fp32 data multiplies in TF32. Prepare once before
+// the first launch.
+Status PrepareAttentionMma(DataType dtype, const AttentionParams& params, bool vector_loads);
+Status LaunchAttentionMma(DataType dtype, const AttentionParams& params, bool vector_loads, const void* q,
+                          const void* k, const void* v, void* out, cudaStream_t stream);
 
 }  // namespace missile::ops::cuda

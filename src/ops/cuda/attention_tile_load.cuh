@@ -1,12 +1,54 @@
-// What the tiled attention kernels (attention_tiles.cu, attention_mma.cu) share: where a block's queries and
-// its group's keys and values are, and staging rows of them into shared memory.
+// What the tiled attention kernels (attention_tiles.cu, attention_mma.cu) share: the instantiations a launch
+// picks from, where a block's queries and its group's keys and values are, and staging rows of them into
+// shared memory.
 #pragma once
+
+#include <cuda_fp16.h>
 
 #include <cstdint>
 
+#include "core/status.h"
 #include "ops/cuda/attention_launch.h"
 
 namespace missile::ops::cuda {
+
+// The instantiated head width that holds `head_dim` (narrower heads are zero-padded), or 0 if none does.
+inline int PaddedWidth(int head_dim) {
+  for (int width : {32, 64, 128}) {
+    if (head_dim <= width) return width;
+  }
+  return 0;
+}
+
+// Calls fn.template operator()<T, kD, kVector>() for the instantiation that serves (dtype, head_dim, vector).
+template <typename Fn>
+Status VisitAttentionTiles(DataType dtype, int head_dim, bool vector, Fn&& fn) {
+  auto with_type = [&]<typename T>() -> Status {
+    auto with_width = [&]<int kD>() -> Status {
+      return vector ? fn.template operator()<T, kD, true>() : fn.template operator()<T, kD, false>();
+    };
+    switch (PaddedWidth(head_dim)) {
+      case 32:
+        return with_width.template operator()<32>();
+      case 64:
+        return with_width.template operator()<64>();
+      case 128:
+        return with_width.template operator()<128>();
+      default:
+        return Error(ErrorCode::kUnimplemented, "the tiled attention kernels take heads up to 128, got {}",
+                     head_dim);
+    }
+  };
+  switch (dtype) {
+    case DataType::kFloat32:
+      return with_type.template operator()<float>();
+    case DataType::kFloat16:
+      return with_type.template operator()<__half>();
+    default:
+      return Error(ErrorCode::kUnimplemented, "FusedAttention on {} is not supported by the CUDA backend",
+                   DataTypeName(dtype));
+  }
+}
 
 // A block takes kRows queries of one group: blocks run over the groups, each group's query tiles in turn.
 template <int kRows, typename T>

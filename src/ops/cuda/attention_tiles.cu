@@ -229,14 +229,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-// The instantiated head width for `head_dim`, 0 when none fits.
-int PaddedWidth(int head_dim) {
-  for (int width : {32, 64, 128}) {
-    if (head_dim <= width) return width;
-  }
-  return 0;
-}
-
 template <typename T, int kD, bool kVector>
 Status Prepare() {
   MISSILE_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(AttentionTilesKernel<T, kD, kVector>,
@@ -257,36 +249,6 @@ Status Launch(const AttentionParams& p, const void* q, const void* k, const void
   return Status::Ok();
 }
 
-// Calls fn.template operator()<T, kD, kVector>() for the variant that serves (dtype, head_dim, vector).
-template <typename Fn>
-Status Visit(DataType dtype, int head_dim, bool vector, Fn&& fn) {
-  auto with_type = [&]<typename T>() -> Status {
-    auto with_width = [&]<int kD>() -> Status {
-      return vector ? fn.template operator()<T, kD, true>() : fn.template operator()<T, kD, false>();
-    };
-    switch (PaddedWidth(head_dim)) {
-      case 32:
-        return with_width.template operator()<32>();
-      case 64:
-        return with_width.template operator()<64>();
-      case 128:
-        return with_width.template operator()<128>();
-      default:
-        return Error(ErrorCode::kUnimplemented, "the tiled attention kernel takes heads up to 128, got {}",
-                     head_dim);
-    }
-  };
-  switch (dtype) {
-    case DataType::kFloat32:
-      return with_type.template operator()<float>();
-    case DataType::kFloat16:
-      return with_type.template operator()<__half>();
-    default:
-      return Error(ErrorCode::kUnimplemented, "FusedAttention on {} is not supported by the CUDA backend",
-                   DataTypeName(dtype));
-  }
-}
-
 }  // namespace
 
 bool AttentionTilesSupport(int head_dim, int value_dim) {
@@ -294,13 +256,13 @@ bool AttentionTilesSupport(int head_dim, int value_dim) {
 }
 
 Status PrepareAttentionTiles(DataType dtype, int head_dim, bool vector_loads) {
-  return Visit(dtype, head_dim, vector_loads,
-               [&]<typename T, int kD, bool kVector>() { return Prepare<T, kD, kVector>(); });
+  return VisitAttentionTiles(dtype, head_dim, vector_loads,
+                             [&]<typename T, int kD, bool kVector>() { return Prepare<T, kD, kVector>(); });
 }
 
 Status LaunchAttentionTiles(DataType dtype, const AttentionParams& params, bool vector_loads, const void* q,
                             const void* k, const void* v, void* out, cudaStream_t stream) {
-  return Visit(dtype, params.head_dim, vector_loads, [&]<typename T, int kD, bool kVector>() {
+  return VisitAttentionTiles(dtype, params.head_dim, vector_loads, [&]<typename T, int kD, bool kVector>() {
     return Launch<T, kD, kVector>(params, q, k, v, out, stream);
   });
 }
