@@ -1,4 +1,4 @@
-// A fixed set of equal, page-aligned staging buffers. Copies whose host side is pageable go through them one
+// A fixed set of equal, aligned staging buffers. Copies whose host side is pageable go through them one
 // chunk at a time, so a transfer of any size needs at most one buffer per chunk in flight. The pool never
 // grows and never blocks: TryAcquire answers null when every buffer is taken, and the scheduler holds the
 // staged chunk until a completion releases one. Not thread-safe: its scheduler calls it under its own lock.
@@ -15,8 +15,7 @@ namespace missile::pcie {
 
 class StagingPool {
  public:
-  // Page alignment: what pinned allocations have, and what DMA engines transfer best from.
-  static constexpr size_t kAlignment = 4096;
+  static constexpr size_t kAlignment = kCopyAlignment;
 
   static Result<std::unique_ptr<StagingPool>> Create(HostAllocator& allocator, size_t buffer_bytes,
                                                      size_t buffer_count);

@@ -15,9 +15,8 @@
 
 namespace missile::server {
 namespace {
-// What a body needs (body_buffer.h places its binary part on a 64-byte boundary). Not a page: once a process
-// holds many page-locked allocations, CUDA hands out small ones inside larger ones, 512-byte aligned.
-constexpr size_t kAlignment = 64;
+// Enough for a body: body_buffer.h places its binary part on a 64-byte boundary.
+constexpr size_t kAlignment = pcie::kCopyAlignment;
 }  // namespace
 
 struct BodyMemory::Pool {
