@@ -3,9 +3,8 @@
 // and the CUDA launcher under each policy, against both tenants alone with no scheduler, plus each tenant
 // alone under `missile` (the scheduler's own overhead).
 //
-//   missile_colocation_bench --ls-model resnet50.onnx --be-model resnet152-bs32.onnx \
+//   missile_colocation_bench --ls-model resnet50.onnx --be-model resnet152-bs32.onnx
 //       --ls-profile data/profiles/resnet50-bs1-fp16.json --be-profile data/profiles/resnet152-bs32-fp16.json
-//       \
 //       [--rate 200] [--seconds 30] [--warmup 2] [--seed 1] [--runs all] [--partitions auto|none]
 //       [--ls-segment 0] [--be-segment 4] [--ls-groups 0:all] [--be-groups 1:all] [--budget 0.05]
 //       [--no-graphs] [--json out.json] [--markdown out.md]
@@ -83,12 +82,20 @@ Result<sched::SmBounds> ParseBounds(const std::string& text) {
 }
 
 Result<RunSpec> ParseRunName(const std::string& name) {
-  if (name == "ls-alone") return RunSpec{name, "", true, false};
-  if (name == "be-alone") return RunSpec{name, "", false, true};
-  if (name == "ls-alone-missile") return RunSpec{name, "missile", true, false};
-  if (name == "be-alone-missile") return RunSpec{name, "missile", false, true};
+  const auto run = [&](std::string policy, bool with_ls, bool with_be) {
+    RunSpec spec;
+    spec.name = name;
+    spec.policy = std::move(policy);
+    spec.with_ls = with_ls;
+    spec.with_be = with_be;
+    return spec;
+  };
+  if (name == "ls-alone") return run("", true, false);
+  if (name == "be-alone") return run("", false, true);
+  if (name == "ls-alone-missile") return run("missile", true, false);
+  if (name == "be-alone-missile") return run("missile", false, true);
   for (const std::string& policy : sched::PolicyNames()) {
-    if (name == policy) return RunSpec{name, policy, true, true};
+    if (name == policy) return run(policy, true, true);
   }
   return Error(ErrorCode::kInvalidArgument, "unknown run '{}' (runs: all, or a comma list of {})", name,
                fmt::join(kAllRuns, ", "));
