@@ -10,8 +10,8 @@
 namespace missile::pcie {
 
 // What to ask of a host allocator for memory that copies read: a cache line, which copy engines and vector
-// loads want. Not a page: once a process holds many page-locked allocations, cudaHostAlloc hands out small ones
-// inside larger ones, 512-byte aligned, and a page-aligned request would fail (docs/results/
+// loads want. Not a page: once a process holds many page-locked allocations, cudaHostAlloc hands out small
+// ones inside larger ones, 512-byte aligned, and a page-aligned request would fail (docs/results/
 // server-overhead-h200-2026-11-26.md).
 inline constexpr size_t kCopyAlignment = 64;
 
