@@ -8,8 +8,7 @@ int main(int argc, char** argv) {
       missile::cli::AddRunCommand(app),      missile::cli::AddInspectCommand(app),
       missile::cli::AddDevicesCommand(app),  missile::cli::AddProfileCommand(app),
       missile::cli::AddSimulateCommand(app), missile::cli::AddServeCommand(app),
-      missile::cli::AddBenchCommand(app),
-      missile::cli::AddProbeCommand(app),
+      missile::cli::AddBenchCommand(app),    missile::cli::AddProbeCommand(app),
   };
   CLI11_PARSE(app, argc, argv);
   for (const auto& command : commands) {

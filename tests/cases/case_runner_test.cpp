@@ -112,9 +112,9 @@ void ExpectClose(const runtime::NamedTensors& got, const runtime::NamedTensors& 
   }
 }
 
-// fp32 without TF32 must agree with the CPU backend as closely as the case's own tolerance; fp32 with TF32 and
-// fp16 within 1e-2 (docs/cuda-backend.md); a replayed CUDA graph as the kernel-by-kernel run (to 1e-6: kernels that reduce
-// with atomics may sum in another order).
+// fp32 without TF32 must agree with the CPU backend as closely as the case's own tolerance; fp32 with TF32
+// and fp16 within 1e-2 (docs/cuda-backend.md); a replayed CUDA graph as the kernel-by-kernel run (to 1e-6:
+// kernels that reduce with atomics may sum in another order).
 void CheckCaseOnCuda(const fs::path& dir) {
   const std::string no_gpu = NoGpuReason();
   if (!no_gpu.empty()) GTEST_SKIP() << "no GPU here, CUDA case skipped: " << no_gpu;

@@ -38,9 +38,9 @@ std::string CudaSchedulerDevice::Describe() const {
                      streams_->description());
 }
 
-// LS requests whole (one graph); BE one step per launch: in the colocation benchmark on the H200 that took LS's
-// p99 from 1.10-1.16x of alone (two steps) to 1.07-1.09x for 0.72-0.74 of BE's throughput instead of 0.79
-// (docs/results/colocation-h200-2026-11-26.md, session 7).
+// LS requests whole (one graph); BE one step per launch: in the colocation benchmark on the H200 that took
+// LS's p99 from 1.10-1.16x of alone (two steps) to 1.07-1.09x for 0.72-0.74 of BE's throughput instead of
+// 0.79 (docs/results/colocation-h200-2026-11-26.md, session 7).
 size_t CudaSchedulerDevice::SegmentSteps(sched::TenantClass cls) const {
   return cls == sched::TenantClass::kLatencySensitive ? 0 : 1;
 }
