@@ -12,7 +12,7 @@
 //  * TF32: A's lane t holds columns t and t + 4 of an 8-wide step, the scores columns 2t and 2t + 1. The
 //    keys of P V may be summed in any order shared by P and V, so step s pairs A's column t with key 2t and
 //    column t + 4 with key 2t + 1, and V's B fragment is read in that order: no shuffles. Values are rounded
-//    to TF32 (to nearest) as they are read, as cuBLAS does with TF32 allowed.
+//    to TF32 (to nearest) as they are read, as the WMMA kernel does.
 //
 // Compared with the WMMA kernel (attention_tiles.cu), which passes scores and the output strip through
 // shared memory, this one issues several times fewer instructions per tile.
