@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -125,6 +126,8 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
   std::vector<std::shared_ptr<const cudnn::ConvGraph>> graphs(variants.size());
   std::vector<Candidate> candidates;
   std::string skipped;
+  cudnn::PlanSearchCost search_cost;
+  const auto tuning_started = std::chrono::steady_clock::now();
   for (size_t v = 0; v < variants.size(); ++v) {
     auto graph = cudnn::BuildConvGraph(launch.cudnn, shape, variants[v].steps, setup.activation);
     if (!graph.ok()) {
@@ -132,7 +135,8 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
       continue;
     }
     graphs[v] = std::make_shared<const cudnn::ConvGraph>(std::move(*graph));
-    MISSILE_ASSIGN_OR_RETURN(auto plans, cudnn::BuildExecutionPlans(launch.cudnn, graphs[v]->graph, options));
+    MISSILE_ASSIGN_OR_RETURN(
+        auto plans, cudnn::BuildExecutionPlans(launch.cudnn, graphs[v]->graph, options, &search_cost));
     for (auto& plan : plans) candidates.push_back({v, std::move(plan)});
   }
   if (candidates.empty()) {
@@ -186,12 +190,17 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
     return Error(ErrorCode::kUnimplemented, "no cuDNN graph plan ran this convolution ({})", setup.Key());
   }
   if (Verbose()) {
-    std::string line = fmt::format("cudnn graph: {}\n", setup.Key());
+    const double tuning_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tuning_started).count();
+    std::string line = fmt::format(
+        "cudnn graph: {}: tuned in {:.1f} ms (heuristics {:.1f} ms, {} failed finalizes {:.1f} ms)\n",
+        setup.Key(), tuning_ms, search_cost.heuristics_ms, search_cost.failed_finalizes,
+        search_cost.failed_finalize_ms);
     for (size_t i = 0; i < candidates.size(); ++i) {
-      line += fmt::format("  {} {} {} {}{:.4f} ms ws={}\n", i == *best ? "*" : " ",
+      line += fmt::format("  {} {} {} {}{:.4f} ms ws={} finalize {:.1f} ms\n", i == *best ? "*" : " ",
                           variants[candidates[i].variant].steps.empty() ? "bare " : "fused",
                           candidates[i].plan.name, trials[i].empty() ? "failed " : "", MedianMs(trials[i]),
-                          candidates[i].plan.workspace_bytes);
+                          candidates[i].plan.workspace_bytes, candidates[i].plan.finalize_ms);
     }
     fmt::print(stderr, "{}", line);
   }

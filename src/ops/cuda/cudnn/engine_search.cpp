@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 
 #include "ops/conv_engine_policy.h"
 
@@ -100,13 +101,22 @@ Result<ConfigInfo> DescribeConfig(const BackendDescriptor& config) {
   return info;
 }
 
+double MillisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 Result<std::vector<ExecutionPlan>> BuildExecutionPlans(cudnnHandle_t handle, const BackendDescriptor& graph,
-                                                       const PlanSearchOptions& options) {
+                                                       const PlanSearchOptions& options,
+                                                       PlanSearchCost* cost) {
+  PlanSearchCost ignored;
+  if (cost == nullptr) cost = &ignored;
   // cuDNN's ranked list first; the fallback list adds engines the ranking leaves out.
+  auto started = std::chrono::steady_clock::now();
   std::array<std::vector<BackendDescriptor>, 2> lists = {HeuristicConfigs(graph, CUDNN_HEUR_MODE_A),
                                                          HeuristicConfigs(graph, CUDNN_HEUR_MODE_FALLBACK)};
+  cost->heuristics_ms += MillisecondsSince(started);
   std::vector<std::vector<std::string>> keys(lists.size());
   std::vector<std::vector<size_t>> positions(
       lists.size());  // keys[l][k] belongs to lists[l][positions[l][k]]
@@ -128,10 +138,17 @@ Result<std::vector<ExecutionPlan>> BuildExecutionPlans(cudnnHandle_t handle, con
                              BackendDescriptor::Create(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR));
     MISSILE_RETURN_IF_ERROR(plan.SetHandle(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, handle));
     MISSILE_RETURN_IF_ERROR(plan.SetDescriptor(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, config));
-    if (plan.TryFinalize() != CUDNN_STATUS_SUCCESS) continue;  // this configuration cannot run the graph
+    started = std::chrono::steady_clock::now();
+    const bool finalized = plan.TryFinalize() == CUDNN_STATUS_SUCCESS;
+    const double finalize_ms = MillisecondsSince(started);
+    if (!finalized) {  // this configuration cannot run the graph
+      cost->failed_finalize_ms += finalize_ms;
+      ++cost->failed_finalizes;
+      continue;
+    }
     MISSILE_ASSIGN_OR_RETURN(int64_t workspace, plan.GetInt64(CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE));
     if (workspace < 0 || workspace > options.max_workspace) continue;
-    plans.push_back({std::move(plan), workspace, keys[ref.list][ref.index], std::move(config)});
+    plans.push_back({std::move(plan), workspace, keys[ref.list][ref.index], std::move(config), finalize_ms});
   }
   return plans;
 }

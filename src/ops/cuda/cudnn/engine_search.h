@@ -20,6 +20,7 @@ struct ExecutionPlan {
   std::string name;  // engine index and knob choices, e.g. "eng12{k1=2,k3=0}" ("+rtc": runtime-compiled)
   // The engine configuration the plan was finalized from, kept alive with it (cudnn_frontend does the same).
   BackendDescriptor config;
+  double finalize_ms = 0;  // host time cuDNN took to finalize it (a runtime compilation among it)
 };
 
 struct PlanSearchOptions {
@@ -30,9 +31,18 @@ struct PlanSearchOptions {
   int64_t max_workspace = 0;           // plans wanting more scratch are skipped
 };
 
+// Where a search's host time went, for MISSILE_CUDNN_VERBOSE: the heuristic queries, and the finalizes that
+// failed (the successful ones are on their plans).
+struct PlanSearchCost {
+  double heuristics_ms = 0;
+  double failed_finalize_ms = 0;
+  int failed_finalizes = 0;
+};
+
 // The plans, best guess first. Empty when no engine supports the graph (a heuristic list that cuDNN refuses
 // to produce counts as empty, not as an error).
 Result<std::vector<ExecutionPlan>> BuildExecutionPlans(cudnnHandle_t handle, const BackendDescriptor& graph,
-                                                       const PlanSearchOptions& options);
+                                                       const PlanSearchOptions& options,
+                                                       PlanSearchCost* cost = nullptr);
 
 }  // namespace missile::ops::cuda::cudnn
