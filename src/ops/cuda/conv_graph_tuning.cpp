@@ -1,16 +1,21 @@
 #include "ops/cuda/conv_graph_tuning.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "device/cuda/cuda_status.h"
 #include "device/cuda/device_memory.h"
 #include "ops/conv_engine_policy.h"
+#include "ops/conv_plan_store.h"
 #include "ops/cuda/cudnn/variant_pack.h"
 #include "ops/cuda/cudnn_descriptors.h"
 #include "ops/cuda/epilogue.h"
@@ -55,6 +60,34 @@ struct Candidate {
   size_t variant = 0;
   cudnn::ExecutionPlan plan;
 };
+
+// The plans kept across processes, when MISSILE_CUDNN_PLAN_CACHE names a file; opened once. A file that
+// cannot be read is reported and tuning goes on without it.
+ConvPlanStore* PlanStore() {
+  static const std::unique_ptr<ConvPlanStore> store = []() -> std::unique_ptr<ConvPlanStore> {
+    const char* path = std::getenv("MISSILE_CUDNN_PLAN_CACHE");
+    if (path == nullptr || *path == '\0') return nullptr;
+    auto opened = ConvPlanStore::Open(path);
+    if (!opened.ok()) {
+      spdlog::warn("MISSILE_CUDNN_PLAN_CACHE: {}; convolutions are tuned without it",
+                   opened.status().message());
+      return nullptr;
+    }
+    return std::move(*opened);
+  }();
+  return store.get();
+}
+
+// A stored plan is valid for this GPU model, this cuDNN and this shape (whose key has the dtype, TF32 and the
+// fusion settings).
+Result<std::string> PlanStoreKey(const ConvSetup& setup) {
+  int device = 0;
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
+  cudaDeviceProp properties{};
+  MISSILE_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&properties, device));
+  return fmt::format("{} sm{}{} cudnn{}/{}", properties.name, properties.major, properties.minor,
+                     cudnnGetVersion(), setup.Key());
+}
 
 }  // namespace
 
@@ -122,6 +155,37 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
   MISSILE_ASSIGN_OR_RETURN(
       options.allow_runtime_compiled,
       ParseRuntimeCompilation(runtime_compilation == nullptr ? "" : runtime_compilation));
+
+  // A winner on file: finalize that plan alone. One the search would not accept now (runtime-compiled ones
+  // excluded, say) or that no longer finalizes is tuned anew.
+  ConvPlanStore* store = PlanStore();
+  std::string store_key;
+  if (store != nullptr) {
+    MISSILE_ASSIGN_OR_RETURN(store_key, PlanStoreKey(setup));
+    if (std::optional<StoredConvPlan> stored = store->Find(store_key)) {
+      for (const Variant& variant : variants) {
+        if (variant.steps.empty() == stored->fused) continue;
+        auto graph = cudnn::BuildConvGraph(launch.cudnn, shape, variant.steps, setup.activation);
+        if (!graph.ok()) break;
+        cudnn::PlanSearchOptions only = options;
+        only.only_plan = stored->plan;
+        only.max_plans = 1;
+        MISSILE_ASSIGN_OR_RETURN(auto plans, cudnn::BuildExecutionPlans(launch.cudnn, graph->graph, only));
+        if (plans.empty()) break;
+        if (Verbose())
+          fmt::print(stderr, "cudnn graph: {}: {} from {}\n", setup.Key(), stored->plan, store->path());
+        auto tuned = std::make_shared<TunedConv>();
+        tuned->graph = std::make_shared<const cudnn::ConvGraph>(std::move(*graph));
+        tuned->plan = std::move(plans.front());
+        tuned->epilogue_after = variant.epilogue_after;
+        return std::shared_ptr<const TunedConv>(std::move(tuned));
+      }
+      if (Verbose()) {
+        fmt::print(stderr, "cudnn graph: {}: the stored {} no longer applies; tuning\n", setup.Key(),
+                   stored->plan);
+      }
+    }
+  }
 
   std::vector<std::shared_ptr<const cudnn::ConvGraph>> graphs(variants.size());
   std::vector<Candidate> candidates;
@@ -203,6 +267,14 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
                           candidates[i].plan.workspace_bytes, candidates[i].plan.finalize_ms);
     }
     fmt::print(stderr, "{}", line);
+  }
+  if (store != nullptr) {
+    const StoredConvPlan winner{!variants[candidates[*best].variant].steps.empty(),
+                                candidates[*best].plan.name};
+    if (Status kept = store->Put(store_key, winner); !kept.ok()) {
+      static std::once_flag warned;
+      std::call_once(warned, [&] { spdlog::warn("MISSILE_CUDNN_PLAN_CACHE: {}", kept.message()); });
+    }
   }
   auto tuned = std::make_shared<TunedConv>();
   tuned->graph = graphs[candidates[*best].variant];

@@ -126,6 +126,7 @@ Result<std::vector<ExecutionPlan>> BuildExecutionPlans(cudnnHandle_t handle, con
       if (!info.ok()) continue;
       if (!EngineNumericsAcceptable(info->notes, options.float32_data, options.allow_tf32)) continue;
       if (!EngineBehaviourAcceptable(info->notes, options.allow_runtime_compiled)) continue;
+      if (!options.only_plan.empty() && info->key != options.only_plan) continue;
       keys[l].push_back(std::move(info->key));
       positions[l].push_back(i);
     }
