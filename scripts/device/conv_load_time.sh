@@ -6,7 +6,7 @@
 #                tuning log summarised by bench/gpu/tuning_log.py     -> $OUT/load-time.log, $OUT/load-time.json
 #   PLAN_CACHE   for each MODEL:PRECISION:BATCH, two processes with MISSILE_CUDNN_PLAN_CACHE on a fresh file:
 #                the first tunes and stores, the second must restore every shape, load faster and give the
-#                same outputs (a line "plan cache check: ok|FAILED" each)              -> $OUT/plan-cache.log
+#                same, finite outputs (a line "plan cache check: ok|FAILED" each)              -> $OUT/plan-cache.log
 # Device command (docs/device.md):
 #   export MISSILE_PACK=$PWD/.deps/device.tar.xz; mkdir -p /tmp/t; tar -C /tmp/t -xJf $MISSILE_PACK ./tree;
 #   cd /tmp/t/tree && MODELS="efficientnet_b0 resnet50" PLAN_CACHE="efficientnet_b0:fp16:1" bash scripts/device/conv_load_time.sh
@@ -73,6 +73,9 @@ if restored != winners:
     problems.append(f"{sum(restored.get(k) != v for k, v in winners.items())} of {len(winners)} shapes not restored to their winner")
 for first in sorted(pathlib.Path("/tmp/plan-out-tune").glob("*.npy")):
     a, b = np.load(first).astype(np.float64), np.load(pathlib.Path("/tmp/plan-out-restore") / first.name).astype(np.float64)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        problems.append(f"{first.name} is not finite ({int((~np.isfinite(a)).sum())} and {int((~np.isfinite(b)).sum())} values)")
+        continue
     diff = float(np.abs(a - b).max() / max(np.abs(a).max(), 1e-30))
     print(f"  output {first.name}: max |tuned - restored| / max |tuned| = {diff:.3g}")
     if diff > 1e-3:

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -88,6 +90,59 @@ Result<std::string> PlanStoreKey(const ConvSetup& setup) {
   return fmt::format("{} sm{}{} cudnn{}/{}", properties.name, properties.major, properties.minor,
                      cudnnGetVersion(), setup.Key());
 }
+
+// Seeded values in [-1, 1) of the data type: what the winner is checked on.
+std::vector<std::byte> RandomValues(DataType dtype, size_t count, uint32_t seed) {
+  std::vector<std::byte> bytes(count * DataTypeSize(dtype));
+  uint32_t state = seed * 2654435761u + 1;
+  for (size_t i = 0; i < count; ++i) {
+    state = state * 1664525u + 1013904223u;
+    const float value = static_cast<float>(state >> 8) / static_cast<float>(1u << 23) - 1.0f;
+    if (dtype == DataType::kFloat16) {
+      const Float16 half = FloatToHalf(value);
+      std::memcpy(bytes.data() + i * sizeof(half), &half, sizeof(half));
+    } else {
+      std::memcpy(bytes.data() + i * sizeof(value), &value, sizeof(value));
+    }
+  }
+  return bytes;
+}
+
+// At most 2^20 of the output's values, evenly strided over all of it (every image of the batch).
+std::vector<float> SampledValues(DataType dtype, const std::vector<std::byte>& bytes) {
+  const size_t count = bytes.size() / DataTypeSize(dtype);
+  const size_t stride = std::max<size_t>(1, count >> 20);
+  std::vector<float> values;
+  values.reserve(count / stride + 1);
+  for (size_t i = 0; i < count; i += stride) {
+    if (dtype == DataType::kFloat16) {
+      Float16 half;
+      std::memcpy(&half, bytes.data() + i * sizeof(half), sizeof(half));
+      values.push_back(HalfToFloat(half));
+    } else {
+      float value;
+      std::memcpy(&value, bytes.data() + i * sizeof(value), sizeof(value));
+      values.push_back(value);
+    }
+  }
+  return values;
+}
+
+bool AllFinite(const std::vector<float>& values) {
+  return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+}
+
+// max|a - b| / max|b|: two correct plans differ by their rounding (fp16 outputs, TF32 products), far below
+// kAgreement; a broken one by far more.
+double RelativeDifference(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+constexpr double kAgreement = 1e-2;
 
 }  // namespace
 
@@ -249,7 +304,95 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
         fmt::print(stderr, "cudnn graph: {} failed: {}\n", c.plan.name, times.status().message());
     }
   }
-  const std::optional<size_t> best = FastestCandidate(trials);
+  // The timings ran on zeros. Before the fastest plan is kept, its output on seeded values must be finite and
+  // agree with another plan's: on the H200 a runtime-compiled cuDNN engine with a fused epilogue returned NaN
+  // for every element of EfficientNet-B0's fp16 convolutions from batch 8 on (cuda-backend.md, "Known
+  // limits"). A plan that fails the check is dropped and the next fastest is checked.
+  std::vector<bool> ran(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) ran[i] = !trials[i].empty();
+  std::vector<bool> dropped(candidates.size());  // failed the check: no one's reference
+  std::vector<std::optional<std::vector<float>>> outputs(candidates.size());
+  // One run of candidate i on the seeded operands, sampled; a run that fails leaves nothing on the stream.
+  auto run_once = [&](size_t i) -> Result<std::vector<float>> {
+    const Candidate& c = candidates[i];
+    const std::vector<void*> bound = BindPointers(graphs[c.variant]->uids, pointers);
+    MISSILE_ASSIGN_OR_RETURN(auto pack,
+                             cudnn::MakeVariantPack(graphs[c.variant]->uids, bound,
+                                                    c.plan.workspace_bytes > 0 ? workspace.data() : nullptr));
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(y.data(), 0, y.size(), launch.stream));
+    MISSILE_RETURN_IF_ERROR(cudnn::Execute(launch.cudnn, c.plan.plan, pack));
+    if (variants[c.variant].epilogue_after) {
+      MISSILE_RETURN_IF_ERROR(EnqueueEpilogueAfter(setup, pointers, launch.stream));
+    }
+    std::vector<std::byte> host(y.size());
+    MISSILE_CUDA_RETURN_IF_ERROR(
+        cudaMemcpyAsync(host.data(), y.data(), y.size(), cudaMemcpyDeviceToHost, launch.stream));
+    MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
+    return SampledValues(setup.dtype, host);
+  };
+  auto output_of = [&](size_t i) -> Result<const std::vector<float>*> {
+    if (!outputs[i]) {
+      Result<std::vector<float>> values = run_once(i);
+      if (!values.ok()) {
+        (void)cudaGetLastError();
+        MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
+        return values.status();
+      }
+      outputs[i] = std::move(*values);
+    }
+    return &*outputs[i];
+  };
+  std::optional<size_t> best;
+  bool seeded = false;
+  while ((best = FastestCandidate(trials))) {
+    if (!seeded) {
+      for (auto [buffer, seed] : {std::pair{&x, 1u}, {&w, 2u}, {&bias, 3u}, {&residual, 4u}}) {
+        const std::vector<std::byte> values = RandomValues(setup.dtype, buffer->size() / element, seed);
+        MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(buffer->data(), values.data(), values.size(),
+                                                     cudaMemcpyHostToDevice, launch.stream));
+      }
+      seeded = true;
+    }
+    Result<const std::vector<float>*> got = output_of(*best);
+    std::optional<std::string> fault;
+    if (!got.ok()) {
+      fault = fmt::format("a failure ({})", got.status().message());
+    } else if (!AllFinite(**got)) {
+      fault = "values that are not finite";
+    }
+    // The reference: the first other plan that ran, passed and gives finite values, runtime-compiled ones
+    // last.
+    for (int pass = 0; pass < 2 && !fault; ++pass) {
+      bool compared = false;
+      for (size_t r = 0; r < candidates.size() && !compared; ++r) {
+        if (r == *best || !ran[r] || dropped[r] || candidates[r].plan.name.ends_with("+rtc") != (pass == 1))
+          continue;
+        Result<const std::vector<float>*> want = output_of(r);
+        if (!want.ok() || !AllFinite(**want)) {
+          dropped[r] = true;
+          continue;
+        }
+        compared = true;
+        const double error = RelativeDifference(**got, **want);
+        if (error > kAgreement) fault = fmt::format("{:.3g} away from {}", error, candidates[r].plan.name);
+      }
+      if (compared) break;
+    }
+    if (!fault) break;
+    static std::once_flag warned;
+    std::call_once(warned, [&] {
+      spdlog::warn(
+          "cuDNN plan {} gave {} on a check; the next fastest plan is used (MISSILE_CUDNN_VERBOSE=1 "
+          "lists every such plan)",
+          candidates[*best].plan.name, *fault);
+    });
+    if (Verbose()) {
+      fmt::print(stderr, "cudnn graph: {}: {} dropped: {}\n", setup.Key(), candidates[*best].plan.name,
+                 *fault);
+    }
+    trials[*best].clear();
+    dropped[*best] = true;
+  }
   if (!best) {
     return Error(ErrorCode::kUnimplemented, "no cuDNN graph plan ran this convolution ({})", setup.Key());
   }
