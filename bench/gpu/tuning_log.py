@@ -11,13 +11,16 @@ import re
 
 SHAPE = re.compile(r"^cudnn graph: (?P<key>.*): tuned in (?P<tuned>[\d.]+) ms \(heuristics (?P<heur>[\d.]+) ms, "
                    r"(?P<failed>\d+) failed finalizes (?P<failed_ms>[\d.]+) ms\)$")
+DROPPED = re.compile(r"^cudnn graph: \S+: (?P<name>\S+) dropped: (?P<why>.*)$")
 PLAN = re.compile(r"^  (?P<best>[* ]) (?:bare |fused) (?P<name>\S+) (?:failed )?(?P<run>[\d.naninf]+) ms ws=\d+ "
                   r"finalize (?P<finalize>[\d.]+) ms$")
 
 
 def summarise(text: str) -> dict:
-    shapes = []
+    shapes, dropped = [], []
     for line in text.splitlines():
+        if m := DROPPED.match(line):
+            dropped.append({"name": m["name"], "why": m["why"]})
         if m := SHAPE.match(line):
             shapes.append({"key": m["key"], "tuned_ms": float(m["tuned"]), "heuristics_ms": float(m["heur"]),
                            "failed_finalizes": int(m["failed"]), "failed_finalize_ms": float(m["failed_ms"]),
@@ -37,6 +40,7 @@ def summarise(text: str) -> dict:
         "finalize_ms": sum(p["finalize_ms"] for p in plans),
         "rtc_finalize_ms": sum(p["finalize_ms"] for p in plans if p["rtc"]),
         "rtc_winners": sum(p["rtc"] and p["best"] for p in plans),
+        "dropped": dropped,  # winners of the timing whose numbers failed the check
         "slowest_shapes": sorted(({"key": s["key"], "tuned_ms": s["tuned_ms"]} for s in shapes),
                                  key=lambda s: -s["tuned_ms"])[:5],
     }
@@ -53,7 +57,7 @@ def main() -> int:
         merged = json.loads(args.into.read_text()) if args.into.exists() else {}
         merged[args.label or str(args.log)] = summary
         args.into.write_text(json.dumps(merged, indent=2))
-    print(json.dumps({k: v for k, v in summary.items() if k != "slowest_shapes"}))
+    print(json.dumps({k: (len(v) if k == "dropped" else v) for k, v in summary.items() if k != "slowest_shapes"}))
     return 0
 
 

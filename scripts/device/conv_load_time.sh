@@ -2,8 +2,9 @@
 # Where models' load time goes in cuDNN convolution autotuning (docs/results/conv-load-time-h200-2026-11-26.md).
 # Two phases, each skipped when its variable is empty:
 #   MODELS       for each MODEL x PRECISION x BATCH, one `missile run --cuda-graph` with and one without cuDNN's
-#                runtime-compiled engines (MISSILE_CUDNN_RUNTIME_COMPILATION=1/0): load time, p50, and the
-#                tuning log summarised by bench/gpu/tuning_log.py     -> $OUT/load-time.log, $OUT/load-time.json
+#                runtime-compiled engines (MISSILE_CUDNN_RUNTIME_COMPILATION=1/0): load time, p50, whether the
+#                outputs are finite, and the tuning log summarised by bench/gpu/tuning_log.py (plans that won
+#                the timing and failed the numbers check among it)    -> $OUT/load-time.log, $OUT/load-time.json
 #   PLAN_CACHE   for each MODEL:PRECISION:BATCH, two processes with MISSILE_CUDNN_PLAN_CACHE on a fresh file:
 #                the first tunes and stores, the second must restore every shape, load faster and give the
 #                same, finite outputs (a line "plan cache check: ok|FAILED" each)              -> $OUT/plan-cache.log
@@ -34,9 +35,11 @@ for model in $MODELS; do
     for batch in $BATCHES; do
       for rtc in 1 0; do
         label="$model $precision batch $batch rtc=$rtc"
+        rm -rf /tmp/load-out
         MISSILE_CUDNN_VERBOSE=1 MISSILE_CUDNN_RUNTIME_COMPILATION=$rtc run_model "$model" "$precision" "$batch" \
-          2>/tmp/tuning.log
-        echo "$label: $(grep -oE 'loaded in [0-9]+ ms' /tmp/run.out), $(grep -E '^latency' /tmp/run.out)"
+          /tmp/load-out 2>/tmp/tuning.log
+        finite=$(python3 -c "import glob, numpy as np; print(all(np.isfinite(np.load(f)).all() for f in glob.glob('/tmp/load-out/*.npy')))")
+        echo "$label: $(grep -oE 'loaded in [0-9]+ ms' /tmp/run.out), $(grep -E '^latency' /tmp/run.out), outputs finite: $finite"
         python3 bench/gpu/tuning_log.py /tmp/tuning.log --label "$label" --into "$OUT/load-time.json"
       done
     done

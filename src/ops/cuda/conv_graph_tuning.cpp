@@ -91,19 +91,25 @@ Result<std::string> PlanStoreKey(const ConvSetup& setup) {
                      cudnnGetVersion(), setup.Key());
 }
 
-// Seeded values in [-1, 1) of the data type: what the winner is checked on.
+// Seeded values in [-1, 1) of the data type: what the winner is checked on. A block of 2^16 values repeats
+// over the buffer: converting tens of millions of values to fp16 on the host would cost more than the check.
 std::vector<std::byte> RandomValues(DataType dtype, size_t count, uint32_t seed) {
-  std::vector<std::byte> bytes(count * DataTypeSize(dtype));
+  const size_t element = DataTypeSize(dtype);
+  const size_t block = std::min<size_t>(count, size_t{1} << 16);
+  std::vector<std::byte> bytes(count * element);
   uint32_t state = seed * 2654435761u + 1;
-  for (size_t i = 0; i < count; ++i) {
+  for (size_t i = 0; i < block; ++i) {
     state = state * 1664525u + 1013904223u;
     const float value = static_cast<float>(state >> 8) / static_cast<float>(1u << 23) - 1.0f;
     if (dtype == DataType::kFloat16) {
       const Float16 half = FloatToHalf(value);
-      std::memcpy(bytes.data() + i * sizeof(half), &half, sizeof(half));
+      std::memcpy(bytes.data() + i * element, &half, element);
     } else {
-      std::memcpy(bytes.data() + i * sizeof(value), &value, sizeof(value));
+      std::memcpy(bytes.data() + i * element, &value, element);
     }
+  }
+  for (size_t done = block; done < count; done += block) {
+    std::memcpy(bytes.data() + done * element, bytes.data(), std::min(block, count - done) * element);
   }
   return bytes;
 }
@@ -347,6 +353,7 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
   while ((best = FastestCandidate(trials))) {
     if (!seeded) {
       for (auto [buffer, seed] : {std::pair{&x, 1u}, {&w, 2u}, {&bias, 3u}, {&residual, 4u}}) {
+        if ((buffer == &bias && !setup.has_bias) || (buffer == &residual && !setup.has_residual)) continue;
         const std::vector<std::byte> values = RandomValues(setup.dtype, buffer->size() / element, seed);
         MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(buffer->data(), values.data(), values.size(),
                                                      cudaMemcpyHostToDevice, launch.stream));
