@@ -24,8 +24,8 @@ Result<size_t> ParsePlansPerGraph(std::string_view value) {
 }
 
 Result<bool> ParseRuntimeCompilation(std::string_view value) {
-  if (value.empty() || value == "1") return true;
-  if (value == "0") return false;
+  if (value == "1") return true;
+  if (value.empty() || value == "0") return false;
   return Error(ErrorCode::kInvalidArgument, "MISSILE_CUDNN_RUNTIME_COMPILATION must be 0 or 1, got '{}'",
                value);
 }

@@ -34,10 +34,13 @@ struct EngineNotes {
   bool runtime_compiled = false;             // its kernel is compiled (NVRTC) when the plan is finalized
 };
 
-// MISSILE_CUDNN_RUNTIME_COMPILATION: "0" leaves runtime-compiled engines out of the search; "1", unset or
-// empty keeps them. Why one would: such a kernel is loaded into the CUDA context current when its plan is
-// finalized, and a process that later runs the plan in other contexts (the green-context SM partitions of
-// the compute scheduler) may find it fails there (docs/cuda-backend.md, "Known limits").
+// MISSILE_CUDNN_RUNTIME_COMPILATION: "1" lets the search time runtime-compiled engines; "0", unset or empty
+// leaves them out. Why they are out by default (docs/results/conv-load-time-h200-2026-11-26.md): on the H200
+// their NVRTC compilations made 17-21 s of EfficientNet-B0's 23 s load, some of them returned wrong values
+// at batch 32 (the winner check dropped 8-13 per model), and with that check their speed gain was within
+// run-to-run noise; and such a kernel is loaded into the CUDA context current when its plan is finalized, so
+// a process that runs the plan in other contexts (the compute scheduler's green-context SM partitions) may
+// find it fails there (docs/cuda-backend.md, "Known limits").
 Result<bool> ParseRuntimeCompilation(std::string_view value);
 
 // Whether the search may time this engine: its numerics (below) and, when runtime-compiled engines are
