@@ -38,7 +38,7 @@ for model in $MODELS; do
         rm -rf /tmp/load-out
         MISSILE_CUDNN_VERBOSE=1 MISSILE_CUDNN_RUNTIME_COMPILATION=$rtc run_model "$model" "$precision" "$batch" \
           /tmp/load-out 2>/tmp/tuning.log
-        finite=$(python3 -c "import glob, numpy as np; print(all(np.isfinite(np.load(f)).all() for f in glob.glob('/tmp/load-out/*.npy')))")
+        finite=$(python3 -c "import glob, numpy as np; files = glob.glob('/tmp/load-out/*.npy'); print(bool(files) and all(np.isfinite(np.load(f)).all() for f in files))")
         echo "$label: $(grep -oE 'loaded in [0-9]+ ms' /tmp/run.out), $(grep -E '^latency' /tmp/run.out), outputs finite: $finite"
         python3 bench/gpu/tuning_log.py /tmp/tuning.log --label "$label" --into "$OUT/load-time.json"
       done

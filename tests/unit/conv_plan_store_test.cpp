@@ -61,9 +61,11 @@ TEST_F(ConvPlanStoreTest, EntriesSurviveIntoTheNextProcessesStore) {
 }
 
 TEST_F(ConvPlanStoreTest, AFileThatIsNotAPlanFileIsRefusedByName) {
-  for (const std::string text : {"not json", "[]", R"({"version": 2, "plans": {}})", R"({"version": 1})",
-                                 R"({"version": 1, "plans": {"k": {"fused": 1, "plan": "eng1{}"}}})",
-                                 R"({"version": 1, "plans": {"k": {"fused": true, "plan": ""}}})"}) {
+  for (const std::string text :
+       {"not json", "[]", R"({"version": 1, "plans": {}})", R"({"version": "2", "plans": {}})",
+        R"({"version": null, "plans": {}})", R"({"version": 2})",
+        R"({"version": 2, "plans": {"k": {"fused": 1, "plan": "eng1{}"}}})",
+        R"({"version": 2, "plans": {"k": {"fused": true, "plan": ""}}})"}) {
     const std::string path = Write(text);
     auto store = ConvPlanStore::Open(path);
     ASSERT_FALSE(store.ok()) << text;

@@ -26,10 +26,10 @@ struct ExecutionPlan {
 struct PlanSearchOptions {
   bool float32_data = true;
   bool allow_tf32 = true;
-  bool allow_runtime_compiled = true;  // engines whose kernel NVRTC compiles at finalize
-  size_t max_plans = 8;                // stop after this many plans finalized
-  int64_t max_workspace = 0;           // plans wanting more scratch are skipped
-  std::string only_plan;               // non-empty: this configuration alone (a stored winner, by its name)
+  bool allow_runtime_compiled = false;  // engines whose kernel NVRTC compiles at finalize
+  size_t max_plans = 8;                 // stop after this many plans finalized
+  int64_t max_workspace = 0;            // plans wanting more scratch are skipped
+  std::string only_plan;                // non-empty: this configuration alone (a stored winner, by its name)
 };
 
 // Where a search's host time went, for MISSILE_CUDNN_VERBOSE: the heuristic queries, and the finalizes that
