@@ -1,7 +1,10 @@
 #include "ops/conv_engine_policy.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <unordered_set>
 
 namespace missile::ops {
@@ -73,6 +76,76 @@ std::optional<size_t> FastestCandidate(std::span<const std::vector<float>> trial
     }
   }
   return best;
+}
+
+namespace {
+
+bool AllFinite(const std::vector<float>& values) {
+  return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+}
+
+double RelativeDifference(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
+}  // namespace
+
+CheckedWinner CheckedFastest(std::span<const std::vector<float>> trials_per_candidate,
+                             const std::vector<bool>& runtime_compiled, const PlanOutput& output) {
+  const size_t count = trials_per_candidate.size();
+  std::vector<std::vector<float>> trials(trials_per_candidate.begin(), trials_per_candidate.end());
+  std::vector<bool> excluded(count);  // rejected, or gave no finite values: no one's reference
+  for (size_t i = 0; i < count; ++i) excluded[i] = trials[i].empty();
+  std::vector<std::optional<const std::vector<float>*>> known(count);  // each candidate asked once
+  auto values_of = [&](size_t i) {
+    if (!known[i]) known[i] = output(i);
+    return *known[i];
+  };
+  CheckedWinner result;
+  while ((result.winner = FastestCandidate(trials))) {
+    const size_t best = *result.winner;
+    // The first usable reference other than `best` and `skip`.
+    auto reference = [&](std::optional<size_t> skip) -> std::optional<size_t> {
+      for (bool compiled : {false, true}) {
+        for (size_t r = 0; r < count; ++r) {
+          if (r == best || r == skip || excluded[r] || runtime_compiled[r] != compiled) continue;
+          const std::vector<float>* values = values_of(r);
+          if (values != nullptr && AllFinite(*values)) return r;
+          excluded[r] = true;
+        }
+      }
+      return std::nullopt;
+    };
+    std::string why;
+    std::optional<size_t> disagreed_with;
+    const std::vector<float>* got = values_of(best);
+    if (got == nullptr) {
+      why = "a failed run";
+    } else if (!AllFinite(*got)) {
+      why = "values that are not finite";
+    } else if (const std::optional<size_t> first = reference(std::nullopt)) {
+      const double error = RelativeDifference(*got, *values_of(*first));
+      if (error > kPlanAgreement) {
+        const std::optional<size_t> third = reference(*first);
+        if (third && RelativeDifference(*got, *values_of(*third)) <= kPlanAgreement) {
+          excluded[*first] = true;  // the reference was the wrong one
+        } else {
+          why = fmt::format("values {:.3g} away from those of", error);
+          disagreed_with = first;
+        }
+      }
+    }
+    if (why.empty()) break;
+    result.rejected.push_back({best, std::move(why), disagreed_with});
+    trials[best].clear();
+    excluded[best] = true;
+  }
+  return result;
 }
 
 std::optional<std::vector<PointwiseStep>> GraphEpilogueSteps(bool has_bias, bool has_residual,

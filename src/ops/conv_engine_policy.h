@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -67,6 +68,27 @@ std::vector<CandidateRef> SelectCandidates(std::span<const std::vector<std::stri
 float MedianMs(std::span<const float> trials);
 // The candidate with the smallest median time; none when every candidate has no trial.
 std::optional<size_t> FastestCandidate(std::span<const std::vector<float>> trials_per_candidate);
+
+// The timed winner, checked: plans are timed on zeros, and cuDNN has returned wrong values from some of them
+// (docs/results/conv-load-time-h200-2026-11-26.md). Candidates are taken fastest first until one gives finite
+// values within kPlanAgreement (max|a - b| / max|b|) of a reference: the first other candidate that ran, was
+// not rejected and gives finite values, runtime-compiled ones last. When the two disagree, a third such
+// candidate decides which is wrong. A candidate without any reference passes on finite values alone.
+// `output(i)`: candidate i's output on seeded operands (sampled), null when that run failed; asked at most
+// once per candidate and only as often as the check needs, the values must outlive the call.
+inline constexpr double kPlanAgreement = 1e-2;
+using PlanOutput = std::function<const std::vector<float>*(size_t candidate)>;
+struct RejectedPlan {
+  size_t candidate = 0;
+  std::string why;                       // "values that are not finite", "values 1 away from those of"
+  std::optional<size_t> disagreed_with;  // the reference, when the values disagreed
+};
+struct CheckedWinner {
+  std::optional<size_t> winner;        // none: no candidate passed
+  std::vector<RejectedPlan> rejected;  // timed winners that failed the check, fastest first
+};
+CheckedWinner CheckedFastest(std::span<const std::vector<float>> trials_per_candidate,
+                             const std::vector<bool>& runtime_compiled, const PlanOutput& output);
 
 // The pointwise steps cuDNN's operation graph applies after the convolution, in the order Missile's epilogue
 // defines (y = act(conv + bias + residual)).

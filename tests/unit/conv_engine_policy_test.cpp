@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <optional>
+#include <vector>
+
 namespace missile::ops {
 namespace {
 
@@ -103,6 +107,101 @@ TEST(ConvEnginePolicy, EpilogueStepsFollowMissilesOrder) {
 TEST(ConvEnginePolicy, HardSwishHasNoGraphForm) {
   EXPECT_FALSE(GraphEpilogueSteps(true, false, Activation{.kind = Activation::Kind::kHardSwish}).has_value());
   EXPECT_EQ(PointwiseStepName(PointwiseStep::kAddResidual), "residual");
+}
+
+}  // namespace
+}  // namespace missile::ops
+
+namespace missile::ops {
+namespace {
+
+// Candidates' sampled outputs for CheckedFastest, with a count of the runs it asked for.
+struct FakeOutputs {
+  explicit FakeOutputs(std::vector<std::optional<std::vector<float>>> v) : values(std::move(v)) {}
+  std::vector<std::optional<std::vector<float>>> values;  // none: the run fails
+  std::vector<int> asked;
+
+  PlanOutput Callback() {
+    asked.assign(values.size(), 0);
+    return [this](size_t i) -> const std::vector<float>* {
+      ++asked[i];
+      return values[i] ? &*values[i] : nullptr;
+    };
+  }
+};
+
+const std::vector<float> kRight = {1.0f, -2.0f, 3.0f, 0.5f};
+const std::vector<float> kWrong = {0.0f, 0.0f, 0.0f, 0.0f};
+const std::vector<float> kNaN = {1.0f, std::nanf(""), 3.0f, 0.5f};
+
+TEST(CheckedFastest, KeepsTheFastestWhenItAgreesWithAnotherPlan) {
+  FakeOutputs outputs{{kRight, kRight, kRight}};
+  const std::vector<std::vector<float>> trials = {{3.0f}, {1.0f}, {2.0f}};
+  const CheckedWinner checked = CheckedFastest(trials, {false, false, false}, outputs.Callback());
+  EXPECT_EQ(checked.winner, 1u);
+  EXPECT_TRUE(checked.rejected.empty());
+  EXPECT_EQ(outputs.asked[2], 0) << "one reference is enough when it agrees";
+  EXPECT_EQ(outputs.asked[1], 1);
+}
+
+TEST(CheckedFastest, DropsAFastestPlanWhoseValuesAreNotFiniteOrWhoseRunFails) {
+  FakeOutputs outputs{{kRight, kNaN, std::nullopt}};
+  const std::vector<std::vector<float>> trials = {{3.0f}, {1.0f}, {2.0f}};
+  const CheckedWinner checked = CheckedFastest(trials, {false, true, false}, outputs.Callback());
+  EXPECT_EQ(checked.winner, 0u);
+  ASSERT_EQ(checked.rejected.size(), 2u);
+  EXPECT_EQ(checked.rejected[0].candidate, 1u);
+  EXPECT_EQ(checked.rejected[0].why, "values that are not finite");
+  EXPECT_EQ(checked.rejected[1].candidate, 2u);
+  EXPECT_EQ(checked.rejected[1].why, "a failed run");
+}
+
+TEST(CheckedFastest, AThirdPlanDecidesWhichOfTwoDisagreeingPlansIsWrong) {
+  // The fastest is wrong: the reference and a third agree against it.
+  FakeOutputs wrong_winner{{kRight, kWrong, kRight}};
+  const std::vector<std::vector<float>> trials = {{2.0f}, {1.0f}, {3.0f}};
+  CheckedWinner checked = CheckedFastest(trials, {false, true, false}, wrong_winner.Callback());
+  EXPECT_EQ(checked.winner, 0u);
+  ASSERT_EQ(checked.rejected.size(), 1u);
+  EXPECT_EQ(checked.rejected[0].candidate, 1u);
+  EXPECT_EQ(checked.rejected[0].disagreed_with, 0u);
+
+  // The reference is wrong: the third agrees with the fastest, which stays.
+  FakeOutputs wrong_reference{{kWrong, kRight, kRight}};
+  checked = CheckedFastest(trials, {false, false, false}, wrong_reference.Callback());
+  EXPECT_EQ(checked.winner, 1u);
+  EXPECT_TRUE(checked.rejected.empty());
+}
+
+TEST(CheckedFastest, RuntimeCompiledPlansAreReferencesOnlyWhenNoOtherIs) {
+  FakeOutputs outputs{{kWrong, kRight, kRight}};
+  const std::vector<std::vector<float>> trials = {{2.0f}, {1.0f}, {3.0f}};
+  // Candidate 0 (runtime-compiled, wrong) comes before 2 in order, but 2 is asked first.
+  const CheckedWinner checked = CheckedFastest(trials, {true, false, false}, outputs.Callback());
+  EXPECT_EQ(checked.winner, 1u);
+  EXPECT_EQ(outputs.asked[0], 0);
+  EXPECT_EQ(outputs.asked[2], 1);
+}
+
+TEST(CheckedFastest, APlanWithoutAnyReferencePassesOnFiniteValuesAndNoneIsLeftWhenAllFail) {
+  FakeOutputs alone{{kRight}};
+  EXPECT_EQ(CheckedFastest(std::vector<std::vector<float>>{{1.0f}}, {false}, alone.Callback()).winner, 0u);
+
+  FakeOutputs broken{{kNaN, std::nullopt, kRight}};
+  const std::vector<std::vector<float>> trials = {{1.0f}, {2.0f}, {}};  // candidate 2 did not run
+  const CheckedWinner checked = CheckedFastest(trials, {false, false, false}, broken.Callback());
+  EXPECT_FALSE(checked.winner.has_value());
+  EXPECT_EQ(checked.rejected.size(), 2u);
+  EXPECT_EQ(broken.asked[2], 0) << "a plan that did not run is no reference";
+  EXPECT_EQ(broken.asked[0], 1) << "each candidate is run once at most";
+}
+
+TEST(CheckedFastest, ToleratesRoundingDifferencesBelowTheAgreementBound) {
+  std::vector<float> rounded = kRight;
+  rounded[2] += static_cast<float>(3.0 * kPlanAgreement / 2);  // half the bound, relative to max |value| = 3
+  FakeOutputs outputs{{rounded, kRight}};
+  const std::vector<std::vector<float>> trials = {{1.0f}, {2.0f}};
+  EXPECT_EQ(CheckedFastest(trials, {false, false}, outputs.Callback()).winner, 0u);
 }
 
 }  // namespace

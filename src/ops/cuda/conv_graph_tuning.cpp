@@ -135,22 +135,6 @@ std::vector<float> SampledValues(DataType dtype, const std::vector<std::byte>& b
   return values;
 }
 
-bool AllFinite(const std::vector<float>& values) {
-  return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
-}
-
-// max|a - b| / max|b|: two correct plans differ by their rounding (fp16 outputs, TF32 products), far below
-// kAgreement; a broken one by far more.
-double RelativeDifference(const std::vector<float>& a, const std::vector<float>& b) {
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
-constexpr double kAgreement = 1e-2;
-
 }  // namespace
 
 std::vector<void*> BindPointers(std::span<const int64_t> uids, const ConvPointers& p) {
@@ -311,14 +295,14 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
         fmt::print(stderr, "cudnn graph: {} failed: {}\n", c.plan.name, times.status().message());
     }
   }
-  // The timings ran on zeros. Before the fastest plan is kept, its output on seeded values must be finite and
-  // agree with another plan's: on the H200 a runtime-compiled cuDNN engine with a fused epilogue returned NaN
-  // for every element of EfficientNet-B0's fp16 convolutions from batch 8 on (cuda-backend.md, "Known
-  // limits"). A plan that fails the check is dropped and the next fastest is checked.
-  std::vector<bool> ran(candidates.size());
-  for (size_t i = 0; i < candidates.size(); ++i) ran[i] = !trials[i].empty();
-  std::vector<bool> dropped(candidates.size());  // failed the check: no one's reference
-  std::vector<std::optional<std::vector<float>>> outputs(candidates.size());
+  // The timings ran on zeros; the winner's values are checked on seeded operands (CheckedFastest, which says
+  // why): each candidate runs at most once more.
+  for (auto [buffer, seed] : {std::pair{&x, 1u}, {&w, 2u}, {&bias, 3u}, {&residual, 4u}}) {
+    if ((buffer == &bias && !setup.has_bias) || (buffer == &residual && !setup.has_residual)) continue;
+    const std::vector<std::byte> values = RandomValues(setup.dtype, buffer->size() / element, seed);
+    MISSILE_CUDA_RETURN_IF_ERROR(
+        cudaMemcpyAsync(buffer->data(), values.data(), values.size(), cudaMemcpyHostToDevice, launch.stream));
+  }
   // One run of candidate i on the seeded operands, sampled; a run that fails leaves nothing on the stream.
   auto run_once = [&](size_t i) -> Result<std::vector<float>> {
     const Candidate& c = candidates[i];
@@ -337,81 +321,39 @@ Result<std::shared_ptr<const TunedConv>> TuneGraphConv(const ConvSetup& setup, c
     MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
     return SampledValues(setup.dtype, host);
   };
-  auto output_of = [&](size_t i) -> Result<const std::vector<float>*> {
-    if (!outputs[i]) {
-      Result<std::vector<float>> values = run_once(i);
-      if (!values.ok()) {
-        (void)cudaGetLastError();
-        MISSILE_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(launch.stream));
-        return values.status();
-      }
-      outputs[i] = std::move(*values);
+  std::vector<std::optional<std::vector<float>>> outputs(candidates.size());  // what the check reads
+  auto output_of = [&](size_t i) -> const std::vector<float>* {
+    Result<std::vector<float>> values = run_once(i);
+    if (!values.ok()) {
+      (void)cudaGetLastError();
+      (void)cudaStreamSynchronize(launch.stream);
+      return nullptr;
     }
+    outputs[i] = std::move(*values);
     return &*outputs[i];
   };
-  std::optional<size_t> best;
-  bool seeded = false;
-  while ((best = FastestCandidate(trials))) {
-    if (!seeded) {
-      for (auto [buffer, seed] : {std::pair{&x, 1u}, {&w, 2u}, {&bias, 3u}, {&residual, 4u}}) {
-        if ((buffer == &bias && !setup.has_bias) || (buffer == &residual && !setup.has_residual)) continue;
-        const std::vector<std::byte> values = RandomValues(setup.dtype, buffer->size() / element, seed);
-        MISSILE_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(buffer->data(), values.data(), values.size(),
-                                                     cudaMemcpyHostToDevice, launch.stream));
-      }
-      seeded = true;
-    }
-    Result<const std::vector<float>*> got = output_of(*best);
-    std::optional<std::string> fault;
-    if (!got.ok()) {
-      fault = fmt::format("a failure ({})", got.status().message());
-    } else if (!AllFinite(**got)) {
-      fault = "values that are not finite";
-    }
-    // The reference: the first other plan that ran, passed and gives finite values, runtime-compiled ones
-    // last. When the two disagree, a third such plan decides which of them is wrong.
-    auto next_reference = [&](size_t skip) -> std::optional<size_t> {
-      for (int pass = 0; pass < 2; ++pass) {
-        for (size_t r = 0; r < candidates.size(); ++r) {
-          if (r == *best || r == skip || !ran[r] || dropped[r] ||
-              candidates[r].plan.name.ends_with("+rtc") != (pass == 1)) {
-            continue;
-          }
-          Result<const std::vector<float>*> want = output_of(r);
-          if (want.ok() && AllFinite(**want)) return r;
-          dropped[r] = true;
-        }
-      }
-      return std::nullopt;
-    };
-    if (!fault) {
-      if (std::optional<size_t> reference = next_reference(*best)) {
-        const double error = RelativeDifference(**got, *outputs[*reference]);
-        if (error > kAgreement) {
-          const std::optional<size_t> third = next_reference(*reference);
-          if (third && RelativeDifference(**got, *outputs[*third]) <= kAgreement) {
-            dropped[*reference] = true;  // the reference was the wrong one
-          } else {
-            fault = fmt::format("{:.3g} away from {}", error, candidates[*reference].plan.name);
-          }
-        }
-      }
-    }
-    if (!fault) break;
+  std::vector<bool> runtime_compiled(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i)
+    runtime_compiled[i] = candidates[i].plan.name.ends_with("+rtc");
+  const CheckedWinner checked = CheckedFastest(trials, runtime_compiled, output_of);
+  for (const RejectedPlan& rejected : checked.rejected) {
+    const std::string why =
+        rejected.why +
+        (rejected.disagreed_with ? " " + candidates[*rejected.disagreed_with].plan.name : std::string());
     static std::once_flag warned;
     std::call_once(warned, [&] {
       spdlog::warn(
           "cuDNN plan {} gave {} on a check; the next fastest plan is used (MISSILE_CUDNN_VERBOSE=1 "
           "lists every such plan)",
-          candidates[*best].plan.name, *fault);
+          candidates[rejected.candidate].plan.name, why);
     });
     if (Verbose()) {
-      fmt::print(stderr, "cudnn graph: {}: {} dropped: {}\n", setup.Key(), candidates[*best].plan.name,
-                 *fault);
+      fmt::print(stderr, "cudnn graph: {}: {} dropped: {}\n", setup.Key(),
+                 candidates[rejected.candidate].plan.name, why);
     }
-    trials[*best].clear();
-    dropped[*best] = true;
+    trials[rejected.candidate].clear();
   }
+  const std::optional<size_t> best = checked.winner;
   if (!best) {
     return Error(ErrorCode::kUnimplemented,
                  "no cuDNN graph plan both ran this convolution and passed the check of its values ({})",
